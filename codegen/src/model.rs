@@ -1,0 +1,303 @@
+//! The spec's YAML model: `spec/service.yaml` and `spec/operations/*.yaml`.
+//!
+//! Unknown keys are errors everywhere (`deny_unknown_fields`); maps keep file order, which is
+//! the wire order of parameters and the document order of XML nodes.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// `spec/service.yaml`: what every operation shares.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Host templates by kind (`cos`, `pic`), with `{bucket}` and `{region}`.
+    pub hosts: IndexMap<String, String>,
+    /// Domain suffixes whose virtual-hosted names carry the bucket.
+    pub host_suffixes: Vec<String>,
+    /// The processing modes.
+    pub modes: IndexMap<String, ModeDef>,
+    /// The Pic-Operations header.
+    pub pic_operations: PicOperationsDef,
+    /// Limits every operation inherits.
+    pub limits: LimitsDef,
+    /// The mock's stand-in processors.
+    pub mock_processors: Vec<String>,
+    /// The error code for a parameter out of range.
+    pub param_error_code: String,
+    /// Every error code with its status and message.
+    pub errors: IndexMap<String, ErrorDef>,
+    /// The COS error document.
+    pub error_xml: NodeTree,
+    /// The answer of upload and cloud processing.
+    pub upload_result: NodeTree,
+}
+
+/// One processing mode.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeDef {
+    /// HTTP method.
+    pub method: String,
+    /// A query word the request carries (`image_process`).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Whether the request carries Pic-Operations.
+    #[serde(default)]
+    pub pic_operations: bool,
+    /// One line of documentation.
+    pub doc: String,
+}
+
+/// The Pic-Operations header's shape.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PicOperationsDef {
+    /// The header name.
+    pub header: String,
+    /// Most rules in one header.
+    pub max_rules: u32,
+}
+
+/// Input limits; every field optional so operations can narrow a few.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsDef {
+    /// Largest input in bytes.
+    pub max_input_bytes: Option<u64>,
+    /// Largest width.
+    pub max_width: Option<u32>,
+    /// Largest height.
+    pub max_height: Option<u32>,
+    /// Largest width × height.
+    pub max_pixels: Option<u64>,
+}
+
+/// One error code.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDef {
+    /// HTTP status.
+    pub status: u16,
+    /// The default message.
+    pub message: String,
+}
+
+/// An XML document: its root element and the node tree below it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeTree {
+    /// The root element's name.
+    pub root: String,
+    /// The Rust type name of the root, when not the root's name.
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    /// The root's children.
+    pub nodes: IndexMap<String, Node>,
+}
+
+/// One XML node: a scalar (`string`, `integer`, `number`, `boolean`) or a container.
+///
+/// A bare type name (`Key: string`) is short for `{ type: string }`.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    /// The scalar type; `None` for a container.
+    pub ty: Option<String>,
+    /// May be absent.
+    pub optional: bool,
+    /// May occur any number of times.
+    pub repeated: bool,
+    /// The Rust field name, when the snake case of the node name reads badly (`ETag`).
+    pub field: Option<String>,
+    /// The Rust type name of a container, when not the node's name.
+    pub rust_name: Option<String>,
+    /// One line of documentation.
+    pub doc: Option<String>,
+    /// A sample value the mock answers with (scalars).
+    pub example: Option<serde_yaml::Value>,
+    /// A container's children.
+    pub nodes: Option<IndexMap<String, Node>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeFull {
+    #[serde(default, rename = "type")]
+    ty: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    #[serde(default)]
+    repeated: bool,
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
+    rust_name: Option<String>,
+    #[serde(default)]
+    doc: Option<String>,
+    #[serde(default)]
+    example: Option<serde_yaml::Value>,
+    #[serde(default)]
+    nodes: Option<IndexMap<String, Node>>,
+}
+
+// A hand-written visitor rather than `#[serde(untagged)]`, so a bad key in the long form
+// still gets serde_yaml's precise "unknown field" error with its position.
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a type name (string, integer, number, boolean) or a node map")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, ty: &str) -> Result<Node, E> {
+        Ok(Node {
+            ty: Some(ty.to_string()),
+            ..Node::default()
+        })
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Node, A::Error> {
+        let f = NodeFull::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(Node {
+            ty: f.ty,
+            optional: f.optional,
+            repeated: f.repeated,
+            field: f.field,
+            rust_name: f.rust_name,
+            doc: f.doc,
+            example: f.example,
+            nodes: f.nodes,
+        })
+    }
+}
+
+/// `spec/operations/<file>.yaml`: one ci-process operation.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// The ci-process value.
+    pub name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// The Tencent documentation page.
+    #[serde(default)]
+    pub doc_url: Option<String>,
+    /// Supported modes.
+    pub modes: Vec<String>,
+    /// Where the image may come from besides the object key.
+    #[serde(default)]
+    pub source: SourceDef,
+    /// CAM actions per mode.
+    pub permissions: IndexMap<String, Vec<String>>,
+    /// Older names of actions.
+    #[serde(default)]
+    pub permission_aliases: IndexMap<String, Vec<String>>,
+    /// Processing parameters in wire order.
+    pub params: IndexMap<String, Param>,
+    /// What download answers.
+    pub output: OutputDef,
+    /// Limits narrowing the service's.
+    #[serde(default)]
+    pub limits: LimitsDef,
+    /// The mock's stand-in.
+    pub mock: MockDef,
+    /// Parameters and their exact wire forms.
+    #[serde(default)]
+    pub examples: Vec<Example>,
+}
+
+/// Alternative image sources.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDef {
+    /// Whether `detect-url` is accepted.
+    #[serde(default)]
+    pub detect_url: bool,
+    /// Which host a detect-url request goes to (`cos` or `pic`).
+    #[serde(default)]
+    pub detect_url_host: Option<String>,
+}
+
+/// One parameter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// `integer`, `number`, `flag`, `text` or `pair`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// `[min, max]` for integers, numbers and pairs.
+    #[serde(default)]
+    pub range: Option<[serde_yaml::Value; 2]>,
+    /// The closed set of values (integers or texts).
+    #[serde(default)]
+    pub values: Option<Vec<serde_yaml::Value>>,
+    /// Prefix of generated enum variants for integer sets (`X` gives `X2`).
+    #[serde(default)]
+    pub variant_prefix: Option<String>,
+    /// Separator of a pair.
+    #[serde(default)]
+    pub separator: Option<String>,
+    /// Names of a pair's two numbers.
+    #[serde(default)]
+    pub names: Option<[String; 2]>,
+    /// Longest text in bytes.
+    #[serde(default)]
+    pub max_len: Option<usize>,
+    /// The server's default.
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    /// Whether every request must carry it.
+    #[serde(default)]
+    pub required: bool,
+    /// Whether 1 turns failures into "return the original".
+    #[serde(default)]
+    pub ignore_error: bool,
+    /// One line of documentation.
+    pub doc: String,
+}
+
+/// What download mode answers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputDef {
+    /// `image` or `xml`.
+    pub download: String,
+    /// `png` when the image answer is always PNG.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The XML answer's node tree (with `download: xml`).
+    #[serde(default)]
+    pub response: Option<NodeTree>,
+}
+
+/// The mock's stand-in.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockDef {
+    /// A processor name the mock knows (image answers), or `xml` for XML answers.
+    pub processor: String,
+}
+
+/// One example: parameters with their exact wire forms, or the parameter they violate.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// Parameter values.
+    pub params: IndexMap<String, serde_yaml::Value>,
+    /// The expected download query.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The expected rule string.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// The parameter these values violate.
+    #[serde(default)]
+    pub error: Option<String>,
+}

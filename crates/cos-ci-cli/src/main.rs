@@ -1,0 +1,2 @@
+//! The cos-ci command line (placeholder).
+fn main() {}

@@ -1,0 +1,112 @@
+//! `cos-ci-mock`: run the COS + CI emulator.
+//!
+//! ```text
+//! cos-ci-mock [--listen ADDR] [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]...
+//!             [--data-dir DIR] [--config FILE]
+//! ```
+//! Flags override the configuration file. On start it prints `listening on http://HOST:PORT`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use cos_ci_mock::{Account, Config, MockServer};
+
+/// A local emulator of Tencent COS + CI image processing, for tests.
+#[derive(Debug, Parser)]
+#[command(name = "cos-ci-mock", version, about, long_about = None)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:9000].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// SecretId of the account (the bucket owner) [default: AKIDEXAMPLE].
+    #[arg(long, value_name = "ID", requires = "secret_key")]
+    secret_id: Option<String>,
+    /// SecretKey of the account [default: example-secret].
+    #[arg(long, value_name = "KEY", requires = "secret_id")]
+    secret_key: Option<String>,
+    /// A bucket, `<name>-<APPID>`; repeat for more. The first is the default bucket for Hosts
+    /// that carry none [default: examplebucket-1250000000].
+    #[arg(long = "bucket", value_name = "NAME-APPID")]
+    buckets: Vec<String>,
+    /// Persist objects in this directory (in memory when absent).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// JSON configuration: accounts with policies, detect-url hosts, limits
+    /// (see crates/cos-ci-mock/examples/config.json).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match configure(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("cos-ci-mock: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cos-ci-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config))
+}
+
+fn configure(args: Args) -> Result<Config, String> {
+    let mut config = match &args.config {
+        Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let (Some(id), Some(key)) = (args.secret_id, args.secret_key) {
+        config.accounts.retain(|a| a.secret_id != id);
+        config.accounts.insert(
+            0,
+            Account {
+                secret_id: id,
+                secret_key: key,
+                name: Some("owner".to_string()),
+                policy: None,
+            },
+        );
+    }
+    if !args.buckets.is_empty() {
+        config.buckets = args.buckets;
+    }
+    if args.data_dir.is_some() {
+        config.data_dir = args.data_dir;
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+async fn run(config: Config) -> ExitCode {
+    let server = match MockServer::start_with(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("cos-ci-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("listening on {}", server.endpoint());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("cos-ci-mock: {e}");
+    }
+    drop(server);
+    ExitCode::SUCCESS
+}

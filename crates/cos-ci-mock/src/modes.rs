@@ -1,0 +1,290 @@
+//! The three processing modes: during download, upon upload, and in the cloud.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use cos_ci_validate::{
+    ErrorCode, ImageInfo, Mode, OpSpec, OriginalInfo, ParamValues, PicOperations, ProcessResults,
+    ProcessedObject, UploadResult, XmlDocument, resolve_fileid,
+};
+
+use crate::auth::authorize_actions;
+use crate::config::Account;
+use crate::detect_url;
+use crate::error::ApiError;
+use crate::processing::{self, Produced};
+use crate::processors;
+use crate::route::{self, Route};
+use crate::server::{Ctx, ok, read_body};
+use crate::state::MockState;
+
+/// Processing during download: `GET /<key>?ci-process=…` answers the result itself.
+pub async fn download(
+    state: &Arc<MockState>,
+    ctx: &Ctx,
+    account: &Account,
+    route: &'static Route,
+) -> Result<Response, ApiError> {
+    let spec = route.spec;
+    if !spec.supports(Mode::Download) {
+        return Err(unsupported(spec, Mode::Download));
+    }
+    let values = spec.decode_query(&ctx.raw_query)?;
+    let detect = ctx.param("detect-url").filter(|v| !v.is_empty());
+    if detect.is_some() && spec.detect_url.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!("{} does not take detect-url", spec.name),
+        ));
+    }
+    if detect.is_none() && ctx.target.key.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!("{} needs an object key or a detect-url", spec.name),
+        ));
+    }
+    let (bucket, key) = (ctx.target.bucket.clone(), ctx.target.key.clone());
+    // With a detect-url there is no object to read, so only the ci:* action applies.
+    authorize_actions(
+        state,
+        account,
+        spec.actions(Mode::Download),
+        |a| spec.action_names(a),
+        |_| {
+            if detect.is_some() {
+                Vec::new()
+            } else {
+                vec![(bucket.clone(), key.clone())]
+            }
+        },
+        &bucket,
+    )?;
+    let limit = spec.limits.max_input_bytes;
+    let input = match detect {
+        Some(url) => detect_url::fetch(state, &detect_url::normalize(url), limit).await?,
+        None => {
+            let object = state.storage.get(&bucket, &key, None).await?;
+            if object.meta.size > limit {
+                if processing::ignores_errors(route, &values) {
+                    // The original, streamed: it is larger than any processing would read.
+                    let mut response = Response::new(Body::from_stream(object.body.into_stream()));
+                    crate::object::headers(&mut response, &object.meta);
+                    response.headers_mut().insert(
+                        http::header::CONTENT_LENGTH,
+                        http::HeaderValue::from(object.meta.size),
+                    );
+                    return Ok(response);
+                }
+                return Err(ApiError::new(
+                    ErrorCode::ImageTooLarge,
+                    format!(
+                        "{} takes at most {limit} bytes; the object has {}",
+                        spec.name, object.meta.size
+                    ),
+                ));
+            }
+            object.body.into_bytes(limit).await?.to_vec()
+        }
+    };
+    let produced = run_blocking(vec![(route, values)], Bytes::from(input)).await?;
+    let produced = produced.into_iter().next().ok_or_else(internal)?;
+    Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
+}
+
+/// One rule of a Pic-Operations header, resolved.
+struct Plan {
+    route: &'static Route,
+    values: ParamValues,
+    bucket: String,
+    key: String,
+}
+
+/// Processing upon upload (`PUT` + Pic-Operations) or in the cloud (`POST ?image_process`):
+/// every rule runs first, and only when all succeed are the original (upload) and the
+/// results stored, so a bad request stores nothing.
+pub async fn persist(
+    state: &Arc<MockState>,
+    ctx: &Ctx,
+    account: &Account,
+    mode: Mode,
+    body: Option<Body>,
+) -> Result<Response, ApiError> {
+    let header = ctx.header("pic-operations").ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidPicOperations,
+            "image_process needs a Pic-Operations header",
+        )
+    })?;
+    let ops = PicOperations::parse(header)?;
+    let specs: Vec<&'static OpSpec> = route::routes().iter().map(|r| r.spec).collect();
+    let resolved = ops.resolve_rules(&specs)?;
+    let (src_bucket, src_key) = (ctx.target.bucket.clone(), ctx.target.key.clone());
+    if src_key.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            "processing needs an object key",
+        ));
+    }
+    let mut plans = Vec::new();
+    for (rule, (spec, values)) in ops.rules.iter().zip(resolved) {
+        if !spec.supports(mode) {
+            return Err(unsupported(spec, mode));
+        }
+        let route = route::find(spec.name).ok_or_else(internal)?;
+        let bucket = rule.bucket.clone().unwrap_or_else(|| src_bucket.clone());
+        if !state.has_bucket(&bucket) {
+            return Err(ApiError::new(
+                ErrorCode::NoSuchBucket,
+                format!("the destination bucket {bucket:?} does not exist"),
+            ));
+        }
+        let key = resolve_fileid(&src_key, &rule.fileid)?;
+        plans.push(Plan {
+            route,
+            values,
+            bucket,
+            key,
+        });
+    }
+
+    // Each rule needs its mode's actions: reads on the source, writes on the source (upload)
+    // and on the destination.
+    let base: &[&'static str] = if mode == Mode::Upload {
+        &["cos:PutObject"]
+    } else {
+        &["cos:GetObject"]
+    };
+    let source = (src_bucket.clone(), src_key.clone());
+    authorize_actions(
+        state,
+        account,
+        base,
+        |a| vec![a],
+        |_| vec![source.clone()],
+        &src_bucket,
+    )?;
+    for plan in &plans {
+        let spec = plan.route.spec;
+        let dest = (plan.bucket.clone(), plan.key.clone());
+        authorize_actions(
+            state,
+            account,
+            spec.actions(mode),
+            |a| spec.action_names(a),
+            |action| match action {
+                "cos:PutObject" if mode == Mode::Upload => vec![source.clone(), dest.clone()],
+                "cos:PutObject" => vec![dest.clone()],
+                _ => vec![source.clone()],
+            },
+            &src_bucket,
+        )?;
+    }
+
+    let (input, original_etag) = match (mode, body) {
+        (Mode::Upload, Some(body)) => (read_body(body, state.config.max_object_bytes).await?, None),
+        _ => {
+            let object = state.storage.get(&src_bucket, &src_key, None).await?;
+            let etag = object.meta.etag.clone();
+            (
+                object
+                    .body
+                    .into_bytes(state.config.max_object_bytes)
+                    .await?,
+                Some(etag),
+            )
+        }
+    };
+    let work: Vec<(&'static Route, ParamValues)> =
+        plans.iter().map(|p| (p.route, p.values.clone())).collect();
+    let produced = run_blocking(work, input.clone()).await?;
+
+    let original_etag = match original_etag {
+        Some(etag) => etag,
+        None => {
+            let content_type = ctx
+                .header("content-type")
+                .map(str::to_string)
+                .unwrap_or_else(|| processing::original(&input).content_type.to_string());
+            state
+                .storage
+                .put_bytes(&src_bucket, &src_key, &content_type, input.clone())
+                .await?
+                .etag
+        }
+    };
+    let mut objects = Vec::new();
+    for (plan, out) in plans.iter().zip(produced) {
+        let size = out.bytes.len() as i64;
+        let meta = state
+            .storage
+            .put_bytes(
+                &plan.bucket,
+                &plan.key,
+                out.content_type,
+                Bytes::from(out.bytes),
+            )
+            .await?;
+        let mut object = ProcessedObject::default();
+        object.key = plan.key.clone();
+        object.location = state.location(&plan.bucket, &plan.key);
+        object.format = out.format.map(str::to_string);
+        if out.format.is_some() {
+            object.width = Some(i64::from(out.width));
+            object.height = Some(i64::from(out.height));
+        }
+        object.size = size;
+        object.quality = (out.format == Some("jpg")).then_some(i64::from(processors::JPEG_QUALITY));
+        object.etag = meta.etag;
+        objects.push(object);
+    }
+
+    let mut original = OriginalInfo::default();
+    original.key = src_key.clone();
+    original.location = state.location(&src_bucket, &src_key);
+    original.etag = original_etag;
+    if ops.is_pic_info {
+        original.image_info = processors::probe(&input).ok().map(|info| {
+            let mut image = ImageInfo::default();
+            image.format = info.format.name().to_string();
+            image.width = i64::from(info.width);
+            image.height = i64::from(info.height);
+            image.orientation = Some(0);
+            image
+        });
+    }
+    let mut result = UploadResult::default();
+    result.original_info = Some(original);
+    if !objects.is_empty() {
+        let mut results = ProcessResults::default();
+        results.object = objects;
+        result.process_results = Some(results);
+    }
+    Ok(ok("application/xml", result.to_xml(), "tencent-ci"))
+}
+
+/// Runs every `(route, values)` on `input` on the blocking pool.
+async fn run_blocking(
+    work: Vec<(&'static Route, ParamValues)>,
+    input: Bytes,
+) -> Result<Vec<Produced>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        work.iter()
+            .map(|(route, values)| processing::run(route, values, &input))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("processing failed: {e}")))?
+}
+
+fn unsupported(spec: &OpSpec, mode: Mode) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidArgument,
+        format!("{} does not support processing in {mode} mode", spec.name),
+    )
+}
+
+fn internal() -> ApiError {
+    ApiError::code(ErrorCode::InternalError)
+}

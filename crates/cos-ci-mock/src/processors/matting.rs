@@ -1,0 +1,128 @@
+//! "matting": background colour from the border, alpha from the colour distance to it.
+
+use image::{Rgba, RgbaImage, imageops};
+
+/// Colour distances at or below this are background (alpha 0); it absorbs JPEG noise.
+pub const BACKGROUND_DISTANCE: f32 = 16.0;
+/// Colour distances at or above this are subject (alpha 255); in between the edge is soft.
+pub const SUBJECT_DISTANCE: f32 = 48.0;
+/// Pixels at least this opaque define the subject's bounding box for `center-layout`, so faint
+/// specks of noise do not drag the box.
+const SUBJECT_ALPHA: u8 = 128;
+
+/// Cuts the subject out of `img` in place: alpha from the distance to the border's median colour.
+pub(crate) fn matte(img: &mut RgbaImage) {
+    let bg = border_median(img);
+    let span = SUBJECT_DISTANCE - BACKGROUND_DISTANCE;
+    for px in img.pixels_mut() {
+        let Rgba([r, g, b, a]) = *px;
+        let d = distance([r, g, b], bg);
+        let alpha = ((d - BACKGROUND_DISTANCE) / span).clamp(0.0, 1.0);
+        // Input transparency is kept: the subject can only lose opacity.
+        let a = (alpha * f32::from(a)).round() as u8;
+        // Fully transparent pixels carry no colour, which keeps the output deterministic and small.
+        *px = if a == 0 {
+            Rgba([0, 0, 0, 0])
+        } else {
+            Rgba([r, g, b, a])
+        };
+    }
+}
+
+fn distance(c: [u8; 3], bg: [u8; 3]) -> f32 {
+    let sq: f32 = c
+        .iter()
+        .zip(&bg)
+        .map(|(&x, &y)| (f32::from(x) - f32::from(y)).powi(2))
+        .sum();
+    sq.sqrt()
+}
+
+/// Per-channel median of the outermost ring of pixels, via 256-bin histograms.
+pub(crate) fn border_median(img: &RgbaImage) -> [u8; 3] {
+    let (w, h) = img.dimensions();
+    let mut hist = [[0u32; 256]; 3];
+    let mut count = 0u32;
+    for (x, y, px) in img.enumerate_pixels() {
+        if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
+            for (bins, &v) in hist.iter_mut().zip(&px.0) {
+                bins[usize::from(v)] += 1;
+            }
+            count += 1;
+        }
+    }
+    hist.map(|bins| {
+        let mut seen = 0;
+        let half = count.div_ceil(2);
+        bins.iter()
+            .position(|&n| {
+                seen += n;
+                seen >= half
+            })
+            .map_or(0, |v| v as u8)
+    })
+}
+
+/// The smallest box (x0, y0, x1, y1; exclusive ends) around pixels at least half opaque.
+pub(crate) fn subject_box(img: &RgbaImage) -> Option<(u32, u32, u32, u32)> {
+    let mut found: Option<(u32, u32, u32, u32)> = None;
+    for (x, y, px) in img.enumerate_pixels() {
+        if px.0[3] >= SUBJECT_ALPHA {
+            let b = found.get_or_insert((x, y, x + 1, y + 1));
+            *b = (b.0.min(x), b.1.min(y), b.2.max(x + 1), b.3.max(y + 1));
+        }
+    }
+    found
+}
+
+/// Shifts the whole image so the subject's bounding box sits in the middle of the canvas.
+pub(crate) fn center(img: &RgbaImage) -> RgbaImage {
+    let (w, h) = img.dimensions();
+    let Some((x0, y0, x1, y1)) = subject_box(img) else {
+        return img.clone();
+    };
+    let target =
+        |size: u32, lo: u32, hi: u32| (i64::from(size) - i64::from(hi - lo)) / 2 - i64::from(lo);
+    let mut out = RgbaImage::new(w, h);
+    imageops::replace(&mut out, img, target(w, x0, x1), target(h, y0, y1));
+    out
+}
+
+/// Adds `dx` transparent columns on the left and right and `dy` rows on top and bottom
+/// (the caller has checked the new size).
+pub(crate) fn pad(img: &RgbaImage, width: u32, height: u32, dx: u32, dy: u32) -> RgbaImage {
+    let mut out = RgbaImage::new(width, height);
+    imageops::replace(&mut out, img, i64::from(dx), i64::from(dy));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn border_median_ignores_a_minority_of_odd_border_pixels() {
+        let mut img = RgbaImage::from_pixel(10, 10, Rgba([20, 40, 60, 255]));
+        img.put_pixel(0, 0, Rgba([255, 255, 255, 255]));
+        img.put_pixel(9, 3, Rgba([0, 0, 0, 255]));
+        assert_eq!(border_median(&img), [20, 40, 60]);
+    }
+
+    #[test]
+    fn soft_edge_between_the_thresholds() {
+        let mut img = RgbaImage::from_pixel(5, 5, Rgba([100, 100, 100, 255]));
+        // Distance 32 on one channel: halfway between 16 and 48.
+        img.put_pixel(2, 2, Rgba([132, 100, 100, 255]));
+        matte(&mut img);
+        assert_eq!(img.get_pixel(2, 2).0[3], 128);
+        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn one_pixel_image_is_all_background() {
+        let mut img = RgbaImage::from_pixel(1, 1, Rgba([9, 9, 9, 255]));
+        matte(&mut img);
+        assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0, 0]);
+        assert_eq!(center(&img).dimensions(), (1, 1));
+    }
+}

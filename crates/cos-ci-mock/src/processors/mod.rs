@@ -1,0 +1,194 @@
+//! The mock's image processing: honest, deterministic stand-ins for the CI operations.
+//!
+//! The AI is not emulated; each stand-in does real pixel work a test can assert on. Every input
+//! is checked against the limits from its header before any pixel is decoded.
+
+mod codec;
+mod colorize;
+mod enhance;
+mod error;
+mod jpeg;
+mod limits;
+mod matting;
+mod params;
+mod probe;
+mod super_resolution;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
+use image::{DynamicImage, GenericImageView};
+
+pub use codec::JPEG_QUALITY;
+pub use enhance::{DEFAULT_STRENGTH, MAX_STRENGTH};
+pub use error::ProcessError;
+pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
+pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
+pub use params::{NoParams, ParamSource};
+pub use probe::{Format, ImageInfo, probe};
+pub use super_resolution::{DEFAULT_MAGNIFY, MAX_MAGNIFY};
+
+/// The processor names the spec may use (the generator checks spec files against this list).
+pub const PROCESSORS: &[&str] = &[
+    "colorize",
+    "super-resolution",
+    "enhance",
+    "matting",
+    "passthrough",
+];
+
+/// The result of a processor: encoded bytes and what they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Processed {
+    /// The encoded output image.
+    pub bytes: Vec<u8>,
+    /// Format and dimensions of `bytes`.
+    pub info: ImageInfo,
+}
+
+/// A processor with its parameters read and range-checked.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Colorize,
+    SuperResolution { magnify: u32 },
+    Enhance { denoise: u32, sharpen: u32 },
+    Matting { center: bool, padding: (u32, u32) },
+    Passthrough,
+}
+
+impl Op {
+    fn parse(name: &str, params: &dyn ParamSource) -> Result<Op, ProcessError> {
+        use params::int_in;
+        Ok(match name {
+            "colorize" => Op::Colorize,
+            "super-resolution" => Op::SuperResolution {
+                magnify: int_in(params, "magnify", DEFAULT_MAGNIFY, 1..=MAX_MAGNIFY)?,
+            },
+            "enhance" => Op::Enhance {
+                denoise: int_in(params, "denoise", DEFAULT_STRENGTH, 0..=MAX_STRENGTH)?,
+                sharpen: int_in(params, "sharpen", DEFAULT_STRENGTH, 0..=MAX_STRENGTH)?,
+            },
+            "matting" => Op::Matting {
+                center: params.flag("center-layout").unwrap_or(false),
+                padding: params.pair("padding-layout").unwrap_or((0, 0)),
+            },
+            "passthrough" => Op::Passthrough,
+            other => {
+                return Err(ProcessError::invalid_argument(format!(
+                    "unknown processor {other:?}; known: {}",
+                    PROCESSORS.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// Output size in u64, so huge inputs cannot overflow before `check_output` sees them.
+    fn output_size(self, width: u32, height: u32) -> (u64, u64) {
+        let (w, h) = (u64::from(width), u64::from(height));
+        match self {
+            Op::SuperResolution { magnify } => (w * u64::from(magnify), h * u64::from(magnify)),
+            Op::Matting {
+                padding: (dx, dy), ..
+            } => (w + 2 * u64::from(dx), h + 2 * u64::from(dy)),
+            Op::Colorize | Op::Enhance { .. } | Op::Passthrough => (w, h),
+        }
+    }
+
+    /// Matting answers with alpha, which only PNG carries for every viewer.
+    fn output_format(self, input: Format, force_png: bool) -> Format {
+        match self {
+            Op::Matting { .. } => Format::Png,
+            _ if force_png => Format::Png,
+            _ => input,
+        }
+    }
+
+    fn run(
+        self,
+        img: DynamicImage,
+        out_width: u32,
+        out_height: u32,
+    ) -> Result<DynamicImage, ProcessError> {
+        match self {
+            Op::Passthrough => Ok(img),
+            Op::SuperResolution { .. } => {
+                super_resolution::upscale(&codec::to_canvas(img), out_width, out_height)
+            }
+            Op::Enhance { denoise, sharpen } => {
+                let (w, h) = (img.width() as usize, img.height() as usize);
+                let mut canvas = codec::to_canvas(img);
+                let (buf, channels) = canvas_bytes(&mut canvas)?;
+                enhance::enhance(buf, w, h, channels, denoise, sharpen);
+                Ok(canvas)
+            }
+            Op::Colorize => {
+                let mut canvas = codec::to_canvas(img);
+                let (buf, channels) = canvas_bytes(&mut canvas)?;
+                colorize::colorize(buf, channels);
+                Ok(canvas)
+            }
+            Op::Matting {
+                center,
+                padding: (dx, dy),
+            } => {
+                let mut rgba = img.into_rgba8();
+                matting::matte(&mut rgba);
+                if center {
+                    rgba = matting::center(&rgba);
+                }
+                if (dx, dy) != (0, 0) {
+                    rgba = matting::pad(&rgba, out_width, out_height, dx, dy);
+                }
+                Ok(DynamicImage::ImageRgba8(rgba))
+            }
+        }
+    }
+}
+
+/// The interleaved bytes and channel count of a canvas from `codec::to_canvas`.
+fn canvas_bytes(img: &mut DynamicImage) -> Result<(&mut [u8], usize), ProcessError> {
+    match img {
+        DynamicImage::ImageRgb8(b) => Ok((&mut **b, 3)),
+        DynamicImage::ImageRgba8(b) => Ok((&mut **b, 4)),
+        other => Err(ProcessError::internal(format!(
+            "unexpected canvas {:?}",
+            other.color()
+        ))),
+    }
+}
+
+/// Runs a named stand-in. `force_png`: the operation always answers PNG.
+pub fn process(
+    processor: &str,
+    input: &[u8],
+    params: &dyn ParamSource,
+    limits: &ImageLimits,
+    force_png: bool,
+) -> Result<Processed, ProcessError> {
+    let op = Op::parse(processor, params)?;
+    let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);
+    limits::check_input_len(input_len, limits)?;
+    let info = probe(input)?;
+    check_limits(input_len, &info, limits)?;
+    let format = op.output_format(info.format, force_png);
+    // From the header first, so an oversized output is refused before decoding.
+    let (w, h) = op.output_size(info.width, info.height);
+    limits::check_output(w, h, format, limits)?;
+
+    let img = codec::decode(input, &info, limits)?;
+    let (w, h) = op.output_size(img.width(), img.height());
+    let (width, height) = limits::check_output(w, h, format, limits)?;
+    let out = op.run(img, width, height)?;
+    let bytes = codec::encode(&out, format)?;
+    let (width, height) = out.dimensions();
+    Ok(Processed {
+        bytes,
+        info: ImageInfo {
+            format,
+            width,
+            height,
+        },
+    })
+}

@@ -1,0 +1,385 @@
+//! The HTTP front: one handler that resolves bucket and key, verifies the signature, applies
+//! injected faults, dispatches by method and query, and answers every error as COS does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use cos_ci_validate::{CI_PROCESS, ErrorCode, MAX_KEY_BYTES, Mode, PicOperations};
+use futures_util::{Stream, StreamExt};
+use http::{HeaderValue, Method, StatusCode, header};
+
+use crate::addressing::{self, Target};
+use crate::auth::{self, Signed};
+use crate::error::ApiError;
+use crate::state::{MockState, RecordedRequest};
+use crate::{admin, modes, object, route};
+
+/// How long the server waits for the next chunk of a request body.
+const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The axum router of the mock.
+pub fn router(state: Arc<MockState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(state)
+}
+
+/// What a request asks for, decided from method, query and headers alone.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// `GET ?ci-process=<known operation>`.
+    Download(&'static route::Route),
+    /// `GET ?ci-process=<unknown>`.
+    UnknownProcess,
+    /// `PUT` with Pic-Operations.
+    Upload,
+    /// `POST ?image_process`.
+    Cloud,
+    /// Plain object operations.
+    Get,
+    /// HEAD Object.
+    Head,
+    /// PUT Object.
+    Put,
+    /// DELETE Object.
+    Delete,
+    /// Anything else.
+    Unsupported,
+}
+
+impl Kind {
+    /// The COS action name used in logs and fault matching.
+    pub fn action(self) -> &'static str {
+        match self {
+            Kind::Download(_) | Kind::UnknownProcess => "CiProcess",
+            Kind::Upload | Kind::Put => "PutObject",
+            Kind::Cloud => "ImageProcess",
+            Kind::Get => "GetObject",
+            Kind::Head => "HeadObject",
+            Kind::Delete => "DeleteObject",
+            Kind::Unsupported => "Unsupported",
+        }
+    }
+
+    /// The processing mode, for processing requests.
+    pub fn mode(self) -> Option<Mode> {
+        match self {
+            Kind::Download(_) | Kind::UnknownProcess => Some(Mode::Download),
+            Kind::Upload => Some(Mode::Upload),
+            Kind::Cloud => Some(Mode::Cloud),
+            _ => None,
+        }
+    }
+}
+
+/// One request, parsed once.
+pub struct Ctx {
+    /// The id answered in `x-cos-request-id`.
+    pub request_id: String,
+    /// HTTP method.
+    pub method: Method,
+    /// The raw path.
+    pub raw_path: String,
+    /// The raw query.
+    pub raw_query: String,
+    /// Form-decoded query pairs.
+    pub query: Vec<(String, String)>,
+    /// Headers with lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// Bucket and key.
+    pub target: Target,
+    /// What the request asks for.
+    pub kind: Kind,
+}
+
+impl Ctx {
+    /// The first header called `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first query parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `<bucket>.cos.<region>.myqcloud.com/<key>`, the `<Resource>` of errors.
+    pub fn resource(&self, state: &MockState) -> String {
+        state.location(&self.target.bucket, &self.target.key)
+    }
+
+    /// The ci-process operations a request involves.
+    fn operations(&self) -> Vec<String> {
+        match self.kind {
+            Kind::Download(r) => vec![r.spec.name.to_string()],
+            Kind::UnknownProcess => self
+                .param(CI_PROCESS)
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+            Kind::Upload | Kind::Cloud => self
+                .header("pic-operations")
+                .and_then(|h| serde_json::from_str::<PicOperations>(h).ok())
+                .map(|ops| {
+                    ops.rules
+                        .iter()
+                        .filter_map(|r| {
+                            cos_ci_validate::rule_operation(&r.rule).map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn classify(method: &Method, query: &[(String, String)], headers: &[(String, String)]) -> Kind {
+    let has = |name: &str| query.iter().any(|(k, _)| k == name);
+    let process = query
+        .iter()
+        .find(|(k, _)| k == CI_PROCESS)
+        .map(|(_, v)| v.as_str());
+    match *method {
+        Method::GET => match process {
+            Some(name) => route::find(name).map_or(Kind::UnknownProcess, Kind::Download),
+            None => Kind::Get,
+        },
+        Method::PUT if headers.iter().any(|(k, _)| k == "pic-operations") => Kind::Upload,
+        Method::PUT => Kind::Put,
+        Method::POST if has("image_process") => Kind::Cloud,
+        Method::HEAD => Kind::Head,
+        Method::DELETE => Kind::Delete,
+        _ => Kind::Unsupported,
+    }
+}
+
+async fn handle(State(state): State<Arc<MockState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if parts.uri.path().starts_with(admin::PREFIX) {
+        return admin::handle(&state, &parts, body).await;
+    }
+    let request_id = state.next_request_id();
+    let raw_path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let query = cos_ci_sign::parse_query(&raw_query);
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let host = headers
+        .iter()
+        .find(|(k, _)| k == "host")
+        .map(|(_, v)| v.clone())
+        .or_else(|| parts.uri.host().map(str::to_string));
+    let kind = classify(&parts.method, &query, &headers);
+    let decoded = cos_ci_sign::decode_path(&raw_path);
+    let target = addressing::resolve(
+        host.as_deref(),
+        decoded.as_deref().unwrap_or(&raw_path),
+        &state.config.buckets,
+    );
+    let ctx = Ctx {
+        request_id,
+        method: parts.method.clone(),
+        raw_path,
+        raw_query,
+        query,
+        headers,
+        target,
+        kind,
+    };
+    let operations = ctx.operations();
+
+    let result = match state.take_fault(kind.action(), &operations, kind.mode()) {
+        Some(fault) => {
+            if let Some(ms) = fault.delay_ms {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            match fault.status {
+                Some(status) => Err(ApiError::custom(
+                    status,
+                    fault.code.as_deref().unwrap_or("InternalError"),
+                    fault
+                        .message
+                        .unwrap_or_else(|| "injected fault".to_string()),
+                )),
+                None => dispatch(&state, &ctx, body, decoded.is_ok()).await,
+            }
+        }
+        None => dispatch(&state, &ctx, body, decoded.is_ok()).await,
+    };
+    let (mut response, error_code) = match result {
+        Ok(response) => (response, None),
+        Err(error) => (error_response(&state, &ctx, &error), Some(error.code)),
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-cos-request-id", v);
+    }
+    if !headers.contains_key(header::SERVER) {
+        headers.insert(header::SERVER, HeaderValue::from_static("tencent-cos"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now())) {
+        headers.insert(header::DATE, v);
+    }
+    let status = response.status().as_u16();
+    tracing::info!(
+        request_id = %ctx.request_id,
+        method = %ctx.method,
+        bucket = %ctx.target.bucket,
+        key = %ctx.target.key,
+        action = kind.action(),
+        status,
+        code = error_code.as_deref().unwrap_or(""),
+    );
+    state.record(RecordedRequest {
+        request_id: ctx.request_id,
+        method: ctx.method.to_string(),
+        path: ctx.raw_path,
+        query: ctx.raw_query,
+        headers: ctx.headers,
+        bucket: ctx.target.bucket,
+        key: ctx.target.key,
+        action: kind.action().to_string(),
+        operations,
+        mode: kind.mode().map(|m| m.as_str().to_string()),
+        status,
+        error_code,
+    });
+    response
+}
+
+async fn dispatch(
+    state: &Arc<MockState>,
+    ctx: &Ctx,
+    body: Body,
+    path_ok: bool,
+) -> Result<Response, ApiError> {
+    if !path_ok {
+        return Err(ApiError::new(
+            ErrorCode::InvalidURI,
+            "the request path is not valid percent-encoded UTF-8",
+        ));
+    }
+    if !state.has_bucket(&ctx.target.bucket) {
+        return Err(ApiError::new(
+            ErrorCode::NoSuchBucket,
+            format!("the bucket {:?} does not exist", ctx.target.bucket),
+        ));
+    }
+    if ctx.target.key.len() > MAX_KEY_BYTES {
+        return Err(ApiError::code(ErrorCode::KeyTooLong));
+    }
+    let account = auth::authenticate(
+        state,
+        &Signed {
+            method: ctx.method.as_str(),
+            raw_path: &ctx.raw_path,
+            query: &ctx.query,
+            headers: &ctx.headers,
+        },
+    )?;
+    match ctx.kind {
+        Kind::Download(route) => modes::download(state, ctx, account, route).await,
+        Kind::UnknownProcess => Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "ci-process {:?} is not an operation this server knows",
+                ctx.param(CI_PROCESS).unwrap_or_default()
+            ),
+        )),
+        Kind::Upload => modes::persist(state, ctx, account, Mode::Upload, Some(body)).await,
+        Kind::Cloud => modes::persist(state, ctx, account, Mode::Cloud, None).await,
+        Kind::Get => object::get(state, ctx, account, false).await,
+        Kind::Head => object::get(state, ctx, account, true).await,
+        Kind::Put => object::put(state, ctx, account, body).await,
+        Kind::Delete => object::delete(state, ctx, account).await,
+        Kind::Unsupported => Err(ApiError::code(ErrorCode::MethodNotAllowed)),
+    }
+}
+
+/// The COS error answer: the `<Error>` document (no body for HEAD) and `x-cos-trace-id`.
+fn error_response(state: &MockState, ctx: &Ctx, error: &ApiError) -> Response {
+    let trace_id = format!("{}-trace", ctx.request_id);
+    let body = if ctx.method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(error.to_xml(&ctx.resource(state), &ctx.request_id, &trace_id))
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+        headers.insert("x-cos-trace-id", v);
+    }
+    response
+}
+
+/// A 200 answer with a complete body.
+pub fn ok(content_type: &str, body: impl Into<Bytes>, server: &'static str) -> Response {
+    let body: Bytes = body.into();
+    let len = body.len();
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    headers.insert(header::SERVER, HeaderValue::from_static(server));
+    response
+}
+
+/// The request body as a stream that fails when the client stalls.
+pub fn body_stream(
+    body: Body,
+) -> impl Stream<Item = Result<Bytes, String>> + Send + Unpin + 'static {
+    Box::pin(futures_util::stream::unfold(
+        Some(body.into_data_stream()),
+        |stream| async move {
+            let mut stream = stream?;
+            match tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
+                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(stream))),
+                Ok(Some(Err(e))) => Some((Err(e.to_string()), None)),
+                Ok(None) => None,
+                Err(_) => Some((Err("the client sent no data for 30 s".to_string()), None)),
+            }
+        },
+    ))
+}
+
+/// Reads a whole request body of at most `max` bytes.
+pub async fn read_body(body: Body, max: u64) -> Result<Bytes, ApiError> {
+    let mut stream = body_stream(body);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::IncompleteBody, e))?;
+        if (out.len() + chunk.len()) as u64 > max {
+            return Err(ApiError::new(
+                ErrorCode::EntityTooLarge,
+                format!("the body is larger than {max} bytes"),
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(out))
+}

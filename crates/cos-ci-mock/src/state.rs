@@ -1,0 +1,245 @@
+//! The server's shared state: configuration, storage, the request log and injected faults.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use cos_ci_validate::Mode;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::storage::Storage;
+
+/// Most requests kept in the log; older ones are dropped first.
+const MAX_RECORDED: usize = 10_000;
+
+/// One request the mock received, as the test-support API reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// The request id the mock answered with.
+    pub request_id: String,
+    /// HTTP method.
+    pub method: String,
+    /// The raw path, percent-encoded as received.
+    pub path: String,
+    /// The raw query string.
+    pub query: String,
+    /// Request headers as received (names lower-case).
+    pub headers: Vec<(String, String)>,
+    /// The addressed bucket.
+    pub bucket: String,
+    /// The addressed key.
+    pub key: String,
+    /// The COS action: `GetObject`, `PutObject`, `HeadObject`, `DeleteObject`, `CiProcess`
+    /// (download processing) or `ImageProcess` (cloud processing).
+    pub action: String,
+    /// The ci-process operations involved.
+    pub operations: Vec<String>,
+    /// The processing mode, for processing requests.
+    pub mode: Option<String>,
+    /// The status answered.
+    pub status: u16,
+    /// The error code answered, if any.
+    pub error_code: Option<String>,
+}
+
+/// A fault to inject into the next `times` requests that match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Matches this action (`PutObject`, `CiProcess`, …) or ci-process name; all when absent.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Matches this processing mode (`download`, `upload`, `cloud`); all when absent.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// How many matching requests it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// Answer with this status (with `code`); only delay when absent.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The error code to answer with (default `InternalError`).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The error message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    /// A fault answering `status` with `code` on the next request matching `operation`.
+    pub fn error(operation: Option<&str>, status: u16, code: &str) -> Self {
+        Fault {
+            operation: operation.map(str::to_string),
+            mode: None,
+            times: 1,
+            status: Some(status),
+            code: Some(code.to_string()),
+            message: None,
+            delay_ms: None,
+        }
+    }
+
+    /// Applies to the next `n` matching requests.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// Waits `delay` before answering.
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay_ms = Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    fn matches(&self, action: &str, operations: &[String], mode: Option<Mode>) -> bool {
+        let op_ok = match &self.operation {
+            None => true,
+            Some(o) => o == action || operations.iter().any(|name| name == o),
+        };
+        let mode_ok = match &self.mode {
+            None => true,
+            Some(m) => mode.is_some_and(|mode| mode.as_str() == m),
+        };
+        op_ok && mode_ok
+    }
+}
+
+/// State shared by every request.
+#[derive(Debug)]
+pub struct MockState {
+    /// The configuration.
+    pub config: Config,
+    /// The objects.
+    pub storage: Storage,
+    /// The client that fetches detect-url sources.
+    pub http: reqwest::Client,
+    log: Mutex<VecDeque<RecordedRequest>>,
+    faults: Mutex<Vec<Fault>>,
+    counter: AtomicU64,
+    instance: u64,
+}
+
+impl MockState {
+    /// State for `config` over `storage`.
+    pub fn new(config: Config, storage: Storage) -> Self {
+        let timeout = Duration::from_millis(config.detect_url_timeout_ms);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        MockState {
+            config,
+            storage,
+            http,
+            log: Mutex::new(VecDeque::new()),
+            faults: Mutex::new(Vec::new()),
+            counter: AtomicU64::new(0),
+            instance: rand::random(),
+        }
+    }
+
+    /// A new request id, unique in this process, shaped like COS's (base64-like text).
+    pub fn next_request_id(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "NjM{:012x}_{:08x}_mock",
+            self.instance & 0xffff_ffff_ffff,
+            n
+        )
+    }
+
+    /// Appends a request to the log.
+    pub fn record(&self, request: RecordedRequest) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() >= MAX_RECORDED {
+            log.pop_front();
+        }
+        log.push_back(request);
+    }
+
+    /// Every logged request, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
+    }
+
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        faults.push(fault);
+    }
+
+    /// The injected faults still pending.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Takes one use of the first fault matching a request.
+    pub fn take_fault(
+        &self,
+        action: &str,
+        operations: &[String],
+        mode: Option<Mode>,
+    ) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let i = faults
+            .iter()
+            .position(|f| f.times > 0 && f.matches(action, operations, mode))?;
+        let fault = faults[i].clone();
+        faults[i].times -= 1;
+        if faults[i].times == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
+    }
+
+    /// Drops every pending fault.
+    pub fn clear_faults(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Forgets the log and the faults.
+    pub fn clear(&self) {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Whether `bucket` is one of the configured buckets.
+    pub fn has_bucket(&self, bucket: &str) -> bool {
+        self.config.buckets.iter().any(|b| b == bucket)
+    }
+
+    /// The `Location` of an object: `<bucket>.cos.<region>.myqcloud.com/<key>`.
+    pub fn location(&self, bucket: &str, key: &str) -> String {
+        format!(
+            "{}/{key}",
+            cos_ci_validate::bucket_host(
+                cos_ci_validate::HostKind::Cos,
+                bucket,
+                &self.config.region
+            )
+        )
+    }
+}

@@ -1,0 +1,77 @@
+//! Typed parameters, validation and wire models of Tencent Cloud COS "Cloud Infinite"
+//! `ci-process` operations, generated from the YAML spec in `spec/`.
+//!
+//! Both sides of the wire use this crate: `cos-ci-client` validates and encodes with it
+//! before sending, `cos-ci-mock` decodes and validates what it receives. It does no I/O.
+//!
+//! ```
+//! use cos_ci_validate::{Operation, ai_enhance_image::AiEnhanceImage};
+//!
+//! let params = AiEnhanceImage::new().with_denoise(1).with_sharpen(5);
+//! assert_eq!(params.to_query().unwrap(), "ci-process=AIEnhanceImage&denoise=1&sharpen=5");
+//!
+//! // Out-of-range values are refused with the parameter, the allowed range and the COS code.
+//! let err = AiEnhanceImage::new().with_sharpen(9).validate().unwrap_err();
+//! assert_eq!(err.violations[0].param, "sharpen");
+//! assert_eq!(err.violations[0].allowed, "an integer in 0..=5");
+//! assert_eq!(err.code().as_str(), "InvalidArgument");
+//!
+//! // Decoding accepts what real clients send: any order, defaults omitted, empty values.
+//! let decoded = AiEnhanceImage::from_query("sharpen=5&ci-process=AIEnhanceImage&denoise=1&ignore-error=").unwrap();
+//! assert_eq!(decoded, params);
+//! ```
+
+#[rustfmt::skip]
+mod generated;
+mod params;
+mod pic_operations;
+mod spec;
+mod violation;
+pub mod xml;
+
+pub use generated::service::{
+    COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo, MAX_RULES,
+    OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
+    ProcessedObject, UploadResult,
+};
+pub use generated::*;
+pub use params::{CI_PROCESS, Operation, ParamValues, Value};
+pub use pic_operations::{
+    MAX_KEY_BYTES, PicOperations, PicOperationsError, PicRule, check_fileid, resolve_fileid,
+    rule_operation,
+};
+pub use spec::{HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec};
+pub use violation::{ValidationError, Violation};
+pub use xml::{XmlDocument, XmlError};
+
+/// The operation called `name`: its `ci-process` value or its spec file name (kebab case).
+///
+/// ```
+/// let spec = cos_ci_validate::find_operation("ai-super-resolution").unwrap();
+/// assert_eq!(spec.name, "AISuperResolution");
+/// ```
+pub fn find_operation(name: &str) -> Option<&'static OpSpec> {
+    OPERATIONS
+        .iter()
+        .copied()
+        .find(|s| s.name == name || s.file == name)
+}
+
+/// The host of `bucket` in `region` for requests of `kind`.
+///
+/// ```
+/// use cos_ci_validate::{HostKind, bucket_host};
+/// assert_eq!(
+///     bucket_host(HostKind::Pic, "examplebucket-1250000000", "ap-guangzhou"),
+///     "examplebucket-1250000000.pic.ap-guangzhou.myqcloud.com"
+/// );
+/// ```
+pub fn bucket_host(kind: HostKind, bucket: &str, region: &str) -> String {
+    let template = match kind {
+        HostKind::Cos => COS_HOST,
+        HostKind::Pic => PIC_HOST,
+    };
+    template
+        .replace("{bucket}", bucket)
+        .replace("{region}", region)
+}
