@@ -1,1 +1,74 @@
-//! placeholder
+//! An async client for Tencent Cloud COS "Cloud Infinite" (CI) image processing, generated
+//! from the cos-ci spec: every operation in every mode it supports, signed requests,
+//! pre-signed URLs, retries, and one error type.
+//!
+//! | mode | request | method |
+//! |---|---|---|
+//! | during download | `GET /<key>?ci-process=X` | `client.<op>(source, &params)` → image |
+//! | upon upload | `PUT /<key>` + `Pic-Operations` | `client.<op>_upload(key, body, fileid, &params)` → `UploadResult` |
+//! | in the cloud | `POST /<key>?image_process` + `Pic-Operations` | `client.<op>_cloud(key, fileid, &params)` → `UploadResult` |
+//! | pre-signed | a URL that processes when fetched | `client.<op>_url(source, &params, expires)` |
+//!
+//! Parameters are checked by `cos-ci-validate` before anything is sent, so an out-of-range
+//! value is an [`Error::Validation`] naming the parameter and its range:
+//!
+//! ```
+//! use cos_ci_client::{Client, Credentials, Error, ai_enhance_image::AiEnhanceImage};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = Client::builder()
+//!     .region("ap-guangzhou")
+//!     .bucket("examplebucket-1250000000")
+//!     .credentials(Credentials::new("AKIDEXAMPLE", "example-secret"))
+//!     .endpoint("http://127.0.0.1:9") // nothing listens there: nothing is sent
+//!     .build()
+//!     .unwrap();
+//! let err = client.ai_enhance_image("in.png", &AiEnhanceImage::new().with_denoise(7)).await.unwrap_err();
+//! assert!(matches!(err, Error::Validation(_)));
+//! assert!(err.to_string().contains("denoise"));
+//! # }
+//! ```
+//!
+//! Several rules, operations and buckets go in one [`PicOperations`]:
+//!
+//! ```no_run
+//! use cos_ci_client::{Client, PicOperations};
+//! use cos_ci_client::{ai_image_coloring::AiImageColoring, ai_pic_matting::{AiPicMatting, PaddingLayout}};
+//!
+//! # async fn run(client: Client, png: Vec<u8>) -> Result<(), cos_ci_client::Error> {
+//! let ops = PicOperations::new()
+//!     .with_pic_info(true)
+//!     .with_rule("colored.png", &AiImageColoring::new())?
+//!     .with_rule("/cutouts/a.png", &AiPicMatting::new().with_padding_layout(PaddingLayout::new(20, 10)))?;
+//! let result = client.put_object_with("photos/a.png", png.into(), &ops).await?;
+//! for object in result.process_results.map(|r| r.object).unwrap_or_default() {
+//!     println!("{} {:?}x{:?}", object.key, object.width, object.height);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Credentials and the rest can come from the environment: see [`config::env`].
+
+mod body;
+mod client;
+pub mod config;
+mod error;
+#[rustfmt::skip]
+mod generated;
+mod request;
+mod retry;
+
+pub use body::Body;
+pub use client::{Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source};
+pub use config::{Clock, ClientBuilder, Config, Credentials};
+pub use cos_ci_validate::{
+    ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
+    ValidationError, find_operation,
+};
+pub use error::{Error, ServiceError};
+pub use generated::*;
+pub use request::PreparedRequest;
+pub use retry::RetryPolicy;
+
+/// Every operation the client knows, from the spec.
+pub use cos_ci_validate::OPERATIONS;

@@ -8,15 +8,15 @@ use image::codecs::{
 };
 use image::{ColorType, DynamicImage, ImageError, ImageReader};
 
-use super::jpeg;
 use super::limits::decoder_limits;
 use super::{Format, ImageInfo, ImageLimits, ProcessError};
+use super::{jpeg, quantize};
 
 /// JPEG output quality: fixed so the same input always gives the same bytes.
 pub const JPEG_QUALITY: u8 = 90;
 
-/// GIF quantiser speed (1..=30): 10 keeps a 2-4 Mpixel frame under a second; inputs with at most
-/// 256 colours are written with an exact palette regardless.
+/// GIF quantiser speed (1..=30). `quantize` keeps every frame within 256 colours, so the gif
+/// crate always takes its exact-palette path and this only matters as a fallback.
 const GIF_SPEED: i32 = 10;
 
 /// Decodes the pixels of an image already probed as `info` (first frame of an animation).
@@ -69,8 +69,13 @@ fn compatible(img: &DynamicImage, format: Format) -> Cow<'_, DynamicImage> {
             }
             _ => Cow::Owned(DynamicImage::ImageRgb8(img.to_rgb8())),
         },
-        Format::Gif if color == ColorType::Rgba8 => Cow::Borrowed(img),
-        Format::Gif => Cow::Owned(DynamicImage::ImageRgba8(img.to_rgba8())),
+        Format::Gif => {
+            let mut rgba = img.to_rgba8();
+            if quantize::too_many_colours(&rgba) {
+                quantize::snap_to_cube(&mut rgba);
+            }
+            Cow::Owned(DynamicImage::ImageRgba8(rgba))
+        }
         Format::Webp | Format::Bmp if eight_bit => Cow::Borrowed(img),
         Format::Webp | Format::Bmp => canvas(),
     }
@@ -95,8 +100,8 @@ pub(crate) fn encode(img: &DynamicImage, format: Format) -> Result<Vec<u8>, Proc
 
 #[cfg(test)]
 mod tests {
+    use super::super::probe;
     use super::*;
-    use crate::processors::probe;
     use image::{GenericImageView, Rgba, RgbaImage};
 
     const LIMITS: ImageLimits = ImageLimits {

@@ -71,3 +71,44 @@ mod tests {
         }
     }
 }
+
+/// The stand-in as the server runs it: through `process`, from encoded bytes.
+#[cfg(test)]
+mod via_process {
+    use image::DynamicImage;
+
+    use super::super::test_support::*;
+    use super::super::*;
+
+    #[test]
+    fn colorize_turns_grey_into_colour_deterministically() {
+        let grey = DynamicImage::ImageLuma8(grey_gradient(256, 4));
+        for format in [Format::Png, Format::Bmp, Format::Webp] {
+            let input = encode(&grey, format);
+            let first = run("colorize", &input, &TestParams::default());
+            let second = run("colorize", &input, &TestParams::default());
+            assert_eq!(first, second);
+            let out = decode(&first.bytes).to_rgb8();
+            assert!(
+                out.pixels()
+                    .all(|p| !(p.0[0] == p.0[1] && p.0[1] == p.0[2])),
+                "{format:?}"
+            );
+            // Different luminances give different colours.
+            assert_ne!(out.get_pixel(0, 0), out.get_pixel(255, 0));
+        }
+    }
+
+    #[test]
+    fn colorize_of_a_grey_jpeg_answers_a_colour_jpeg() {
+        let input = encode(
+            &DynamicImage::ImageLuma8(grey_gradient(64, 16)),
+            Format::Jpeg,
+        );
+        let out = run("colorize", &input, &TestParams::default());
+        assert_eq!(out.info.format, Format::Jpeg);
+        let img = decode(&out.bytes).to_rgb8();
+        let p = img.get_pixel(2, 8).0;
+        assert!(p[2] > p[1] + 20, "dark end should be indigo, got {p:?}");
+    }
+}

@@ -138,3 +138,93 @@ mod tests {
         assert_eq!(buf, vec![1, 2, 3]);
     }
 }
+
+/// The stand-in as the server runs it: through `process`, from encoded bytes.
+#[cfg(test)]
+mod via_process {
+    use image::DynamicImage;
+
+    use super::super::test_support::*;
+    use super::super::*;
+
+    fn variance(img: &DynamicImage) -> f64 {
+        let v: Vec<f64> = img
+            .to_rgb8()
+            .into_raw()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64
+    }
+
+    #[test]
+    fn enhance_zero_zero_leaves_pixels_identical() {
+        let rgb = DynamicImage::ImageRgb8(noisy_rgb(33, 17));
+        let mut rgba = DynamicImage::ImageRgb8(noisy_rgb(8, 8)).to_rgba8();
+        for (i, p) in rgba.pixels_mut().enumerate() {
+            p.0[3] = (i * 4) as u8;
+        }
+        let rgba = DynamicImage::ImageRgba8(rgba);
+        let params = TestParams::default().int("denoise", 0).int("sharpen", 0);
+        for img in [rgb, rgba] {
+            for format in [Format::Png, Format::Webp, Format::Bmp] {
+                let input = encode(&img, format);
+                let out = run("enhance", &input, &params);
+                assert_eq!(out.info.format, format);
+                assert_eq!(
+                    decode(&out.bytes).to_rgba8(),
+                    decode(&input).to_rgba8(),
+                    "{format:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn more_denoise_means_less_variance() {
+        let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(64, 48)), Format::Png);
+        let var = |d: i64| {
+            let out = run(
+                "enhance",
+                &input,
+                &TestParams::default().int("denoise", d).int("sharpen", 0),
+            );
+            variance(&decode(&out.bytes))
+        };
+        let v: Vec<f64> = (0..=5).map(var).collect();
+        assert!(v.windows(2).all(|p| p[1] < p[0]), "variances {v:?}");
+    }
+
+    #[test]
+    fn more_sharpen_means_more_edge_contrast() {
+        // A modest step, so even sharpen=5 does not clip at 0 or 255.
+        let step = image::RgbImage::from_fn(32, 8, |x, _| {
+            if x < 16 {
+                image::Rgb([100; 3])
+            } else {
+                image::Rgb([150; 3])
+            }
+        });
+        let input = encode(&DynamicImage::ImageRgb8(step), Format::Png);
+        let contrast = |s: i64| {
+            let out = run(
+                "enhance",
+                &input,
+                &TestParams::default().int("denoise", 0).int("sharpen", s),
+            );
+            let img = decode(&out.bytes).to_rgb8();
+            i32::from(img.get_pixel(16, 4).0[0]) - i32::from(img.get_pixel(15, 4).0[0])
+        };
+        let c: Vec<i32> = (0..=5).map(contrast).collect();
+        assert_eq!(c[0], 50);
+        assert!(c.windows(2).all(|p| p[1] > p[0]), "contrasts {c:?}");
+    }
+
+    #[test]
+    fn enhance_defaults_change_a_noisy_image() {
+        let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(20, 20)), Format::Png);
+        let out = run("enhance", &input, &TestParams::default());
+        assert_ne!(decode(&out.bytes).to_rgb8(), decode(&input).to_rgb8());
+    }
+}

@@ -126,3 +126,105 @@ mod tests {
         assert_eq!(center(&img).dimensions(), (1, 1));
     }
 }
+
+/// The stand-in as the server runs it: through `process`, from encoded bytes.
+#[cfg(test)]
+mod via_process {
+    use image::DynamicImage;
+
+    use super::super::test_support::*;
+    use super::super::*;
+
+    #[test]
+    fn matting_makes_the_background_transparent_and_the_subject_opaque() {
+        let scene = DynamicImage::ImageRgba8(subject_on_background(60, 40, 10, 8, 16));
+        for format in [
+            Format::Png,
+            Format::Jpeg,
+            Format::Gif,
+            Format::Webp,
+            Format::Bmp,
+        ] {
+            let out = run("matting", &encode(&scene, format), &TestParams::default());
+            assert_eq!(
+                out.info,
+                ImageInfo {
+                    format: Format::Png,
+                    width: 60,
+                    height: 40
+                }
+            );
+            let img = decode(&out.bytes).to_rgba8();
+            for (x, y, p) in img.enumerate_pixels() {
+                if x == 0 || y == 0 || x == 59 || y == 39 {
+                    assert_eq!(p.0[3], 0, "{format:?} border ({x},{y})");
+                }
+            }
+            for (x, y) in [(12, 10), (17, 15), (23, 21)] {
+                assert_eq!(
+                    img.get_pixel(x, y).0[3],
+                    255,
+                    "{format:?} subject ({x},{y})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn matting_padding_adds_transparent_margins() {
+        let scene = DynamicImage::ImageRgba8(subject_on_background(30, 20, 5, 5, 10));
+        let params = TestParams::default().pair("padding-layout", (20, 10));
+        let out = run("matting", &encode(&scene, Format::Png), &params);
+        assert_eq!((out.info.width, out.info.height), (70, 40));
+        let img = decode(&out.bytes).to_rgba8();
+        assert_eq!(img.get_pixel(20 + 5, 10 + 5).0, [220, 30, 30, 255]);
+        let in_margin = |x: u32, y: u32| !(20..50).contains(&x) || !(10..30).contains(&y);
+        assert!(
+            img.enumerate_pixels()
+                .filter(|(x, y, _)| in_margin(*x, *y))
+                .all(|(_, _, p)| p.0 == [0; 4])
+        );
+    }
+
+    #[test]
+    fn matting_center_layout_moves_the_subject_to_the_centre() {
+        for (w, h, x, y, size) in [
+            (100, 80, 5, 7, 20),
+            (61, 47, 40, 30, 11),
+            (50, 50, 1, 30, 10),
+        ] {
+            let scene = DynamicImage::ImageRgba8(subject_on_background(w, h, x, y, size));
+            let input = encode(&scene, Format::Png);
+            let params = TestParams::default().flag("center-layout", true);
+            let img = decode(&run("matting", &input, &params).bytes).to_rgba8();
+            assert_eq!(img.dimensions(), (w, h));
+            let (cx, cy) = alpha_centroid(&img);
+            let (mx, my) = (f64::from(w - 1) / 2.0, f64::from(h - 1) / 2.0);
+            assert!(
+                (cx - mx).abs() <= 0.5 && (cy - my).abs() <= 0.5,
+                "centroid ({cx},{cy}) vs ({mx},{my})"
+            );
+            // Padding applies after centring.
+            let both = params.clone().pair("padding-layout", (3, 4));
+            let padded = decode(&run("matting", &input, &both).bytes).to_rgba8();
+            let (px, py) = alpha_centroid(&padded);
+            assert!((px - cx - 3.0).abs() < 1e-9 && (py - cy - 4.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn matting_with_center_layout_off_keeps_the_subject_in_place() {
+        let scene = subject_on_background(40, 40, 2, 3, 6);
+        let params = TestParams::default().flag("center-layout", false);
+        let img = decode(
+            &run(
+                "matting",
+                &encode(&DynamicImage::ImageRgba8(scene), Format::Png),
+                &params,
+            )
+            .bytes,
+        )
+        .to_rgba8();
+        assert_eq!(alpha_centroid(&img), (4.5, 5.5));
+    }
+}

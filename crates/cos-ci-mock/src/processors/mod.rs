@@ -12,6 +12,7 @@ mod limits;
 mod matting;
 mod params;
 mod probe;
+mod quantize;
 mod super_resolution;
 
 #[cfg(test)]

@@ -37,3 +37,69 @@ mod tests {
         assert!(out.to_rgb8().pixels().all(|p| *p == Rgb([10, 200, 30])));
     }
 }
+
+/// The stand-in as the server runs it: through `process`, from encoded bytes.
+#[cfg(test)]
+mod via_process {
+    use image::{DynamicImage, GenericImageView};
+
+    use super::super::test_support::*;
+    use super::super::*;
+
+    #[test]
+    fn super_resolution_scales_odd_sizes_exactly() {
+        for (w, h) in [(7, 5), (13, 9), (1, 1), (31, 2)] {
+            let png = encode(&DynamicImage::ImageRgb8(noisy_rgb(w, h)), Format::Png);
+            for magnify in [2, 4] {
+                let out = run(
+                    "super-resolution",
+                    &png,
+                    &TestParams::default().int("magnify", magnify),
+                );
+                let m = magnify as u32;
+                assert_eq!((out.info.width, out.info.height), (w * m, h * m));
+                assert_eq!(decode(&out.bytes).dimensions(), (w * m, h * m));
+                assert_eq!(out.info.format, Format::Png);
+            }
+        }
+    }
+
+    #[test]
+    fn super_resolution_defaults_to_x2_and_keeps_the_format() {
+        let img = DynamicImage::ImageRgb8(noisy_rgb(9, 7));
+        for format in Format::ALL {
+            let out = run(
+                "super-resolution",
+                &encode(&img, format),
+                &TestParams::default(),
+            );
+            assert_eq!(
+                out.info,
+                ImageInfo {
+                    format,
+                    width: 18,
+                    height: 14
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn super_resolution_refuses_an_oversized_output_from_the_header() {
+        // 9000 x 8000 is inside these limits; x2 would be 288 M pixels. The IDAT is junk, so only a
+        // check made before decoding can answer ImageResolutionExceed.
+        let limits = ImageLimits {
+            max_width: 10_000,
+            max_height: 10_000,
+            max_pixels: 100_000_000,
+            ..LIMITS
+        };
+        let e = err(
+            "super-resolution",
+            &png_header_only(9000, 8000),
+            &TestParams::default(),
+            &limits,
+        );
+        assert_eq!(e.code, ProcessError::IMAGE_RESOLUTION_EXCEED, "{e}");
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use image::{DynamicImage, GrayImage, Luma, Rgb, RgbImage, RgbaImage};
 
-use super::{Format, ImageLimits, ParamSource, Processed, codec};
+use super::{Format, ImageLimits, ParamSource, ProcessError, Processed, codec};
 
 /// Generous limits for tests that are not about limits.
 pub const LIMITS: ImageLimits = ImageLimits {
@@ -63,6 +63,19 @@ pub fn run(processor: &str, input: &[u8], params: &TestParams) -> Processed {
         .unwrap_or_else(|e| panic!("{processor} failed: {e}"));
     assert_eq!(super::probe(&out.bytes).expect("output probes"), out.info);
     out
+}
+
+/// Runs `processor`, asserting failure; returns the error.
+pub fn err(
+    processor: &str,
+    input: &[u8],
+    params: &TestParams,
+    limits: &ImageLimits,
+) -> ProcessError {
+    match super::process(processor, input, params, limits, false) {
+        Ok(p) => panic!("{processor} unexpectedly succeeded with {:?}", p.info),
+        Err(e) => e,
+    }
 }
 
 /// Deterministic pseudo-random bytes (a 32-bit LCG), so noisy fixtures never change.

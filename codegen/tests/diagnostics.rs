@@ -1,0 +1,109 @@
+//! The diagnostics of broken specs, snapshotted.
+//!
+//! Every folder in `tests/broken/` (but `_base`) is one case: the valid spec in
+//! `tests/broken/_base/spec` with the case's own files laid over it (same relative paths). The
+//! case's diagnostics are rendered exactly as `cargo xtask codegen` prints them.
+
+use std::path::{Path, PathBuf};
+
+fn broken_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken")
+}
+
+/// Copies every file under `from` into `to`, keeping relative paths.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read case folder") {
+        let path = entry.expect("read entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).expect("create folder");
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy file");
+        }
+    }
+}
+
+/// The spec of case `name`, laid out in a temporary workspace root.
+fn case_root(name: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    copy_tree(&broken_dir().join("_base"), root.path());
+    copy_tree(&broken_dir().join(name), root.path());
+    root
+}
+
+/// Loads case `name`; it must fail.
+fn diagnostics(name: &str) -> cos_ci_codegen::Diagnostics {
+    let root = case_root(name);
+    match cos_ci_codegen::load(&root.path().join("spec")) {
+        Ok(_) => panic!("case `{name}` loads without a problem"),
+        Err(d) => d,
+    }
+}
+
+/// Snapshots the rendered diagnostics of a case that has exactly one defect, which must be
+/// reported once, with its file and line:col.
+fn single(name: &str) {
+    let d = diagnostics(name);
+    let rendered = d.to_string();
+    assert_eq!(d.0.len(), 1, "case `{name}`:\n{rendered}");
+    let only = &d.0[0];
+    assert!(only.position.is_some(), "no position: {only}");
+    assert!(only.file.starts_with("spec/"), "not a relative path: {only}");
+    insta::assert_snapshot!(name, rendered);
+}
+
+#[test]
+fn the_base_is_valid() {
+    let root = case_root("_base");
+    if let Err(d) = cos_ci_codegen::load(&root.path().join("spec")) {
+        panic!("the base spec of the broken cases has problems:\n{d}");
+    }
+}
+
+#[test]
+fn every_case_has_a_test() {
+    let mut cases: Vec<String> = std::fs::read_dir(broken_dir())
+        .expect("read tests/broken")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "_base")
+        .collect();
+    cases.sort();
+    let source = include_str!("diagnostics.rs");
+    for case in cases {
+        assert!(
+            source.contains(&format!("(\"{case}\")")),
+            "tests/broken/{case} has no test in diagnostics.rs"
+        );
+    }
+}
+
+macro_rules! single_defect {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                single(stringify!($name));
+            }
+        )*
+    };
+}
+
+single_defect!(
+    unknown_key,
+    default_out_of_range,
+    missing_type,
+    duplicate_operation_name,
+    duplicate_param,
+    range_out_of_order,
+    example_out_of_range,
+    error_example_valid,
+    unknown_mode,
+    malformed_permission,
+    node_without_type,
+    node_with_type_and_nodes,
+    unknown_processor,
+    file_name_mismatch,
+    yaml_syntax_error,
+    wrong_value_type,
+);

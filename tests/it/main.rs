@@ -1,0 +1,3 @@
+//! Client <-> mock end to end, and other workspace-level checks.
+
+mod client_mock;
