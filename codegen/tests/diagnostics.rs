@@ -49,7 +49,10 @@ fn single(name: &str) {
     assert_eq!(d.0.len(), 1, "case `{name}`:\n{rendered}");
     let only = &d.0[0];
     assert!(only.position.is_some(), "no position: {only}");
-    assert!(only.file.starts_with("spec/"), "not a relative path: {only}");
+    assert!(
+        only.file.starts_with("spec/"),
+        "not a relative path: {only}"
+    );
     insta::assert_snapshot!(name, rendered);
 }
 

@@ -24,7 +24,10 @@ async fn objects_round_trip() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
     let png = sample_png(32, 24);
-    let put = client.put_object("dir/a b+c.png", png.clone()).await.unwrap();
+    let put = client
+        .put_object("dir/a b+c.png", png.clone())
+        .await
+        .unwrap();
     assert!(put.etag.is_some());
     let got = client.get_object("dir/a b+c.png").await.unwrap();
     assert_eq!(got.bytes.as_ref(), png.as_slice());
@@ -41,16 +44,31 @@ async fn objects_round_trip() {
 async fn download_mode_every_operation() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
-    client.put_object("in.png", sample_png(40, 30)).await.unwrap();
+    client
+        .put_object("in.png", sample_png(40, 30))
+        .await
+        .unwrap();
 
-    let out = client.ai_super_resolution("in.png", &AiSuperResolution::new().with_magnify(Magnify::X4)).await.unwrap();
+    let out = client
+        .ai_super_resolution(
+            "in.png",
+            &AiSuperResolution::new().with_magnify(Magnify::X4),
+        )
+        .await
+        .unwrap();
     assert_eq!(out.content_type, "image/png");
     assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((160, 120)));
 
-    let out = client.ai_enhance_image("in.png", &AiEnhanceImage::new().with_denoise(2)).await.unwrap();
+    let out = client
+        .ai_enhance_image("in.png", &AiEnhanceImage::new().with_denoise(2))
+        .await
+        .unwrap();
     assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((40, 30)));
 
-    let out = client.ai_image_coloring("in.png", &AiImageColoring::new()).await.unwrap();
+    let out = client
+        .ai_image_coloring("in.png", &AiImageColoring::new())
+        .await
+        .unwrap();
     assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((40, 30)));
 
     let params = AiPicMatting::new().with_padding_layout(PaddingLayout::new(5, 3));
@@ -65,7 +83,12 @@ async fn upload_and_cloud_modes() {
     let client = client(&server);
     let jpeg = sample_jpeg(20, 10);
     let result = client
-        .ai_super_resolution_upload("photos/in.jpg", jpeg.clone(), "big/out.jpg", &AiSuperResolution::new())
+        .ai_super_resolution_upload(
+            "photos/in.jpg",
+            jpeg.clone(),
+            "big/out.jpg",
+            &AiSuperResolution::new(),
+        )
         .await
         .unwrap();
     let objects = result.process_results.unwrap().object;
@@ -74,7 +97,15 @@ async fn upload_and_cloud_modes() {
     let stored = client.get_object("photos/big/out.jpg").await.unwrap();
     assert_eq!(stored.bytes.len() as i64, objects[0].size);
     assert_eq!(stored.info.etag.as_deref(), Some(objects[0].etag.as_str()));
-    assert_eq!(client.get_object("photos/in.jpg").await.unwrap().bytes.as_ref(), jpeg.as_slice());
+    assert_eq!(
+        client
+            .get_object("photos/in.jpg")
+            .await
+            .unwrap()
+            .bytes
+            .as_ref(),
+        jpeg.as_slice()
+    );
 
     let ops = PicOperations::new()
         .with_pic_info(true)
@@ -85,7 +116,13 @@ async fn upload_and_cloud_modes() {
     let result = client.image_process("photos/in.jpg", &ops).await.unwrap();
     let info = result.original_info.unwrap();
     assert_eq!(info.image_info.map(|i| (i.width, i.height)), Some((20, 10)));
-    let keys: Vec<String> = result.process_results.unwrap().object.into_iter().map(|o| o.key).collect();
+    let keys: Vec<String> = result
+        .process_results
+        .unwrap()
+        .object
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(keys, ["c/colored.jpg", "c/cut.png"]);
 }
 
@@ -100,7 +137,9 @@ async fn wrong_secret_is_signature_does_not_match() {
         .build()
         .unwrap();
     let err = client.get_object("x.png").await.unwrap_err();
-    let Error::Service(e) = &err else { panic!("{err}") };
+    let Error::Service(e) = &err else {
+        panic!("{err}")
+    };
     assert_eq!(e.code, "SignatureDoesNotMatch");
     assert_eq!(e.status, 403);
     assert!(e.request_id.is_some());

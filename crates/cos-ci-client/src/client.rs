@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cos_ci_validate::{
-    ErrorDocument, HostKind, OpSpec, Operation, PIC_OPERATIONS_HEADER, ParamValues,
-    PicOperations, UploadResult, XmlDocument,
+    ErrorDocument, HostKind, OpSpec, Operation, PIC_OPERATIONS_HEADER, ParamValues, PicOperations,
+    UploadResult, XmlDocument,
 };
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -209,14 +209,27 @@ impl Client {
     // ---- request preparation (pure) ----
 
     /// The signed request that runs `params` during download on `source`.
-    pub fn prepare_download<O: Operation>(&self, source: &Source, params: &O) -> Result<PreparedRequest, Error> {
+    pub fn prepare_download<O: Operation>(
+        &self,
+        source: &Source,
+        params: &O,
+    ) -> Result<PreparedRequest, Error> {
         let values = params.to_values();
-        Ok(self.config.prepare(&self.download_parts(O::SPEC, &values, source)?))
+        Ok(self
+            .config
+            .prepare(&self.download_parts(O::SPEC, &values, source)?))
     }
 
     /// The signed upload request storing a `len`-byte body at `key` with `ops`.
-    pub fn prepare_upload(&self, key: &str, len: u64, ops: &PicOperations) -> Result<PreparedRequest, Error> {
-        Ok(self.config.prepare(&upload_parts(key, Some(len), None, Some(ops))?))
+    pub fn prepare_upload(
+        &self,
+        key: &str,
+        len: u64,
+        ops: &PicOperations,
+    ) -> Result<PreparedRequest, Error> {
+        Ok(self
+            .config
+            .prepare(&upload_parts(key, Some(len), None, Some(ops))?))
     }
 
     /// The signed cloud-processing request for `key` with `ops`.
@@ -224,7 +237,12 @@ impl Client {
         Ok(self.config.prepare(&cloud_parts(key, ops)?))
     }
 
-    fn download_parts(&self, spec: &OpSpec, values: &ParamValues, source: &Source) -> Result<RequestParts, Error> {
+    fn download_parts(
+        &self,
+        spec: &OpSpec,
+        values: &ParamValues,
+        source: &Source,
+    ) -> Result<RequestParts, Error> {
         spec.check(values)?;
         let mut query: Vec<(String, String)> = spec
             .encode_pairs(values)
@@ -240,7 +258,10 @@ impl Client {
             }
             Source::Url(url) => {
                 let Some(host) = spec.detect_url else {
-                    return Err(Error::Config(format!("{} does not take a detect-url", spec.name)));
+                    return Err(Error::Config(format!(
+                        "{} does not take a detect-url",
+                        spec.name
+                    )));
                 };
                 query.push(("detect-url".to_string(), url.clone()));
                 (host, String::new())
@@ -259,8 +280,13 @@ impl Client {
     // ---- processing during download ----
 
     /// Runs any operation during download and buffers the image.
-    pub async fn process<O: Operation>(&self, source: Source, params: &O) -> Result<ProcessedImage, Error> {
-        self.process_values(O::SPEC, &params.to_values(), &source).await
+    pub async fn process<O: Operation>(
+        &self,
+        source: Source,
+        params: &O,
+    ) -> Result<ProcessedImage, Error> {
+        self.process_values(O::SPEC, &params.to_values(), &source)
+            .await
     }
 
     /// Runs the operation `spec` with dynamic `values` (as the CLI does).
@@ -283,20 +309,33 @@ impl Client {
     }
 
     /// Runs any operation during download and streams the image.
-    pub async fn process_stream<O: Operation>(&self, source: Source, params: &O) -> Result<ImageStream, Error> {
+    pub async fn process_stream<O: Operation>(
+        &self,
+        source: Source,
+        params: &O,
+    ) -> Result<ImageStream, Error> {
         let parts = self.download_parts(O::SPEC, &params.to_values(), &source)?;
         let response = self.send(parts, None).await?;
         Ok(stream(response))
     }
 
     /// Runs an operation whose answer is an XML document and parses it.
-    pub async fn process_xml<O: Operation, R: XmlDocument>(&self, source: Source, params: &O) -> Result<R, Error> {
+    pub async fn process_xml<O: Operation, R: XmlDocument>(
+        &self,
+        source: Source,
+        params: &O,
+    ) -> Result<R, Error> {
         let image = self.process(source, params).await?;
         parse_xml(&image.bytes, image.request_id)
     }
 
     /// A pre-signed URL that runs `params` on `source` when fetched.
-    pub fn presign_process<O: Operation>(&self, source: Source, params: &O, expires: Duration) -> Result<String, Error> {
+    pub fn presign_process<O: Operation>(
+        &self,
+        source: Source,
+        params: &O,
+        expires: Duration,
+    ) -> Result<String, Error> {
         self.presign_values(O::SPEC, &params.to_values(), &source, expires)
     }
 
@@ -315,20 +354,36 @@ impl Client {
     // ---- processing upon upload and in the cloud ----
 
     /// Uploads `body` to `key` and stores one processing result at `fileid`.
-    pub async fn upload_with<O: Operation>(&self, key: &str, body: Body, fileid: &str, params: &O) -> Result<UploadResult, Error> {
+    pub async fn upload_with<O: Operation>(
+        &self,
+        key: &str,
+        body: Body,
+        fileid: &str,
+        params: &O,
+    ) -> Result<UploadResult, Error> {
         let ops = PicOperations::new().with_rule(fileid, params)?;
         self.put_object_with(key, body, &ops).await
     }
 
     /// Runs one rule on the stored `key` and stores the result at `fileid`.
-    pub async fn cloud_with<O: Operation>(&self, key: &str, fileid: &str, params: &O) -> Result<UploadResult, Error> {
+    pub async fn cloud_with<O: Operation>(
+        &self,
+        key: &str,
+        fileid: &str,
+        params: &O,
+    ) -> Result<UploadResult, Error> {
         let ops = PicOperations::new().with_rule(fileid, params)?;
         self.image_process(key, &ops).await
     }
 
     /// Uploads `body` to `key` with a whole Pic-Operations header (up to five rules of any
     /// operations, other buckets, `is_pic_info`).
-    pub async fn put_object_with(&self, key: &str, body: Body, ops: &PicOperations) -> Result<UploadResult, Error> {
+    pub async fn put_object_with(
+        &self,
+        key: &str,
+        body: Body,
+        ops: &PicOperations,
+    ) -> Result<UploadResult, Error> {
         let content_type = body.content_type.clone();
         let parts = upload_parts(key, Some(body.len()), content_type, Some(ops))?;
         let response = self.send(parts, Some(body)).await?;
@@ -336,7 +391,11 @@ impl Client {
     }
 
     /// Runs a whole Pic-Operations header on the stored `key` (`POST ?image_process`).
-    pub async fn image_process(&self, key: &str, ops: &PicOperations) -> Result<UploadResult, Error> {
+    pub async fn image_process(
+        &self,
+        key: &str,
+        ops: &PicOperations,
+    ) -> Result<UploadResult, Error> {
         let parts = cloud_parts(key, ops)?;
         let response = self.send(parts, None).await?;
         upload_result(response, self.config.max_response_bytes).await
@@ -345,7 +404,11 @@ impl Client {
     // ---- objects ----
 
     /// Stores `body` at `key`.
-    pub async fn put_object(&self, key: &str, body: impl Into<Body>) -> Result<PutObjectOutput, Error> {
+    pub async fn put_object(
+        &self,
+        key: &str,
+        body: impl Into<Body>,
+    ) -> Result<PutObjectOutput, Error> {
         let body = body.into();
         let parts = upload_parts(key, Some(body.len()), body.content_type.clone(), None)?;
         let response = self.send(parts, Some(body)).await?;
@@ -359,7 +422,8 @@ impl Client {
     pub async fn get_object(&self, key: &str) -> Result<Object, Error> {
         let response = self.send(object_parts("GET", key)?, None).await?;
         let info = object_info(&response);
-        let bytes = read_limited(response, self.config.max_response_bytes, &info.request_id).await?;
+        let bytes =
+            read_limited(response, self.config.max_response_bytes, &info.request_id).await?;
         Ok(Object { bytes, info })
     }
 
@@ -383,14 +447,20 @@ impl Client {
 
     /// A pre-signed GET URL of `key`.
     pub fn presign_get_object(&self, key: &str, expires: Duration) -> Result<String, Error> {
-        Ok(self.config.presign(&object_parts("GET", key)?, expires.as_secs().max(1)))
+        Ok(self
+            .config
+            .presign(&object_parts("GET", key)?, expires.as_secs().max(1)))
     }
 
     // ---- transport ----
 
     /// Sends with retries; a non-2xx answer becomes [`Error::Service`]. A streamed body is
     /// sent once: it cannot be replayed.
-    async fn send(&self, parts: RequestParts, body: Option<Body>) -> Result<reqwest::Response, Error> {
+    async fn send(
+        &self,
+        parts: RequestParts,
+        body: Option<Body>,
+    ) -> Result<reqwest::Response, Error> {
         let policy = self.config.retry;
         let started = Instant::now();
         let (bytes, mut stream) = match body.map(|b| b.data) {
@@ -420,7 +490,8 @@ impl Client {
                 Err(e) => transport(e),
             };
             let out_of_time = started.elapsed() >= policy.max_elapsed;
-            if !replayable || attempt >= policy.max_attempts || out_of_time || !error.is_retryable() {
+            if !replayable || attempt >= policy.max_attempts || out_of_time || !error.is_retryable()
+            {
                 return Err(error);
             }
             let delay = policy.backoff(attempt);
@@ -522,7 +593,11 @@ fn too_large(max: u64, request_id: Option<String>) -> Error {
     }
 }
 
-async fn read_limited(mut response: reqwest::Response, max: u64, request_id: &Option<String>) -> Result<Bytes, Error> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    max: u64,
+    request_id: &Option<String>,
+) -> Result<Bytes, Error> {
     if response.content_length().is_some_and(|n| n > max) {
         return Err(too_large(max, request_id.clone()));
     }
@@ -574,9 +649,14 @@ async fn upload_result(response: reqwest::Response, max: u64) -> Result<UploadRe
 async fn service_error(response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let header_id = request_id(&response);
-    let header_trace = header(&response, "x-cos-trace-id").or_else(|| header(&response, "x-ci-trace-id"));
-    let body = read_limited(response, MAX_ERROR_BODY, &header_id).await.unwrap_or_default();
-    let doc = std::str::from_utf8(&body).ok().and_then(|t| ErrorDocument::from_xml(t).ok());
+    let header_trace =
+        header(&response, "x-cos-trace-id").or_else(|| header(&response, "x-ci-trace-id"));
+    let body = read_limited(response, MAX_ERROR_BODY, &header_id)
+        .await
+        .unwrap_or_default();
+    let doc = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|t| ErrorDocument::from_xml(t).ok());
     let non_empty = |s: String| (!s.is_empty()).then_some(s);
     let error = match doc {
         Some(doc) => ServiceError {
@@ -594,7 +674,11 @@ async fn service_error(response: reqwest::Response) -> Error {
                 .and_then(|s| s.canonical_reason())
                 .unwrap_or("UnknownError")
                 .replace(' ', ""),
-            message: String::from_utf8_lossy(&body).trim().chars().take(200).collect(),
+            message: String::from_utf8_lossy(&body)
+                .trim()
+                .chars()
+                .take(200)
+                .collect(),
             request_id: header_id,
             trace_id: header_trace,
             resource: None,

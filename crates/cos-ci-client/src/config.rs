@@ -239,27 +239,45 @@ impl ClientBuilder {
 
     /// The configuration, checked.
     pub fn config(self) -> Result<Config, Error> {
-        let missing = |what: &str, var: &str| Error::Config(format!("no {what}: set it on the builder or in {var}"));
+        let missing = |what: &str, var: &str| {
+            Error::Config(format!("no {what}: set it on the builder or in {var}"))
+        };
         let region = self.region.ok_or_else(|| missing("region", env::REGION))?;
         let bucket = self.bucket.ok_or_else(|| missing("bucket", env::BUCKET))?;
-        let credentials = self
-            .credentials
-            .ok_or_else(|| missing("credentials", &format!("{} / {}", env::SECRET_ID, env::SECRET_KEY)))?;
-        if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Error::Config(format!("region {region:?} is not a region name")));
+        let credentials = self.credentials.ok_or_else(|| {
+            missing(
+                "credentials",
+                &format!("{} / {}", env::SECRET_ID, env::SECRET_KEY),
+            )
+        })?;
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::Config(format!(
+                "region {region:?} is not a region name"
+            )));
         }
         if !is_bucket(&bucket) {
-            return Err(Error::Config(format!("bucket {bucket:?} is not <name>-<APPID>")));
+            return Err(Error::Config(format!(
+                "bucket {bucket:?} is not <name>-<APPID>"
+            )));
         }
         let scheme = self.scheme.unwrap_or_else(|| "https".to_string());
         if scheme != "https" && scheme != "http" {
-            return Err(Error::Config(format!("scheme {scheme:?} is not http or https")));
+            return Err(Error::Config(format!(
+                "scheme {scheme:?} is not http or https"
+            )));
         }
         let endpoint = match self.endpoint {
             Some(e) => {
-                let url = reqwest::Url::parse(&e).map_err(|err| Error::Config(format!("endpoint {e:?}: {err}")))?;
+                let url = reqwest::Url::parse(&e)
+                    .map_err(|err| Error::Config(format!("endpoint {e:?}: {err}")))?;
                 if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                    return Err(Error::Config(format!("endpoint {e:?} is not an http(s) URL")));
+                    return Err(Error::Config(format!(
+                        "endpoint {e:?} is not an http(s) URL"
+                    )));
                 }
                 Some(e.trim_end_matches('/').to_string())
             }
@@ -293,7 +311,9 @@ fn is_bucket(name: &str) -> bool {
             !base.is_empty()
                 && !appid.is_empty()
                 && appid.chars().all(|c| c.is_ascii_digit())
-                && base.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && base
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         }
         None => false,
     }

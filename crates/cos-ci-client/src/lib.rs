@@ -59,8 +59,10 @@ mod request;
 mod retry;
 
 pub use body::Body;
-pub use client::{Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source};
-pub use config::{Clock, ClientBuilder, Config, Credentials};
+pub use client::{
+    Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source,
+};
+pub use config::{ClientBuilder, Clock, Config, Credentials};
 pub use cos_ci_validate::{
     ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,

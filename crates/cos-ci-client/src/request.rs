@@ -68,7 +68,10 @@ impl Config {
     fn key_time(&self) -> KeyTime {
         let now = self.clock.now();
         // Start a minute early to absorb clock skew, as the official SDKs do.
-        KeyTime::new(now.saturating_sub(60), now + self.signature_validity.as_secs())
+        KeyTime::new(
+            now.saturating_sub(60),
+            now + self.signature_validity.as_secs(),
+        )
     }
 
     /// Signs `parts`: every query parameter and every signable header, Host included.
@@ -96,7 +99,11 @@ impl Config {
         headers.push(("Authorization".to_string(), auth.to_header_value()));
         PreparedRequest {
             method: parts.method,
-            url: format!("{}{}", self.base_url(parts.host), wire_target(&parts.key, &parts.query)),
+            url: format!(
+                "{}{}",
+                self.base_url(parts.host),
+                wire_target(&parts.key, &parts.query)
+            ),
             headers,
         }
     }
@@ -105,7 +112,10 @@ impl Config {
     /// override the URL's own host is signed, since a plain HTTP client sends that.
     pub(crate) fn presign(&self, parts: &RequestParts, expires: u64) -> String {
         let base = self.base_url(parts.host);
-        let host = base.split_once("://").map_or(base.as_str(), |(_, h)| h).to_string();
+        let host = base
+            .split_once("://")
+            .map_or(base.as_str(), |(_, h)| h)
+            .to_string();
         let now = self.clock.now();
         let key_time = KeyTime::new(now.saturating_sub(60), now + expires);
         let path = cos_ci_sign::key_to_path(&parts.key);

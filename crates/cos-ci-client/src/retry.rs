@@ -47,7 +47,11 @@ impl RetryPolicy {
             .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
             .min(self.max_delay);
         let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(if millis == 0 { 0 } else { rand::random::<u64>() % (millis + 1) })
+        Duration::from_millis(if millis == 0 {
+            0
+        } else {
+            rand::random::<u64>() % (millis + 1)
+        })
     }
 }
 

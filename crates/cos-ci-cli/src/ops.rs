@@ -1,0 +1,50 @@
+//! `cos-ci ops`: the operations and their parameters, straight from the spec.
+
+use std::fmt::Write;
+
+use cos_ci_client::{OPERATIONS, OpSpec};
+
+/// Finds an operation by ci-process name or file name (case-insensitive).
+pub fn find(name: &str) -> Result<&'static OpSpec, String> {
+    OPERATIONS
+        .iter()
+        .copied()
+        .find(|s| s.name.eq_ignore_ascii_case(name) || s.file.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = OPERATIONS.iter().map(|s| s.name).collect();
+            format!("unknown operation {name:?}; known: {}", names.join(", "))
+        })
+}
+
+/// The listing `cos-ci ops` prints.
+pub fn describe() -> String {
+    let mut out = String::new();
+    for spec in OPERATIONS {
+        let modes: Vec<&str> = spec.modes.iter().map(|m| m.as_str()).collect();
+        let _ = writeln!(out, "{} ({})", spec.name, spec.file);
+        let _ = writeln!(out, "  {}", spec.summary);
+        let _ = writeln!(out, "  modes: {}", modes.join(", "));
+        if spec.detect_url.is_some() {
+            let _ = writeln!(out, "  source: object key or --detect-url");
+        }
+        if spec.params.is_empty() {
+            let _ = writeln!(out, "  parameters: none");
+        }
+        for p in spec.params {
+            let default = p
+                .default
+                .map(|d| format!(", default {d}"))
+                .unwrap_or_default();
+            let required = if p.required { ", required" } else { "" };
+            let _ = writeln!(
+                out,
+                "  -p {}=<{}{default}{required}>",
+                p.name,
+                p.kind.allowed()
+            );
+            let _ = writeln!(out, "      {}", p.doc);
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
