@@ -220,6 +220,18 @@ impl Client {
             .prepare(&self.download_parts(O::SPEC, &values, source)?))
     }
 
+    /// The signed download request for dynamic `values` of `spec` (as the CLI builds them).
+    pub fn prepare_download_values(
+        &self,
+        spec: &OpSpec,
+        values: &ParamValues,
+        source: &Source,
+    ) -> Result<PreparedRequest, Error> {
+        Ok(self
+            .config
+            .prepare(&self.download_parts(spec, values, source)?))
+    }
+
     /// The signed upload request storing a `len`-byte body at `key` with `ops`.
     pub fn prepare_upload(
         &self,
@@ -550,6 +562,12 @@ fn object_parts(method: &'static str, key: &str) -> Result<RequestParts, Error> 
 fn required_key(key: &str) -> Result<String, Error> {
     if key.trim_start_matches('/').is_empty() {
         return Err(Error::Config("an object key is required".to_string()));
+    }
+    // URLs normalise a path that is only a dot segment away; no encoding survives it.
+    if matches!(key.trim_start_matches('/'), "." | "..") {
+        return Err(Error::Config(format!(
+            "the key {key:?} cannot be addressed over HTTP"
+        )));
     }
     if key.len() > cos_ci_validate::MAX_KEY_BYTES {
         return Err(Error::Config(format!(
