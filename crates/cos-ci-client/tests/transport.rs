@@ -14,17 +14,10 @@ use proptest::prelude::*;
 
 const SECRET: &str = "example-secret";
 
-/// Serves `handler` on a free loopback port; returns the endpoint.
-async fn serve<S: Clone + Send + Sync + 'static>(
-    state: S,
-    handler: fn(
-        State<S>,
-        Request,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>,
-) -> String {
+/// Serves `app` on a free loopback port; returns the endpoint.
+async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(handler).with_state(state);
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
 }
@@ -50,11 +43,8 @@ fn fast_retries(max_attempts: u32) -> RetryPolicy {
 }
 
 /// Verifies the signature as a COS server would and answers the decoded path.
-fn echo_key(
-    _: State<()>,
-    request: Request,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
-    Box::pin(async move {
+async fn echo_key(request: Request) -> Response {
+    {
         let raw_path = request.uri().path().to_string();
         let query = cos_ci_sign::parse_query(request.uri().query().unwrap_or(""));
         let headers: Vec<(String, String)> = request
@@ -121,11 +111,8 @@ fn arbitrary_keys_reach_the_server_intact_and_signed() {
 }
 
 /// Answers the error document of the code named by the path's last segment.
-fn error_for_code(
-    _: State<()>,
-    request: Request,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
-    Box::pin(async move {
+async fn error_for_code(request: Request) -> Response {
+    {
         let code = request
             .uri()
             .path()
@@ -187,11 +174,8 @@ struct Flaky {
 }
 
 /// Fails the first `failures` calls with `status`, then answers 200.
-fn flaky(
-    State(s): State<Flaky>,
-    _: Request,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>> {
-    Box::pin(async move {
+async fn flaky(State(s): State<Flaky>) -> Response {
+    {
         let n = s.calls.fetch_add(1, Ordering::SeqCst);
         let mut response = Response::new(Body::from(if n < s.failures { "" } else { "done" }));
         if n < s.failures {
@@ -203,15 +187,12 @@ fn flaky(
 
 async fn flaky_server(failures: u32, status: u16) -> (String, Arc<AtomicU32>) {
     let calls = Arc::new(AtomicU32::new(0));
-    let endpoint = serve(
-        Flaky {
-            failures,
-            status,
-            calls: calls.clone(),
-        },
-        flaky,
-    )
-    .await;
+    let state = Flaky {
+        failures,
+        status,
+        calls: calls.clone(),
+    };
+    let endpoint = serve(axum::Router::new().fallback(flaky).with_state(state)).await;
     (endpoint, calls)
 }
 
