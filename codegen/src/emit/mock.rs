@@ -56,8 +56,8 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
 }
 
 /// `fn answer(image) -> String`: the document with every node filled from its sample value
-/// (or a typed placeholder), one element for repeated nodes; `Width`/`Height` take the
-/// image's, so answers depend on the input.
+/// (or a typed placeholder), one element for repeated nodes; integer `…Width`/`…Height` nodes
+/// without a sample take the image's, so answers depend on the input.
 fn sample(module: &str, tree: &Tree) -> TokenStream {
     let m = ident(module);
     let root = ident(&tree.type_name);
@@ -91,7 +91,7 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
             }
         };
         let value = if n.repeated {
-            quote! { ::std::vec![#value] }
+            quote! { ::std::vec::Vec::from([#value]) }
         } else if n.optional {
             quote! { ::core::option::Option::Some(#value) }
         } else {
@@ -105,10 +105,10 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
 fn scalar(n: &Node, ty: &str) -> TokenStream {
     let ex = n.example.as_deref();
     match ty {
-        "integer" if n.name.eq_ignore_ascii_case("width") && ex.is_none() => {
+        "integer" if n.name.ends_with("Width") && ex.is_none() => {
             quote! { i64::from(image.width) }
         }
-        "integer" if n.name.eq_ignore_ascii_case("height") && ex.is_none() => {
+        "integer" if n.name.ends_with("Height") && ex.is_none() => {
             quote! { i64::from(image.height) }
         }
         "integer" => {

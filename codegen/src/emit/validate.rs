@@ -1,6 +1,5 @@
 //! `cos-ci-validate`: the operation descriptions, typed parameters, and the shared wire models.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -147,8 +146,91 @@ fn limits(l: &crate::ir::Limits) -> TokenStream {
     }
 }
 
+/// The runtime types an operation module refers to by their imported names.
+const IMPORTED: [&str; 10] = [
+    "OpSpec",
+    "Mode",
+    "HostKind",
+    "ParamSpec",
+    "ParamKind",
+    "Output",
+    "Limits",
+    "Operation",
+    "ParamValues",
+    "Value",
+];
+
+/// How an operation module names the runtime's types: by their imported names, or by full
+/// paths when one of the module's own types takes such a name (a parameter `mode` declares
+/// `enum Mode`, which would shadow `crate::spec::Mode`).
+struct Paths {
+    /// `crate::spec::` or nothing.
+    spec: TokenStream,
+    /// `crate::params::` or nothing.
+    params: TokenStream,
+    imports: TokenStream,
+    /// What the tests module needs besides `use super::*`.
+    test_imports: TokenStream,
+}
+
+impl Paths {
+    fn for_op(op: &Op) -> Paths {
+        let mut own: Vec<&str> = vec![op.type_name.as_str()];
+        own.extend(
+            op.params
+                .iter()
+                .filter(|p| declares_type(p))
+                .map(|p| p.type_name.as_str()),
+        );
+        if let Some(tree) = &op.response {
+            own.push(&tree.type_name);
+            let mut stack: Vec<&crate::ir::Node> = tree.nodes.iter().collect();
+            while let Some(node) = stack.pop() {
+                if node.scalar.is_none() {
+                    own.push(&node.type_name);
+                }
+                stack.extend(node.nodes.iter());
+            }
+        }
+        if own.iter().any(|name| IMPORTED.contains(name)) {
+            Paths {
+                spec: quote! { crate::spec:: },
+                params: quote! { crate::params:: },
+                imports: quote! { use crate::params::Operation as _; },
+                test_imports: quote! { use crate::params::Operation as _; },
+            }
+        } else {
+            let imports = if op.params.is_empty() {
+                quote! { use crate::params::{Operation, ParamValues}; }
+            } else {
+                quote! { use crate::params::{Operation, ParamValues, Value}; }
+            };
+            Paths {
+                spec: quote! {},
+                params: quote! {},
+                imports: quote! {
+                    #imports
+                    use crate::spec::*;
+                },
+                test_imports: quote! {},
+            }
+        }
+    }
+}
+
+/// Whether `p` has a generated enum or struct.
+fn declares_type(p: &Param) -> bool {
+    match &p.kind {
+        Kind::IntegerSet { .. } | Kind::Pair { .. } => true,
+        Kind::Text { values, .. } => !values.is_empty(),
+        Kind::Integer { .. } | Kind::Number { .. } | Kind::Flag => false,
+    }
+}
+
 fn operation(op: &Op) -> Result<GeneratedFile, String> {
-    let spec = spec_const(op);
+    let paths = Paths::for_op(op);
+    let (sp, pp) = (&paths.spec, &paths.params);
+    let spec = spec_const(op, sp);
     let type_name = ident(&op.type_name);
     let param_types = op.params.iter().map(param_type);
     let fields = op.params.iter().map(|p| {
@@ -198,6 +280,7 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         let f = ident(&p.field);
         let name = &p.name;
         let convert = to_value(p);
+        let convert = quote! { #pp #convert };
         if p.required {
             quote! { values.set(#name, { let v = &self.#f; #convert }); }
         } else {
@@ -208,7 +291,8 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         let f = ident(&p.field);
         let read = from_value(p);
         if p.required {
-            quote! { #f: #read.unwrap_or_default(), }
+            let fallback = required_fallback(p);
+            quote! { #f: #read.#fallback, }
         } else {
             quote! { #f: #read, }
         }
@@ -237,17 +321,12 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         op.name, op.summary
     ));
     let response = op.response.as_ref().map(nodes::tree);
-    let tests = tests(op);
+    let tests = tests(op, &paths.test_imports);
     let mdoc = module_doc(&module_text(op));
-    let imports = if op.params.is_empty() {
-        quote! { use crate::params::{Operation, ParamValues}; }
-    } else {
-        quote! { use crate::params::{Operation, ParamValues, Value}; }
-    };
+    let imports = &paths.imports;
     let tokens = quote! {
         #mdoc
         #imports
-        use crate::spec::*;
 
         #spec
 
@@ -269,17 +348,17 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
 
         #default_impl
 
-        impl Operation for #type_name {
-            const SPEC: &'static OpSpec = &SPEC;
+        impl #pp Operation for #type_name {
+            const SPEC: &'static #sp OpSpec = &SPEC;
 
-            fn to_values(&self) -> ParamValues {
+            fn to_values(&self) -> #pp ParamValues {
                 #[allow(unused_mut)]
-                let mut values = ParamValues::new();
+                let mut values = #pp ParamValues::new();
                 #(#to_values)*
                 values
             }
 
-            fn from_values(values: &ParamValues) -> Self {
+            fn from_values(values: &#pp ParamValues) -> Self {
                 let _ = values;
                 Self { #(#from_values)* }
             }
@@ -300,18 +379,21 @@ fn module_text(op: &Op) -> String {
     text
 }
 
-fn spec_const(op: &Op) -> TokenStream {
+fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     let (name, file, module, summary) = (&op.name, &op.file, &op.module, &op.summary);
     let doc_url = opt_str(op.doc_url.as_deref());
-    let modes = op.modes.iter().map(|m| mode(m));
+    let modes = op.modes.iter().map(|m| {
+        let m = mode(m);
+        quote! { #sp #m }
+    });
     let detect = match op.detect_url.as_deref() {
-        Some("pic") => quote! { ::core::option::Option::Some(HostKind::Pic) },
-        Some(_) => quote! { ::core::option::Option::Some(HostKind::Cos) },
+        Some("pic") => quote! { ::core::option::Option::Some(#sp HostKind::Pic) },
+        Some(_) => quote! { ::core::option::Option::Some(#sp HostKind::Cos) },
         None => quote! { ::core::option::Option::None },
     };
     let permissions = op.permissions.iter().map(|(m, actions)| {
         let m = mode(m);
-        quote! { (#m, &[#(#actions),*]) }
+        quote! { (#sp #m, &[#(#actions),*]) }
     });
     let aliases = op.permission_aliases.iter().map(|(action, aliases)| {
         quote! { (#action, &[#(#aliases),*]) }
@@ -322,17 +404,17 @@ fn spec_const(op: &Op) -> TokenStream {
         let default = opt_str(p.default.as_deref());
         let (required, ignore) = (p.required, p.ignore_error);
         quote! {
-            ParamSpec { name: #pname, doc: #pdoc, kind: #kind, default: #default, required: #required, ignore_error: #ignore }
+            #sp ParamSpec { name: #pname, doc: #pdoc, kind: #sp #kind, default: #default, required: #required, ignore_error: #ignore }
         }
     });
     let output = match &op.response {
         Some(tree) => {
             let root = &tree.root;
-            quote! { Output::Xml { root: #root } }
+            quote! { #sp Output::Xml { root: #root } }
         }
         None => {
             let png = op.png;
-            quote! { Output::Image { png: #png } }
+            quote! { #sp Output::Image { png: #png } }
         }
     };
     let limits = limits(&op.limits);
@@ -343,7 +425,7 @@ fn spec_const(op: &Op) -> TokenStream {
     ));
     quote! {
         #d
-        pub const SPEC: OpSpec = OpSpec {
+        pub const SPEC: #sp OpSpec = #sp OpSpec {
             name: #name,
             file: #file,
             module: #module,
@@ -355,7 +437,7 @@ fn spec_const(op: &Op) -> TokenStream {
             permission_aliases: &[#(#aliases),*],
             params: &[#(#params),*],
             output: #output,
-            limits: #limits,
+            limits: #sp #limits,
             processor: #processor,
         };
     }
@@ -418,12 +500,7 @@ fn param_doc(p: &Param) -> String {
 
 /// Variant name of an integer-set or text-set value.
 fn variant(prefix: &str, value: &str) -> String {
-    let camel = value.to_upper_camel_case();
-    if camel.starts_with(|c: char| c.is_ascii_alphabetic()) && prefix.is_empty() {
-        camel
-    } else {
-        format!("{prefix}{camel}")
-    }
+    crate::check::variant_name(prefix, value)
 }
 
 /// The enum or newtype a parameter needs, if any.
@@ -546,6 +623,24 @@ fn to_value(p: &Param) -> TokenStream {
     }
 }
 
+/// How `from_values` fills a required value that is missing (it never is after a check):
+/// `unwrap_or_default()`, or, for generated types without a `Default`, the first allowed value.
+fn required_fallback(p: &Param) -> TokenStream {
+    let ty = ident(&p.type_name);
+    match &p.kind {
+        Kind::IntegerSet { values, .. } => {
+            let first = typed_literal(p, &values.first().copied().unwrap_or_default().to_string());
+            quote! { unwrap_or(#first) }
+        }
+        Kind::Text { values, .. } if !values.is_empty() => {
+            let first = typed_literal(p, values.first().map(String::as_str).unwrap_or_default());
+            quote! { unwrap_or(#first) }
+        }
+        Kind::Pair { min, .. } => quote! { unwrap_or(#ty::new(#min, #min)) },
+        _ => quote! { unwrap_or_default() },
+    }
+}
+
 /// Reads the parameter from `values` as `Option<T>`.
 fn from_value(p: &Param) -> TokenStream {
     let name = &p.name;
@@ -571,8 +666,14 @@ fn typed_literal(p: &Param, wire: &str) -> TokenStream {
             let v: i64 = wire.parse().unwrap_or_default();
             quote! { #v }
         }
-        Kind::IntegerSet { prefix, .. } => {
-            let v = ident(&variant(prefix, wire));
+        Kind::IntegerSet { prefix, values } => {
+            // The declared spelling of the value (`+2` and `02` are 2 on the wire too).
+            let n = wire
+                .parse::<i64>()
+                .ok()
+                .or_else(|| values.first().copied())
+                .unwrap_or_default();
+            let v = ident(&variant(prefix, &n.to_string()));
             quote! { #ty::#v }
         }
         Kind::Number { .. } => {
@@ -598,7 +699,7 @@ fn typed_literal(p: &Param, wire: &str) -> TokenStream {
 
 /// One test per example: typed values encode to the exact query and rule and decode back;
 /// error examples are rejected naming their parameter.
-fn tests(op: &Op) -> TokenStream {
+fn tests(op: &Op, imports: &TokenStream) -> TokenStream {
     if op.examples.is_empty() {
         return quote! {};
     }
@@ -656,6 +757,7 @@ fn tests(op: &Op) -> TokenStream {
         #[cfg(test)]
         mod tests {
             use super::*;
+            #imports
             #(#cases)*
         }
     }

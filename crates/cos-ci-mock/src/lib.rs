@@ -24,6 +24,7 @@ mod detect_url;
 mod error;
 #[rustfmt::skip]
 mod generated;
+mod listen;
 mod modes;
 mod object;
 pub mod policy;
@@ -102,15 +103,7 @@ impl MockServer {
         })?;
         let state = Arc::new(MockState::new(config, storage));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = server::router(state.clone());
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "the mock server stopped");
-            }
-        });
+        tokio::spawn(listen::run(listener, state.clone(), rx));
         Ok(MockServer {
             addr,
             state,

@@ -31,3 +31,31 @@ pub fn routes() -> &'static [Route] {
 pub fn find(name: &str) -> Option<&'static Route> {
     routes().iter().find(|r| r.spec.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_image_operation_has_a_stand_in() {
+        for route in routes() {
+            if let Answer::Image = route.answer {
+                assert!(
+                    crate::processors::PROCESSORS.contains(&route.spec.processor),
+                    "{} uses {:?}",
+                    route.spec.name,
+                    route.spec.processor
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_operation_is_routed_once() {
+        let names: Vec<&str> = routes().iter().map(|r| r.spec.name).collect();
+        assert_eq!(names.len(), cos_ci_validate::OPERATIONS.len());
+        for name in &names {
+            assert_eq!(find(name).map(|r| r.spec.name), Some(*name));
+        }
+    }
+}

@@ -21,11 +21,6 @@ use crate::{admin, modes, object, route};
 /// How long the server waits for the next chunk of a request body.
 const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The axum router of the mock.
-pub fn router(state: Arc<MockState>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(state)
-}
-
 /// What a request asks for, decided from method, query and headers alone.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
@@ -162,7 +157,8 @@ fn classify(method: &Method, query: &[(String, String)], headers: &[(String, Str
     }
 }
 
-async fn handle(State(state): State<Arc<MockState>>, request: Request) -> Response {
+/// Answers one request; `listen` serves every connection with it.
+pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     if parts.uri.path().starts_with(admin::PREFIX) {
         return admin::handle(&state, &parts, body).await;

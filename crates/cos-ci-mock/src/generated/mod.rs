@@ -2,22 +2,66 @@
 
 //! Routes generated from `spec/operations/`: one module per operation.
 
+/// `AIBodyRecognition`: Find people in an image and answer where they are.
+pub mod ai_body_recognition;
+
 /// `AIEnhanceImage`: Denoise and sharpen an image.
 pub mod ai_enhance_image;
+
+/// `AIGameRec`: Recognize which game a screenshot comes from.
+pub mod ai_game_rec;
 
 /// `AIImageColoring`: Colorize a black-and-white image.
 pub mod ai_image_coloring;
 
+/// `AIImageCrop`: Crop an image to the given size around its most important content.
+pub mod ai_image_crop;
+
+/// `AILicenseRec`: Read the text fields of an identity card or a driving licence.
+pub mod ai_license_rec;
+
+/// `AIObjectDetect`: Find objects in an image and answer their names and boxes.
+pub mod ai_object_detect;
+
 /// `AIPicMatting`: Cut the subject out of an image onto a transparent background.
 pub mod ai_pic_matting;
+
+/// `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
+pub mod ai_portrait_matting;
 
 /// `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
 pub mod ai_super_resolution;
 
+/// `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
+pub mod assess_quality;
+
+/// `DetectFace`: Find faces in an image and answer their boxes.
+pub mod detect_face;
+
+/// `GoodsMatting`: Cut a product out of an image onto a transparent background.
+pub mod goods_matting;
+
+/// `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
+pub mod image_repair;
+
+/// `RecognizeLogo`: Find brand logos in an image.
+pub mod recognize_logo;
+
 /// Every operation the mock serves, sorted by file name.
 pub const ROUTES: &[crate::route::Route] = &[
+    ai_body_recognition::ROUTE,
     ai_enhance_image::ROUTE,
+    ai_game_rec::ROUTE,
     ai_image_coloring::ROUTE,
+    ai_image_crop::ROUTE,
+    ai_license_rec::ROUTE,
+    ai_object_detect::ROUTE,
     ai_pic_matting::ROUTE,
+    ai_portrait_matting::ROUTE,
     ai_super_resolution::ROUTE,
+    assess_quality::ROUTE,
+    detect_face::ROUTE,
+    goods_matting::ROUTE,
+    image_repair::ROUTE,
+    recognize_logo::ROUTE,
 ];

@@ -57,10 +57,14 @@ pub(crate) fn box_blur(
     channels: usize,
     radius: usize,
 ) -> Vec<u8> {
-    let mut out = vec![0u8; src.len()];
-    if width == 0 || height == 0 || channels == 0 || src.len() != width * height * channels {
-        return out;
+    let expected = width
+        .checked_mul(height)
+        .and_then(|p| p.checked_mul(channels));
+    if src.is_empty() || expected != Some(src.len()) {
+        // Callers always pass consistent sizes; if not, leave the pixels as they were.
+        return src.to_vec();
     }
+    let mut out = vec![0u8; src.len()];
     let window = (2 * radius + 1) as u32;
     let round = |sum: u32| ((sum + window / 2) / window) as u8;
     let stride = width * channels;

@@ -5,6 +5,7 @@
 
 mod codec;
 mod colorize;
+mod crop;
 mod enhance;
 mod error;
 mod jpeg;
@@ -37,6 +38,7 @@ pub const PROCESSORS: &[&str] = &[
     "super-resolution",
     "enhance",
     "matting",
+    "crop",
     "passthrough",
 ];
 
@@ -53,9 +55,22 @@ pub struct Processed {
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Colorize,
-    SuperResolution { magnify: u32 },
-    Enhance { denoise: u32, sharpen: u32 },
-    Matting { center: bool, padding: (u32, u32) },
+    SuperResolution {
+        magnify: u32,
+    },
+    Enhance {
+        denoise: u32,
+        sharpen: u32,
+    },
+    Matting {
+        center: bool,
+        padding: (u32, u32),
+    },
+    Crop {
+        width: u32,
+        height: u32,
+        fixed: bool,
+    },
     Passthrough,
 }
 
@@ -75,6 +90,11 @@ impl Op {
                 center: params.flag("center-layout").unwrap_or(false),
                 padding: params.pair("padding-layout").unwrap_or((0, 0)),
             },
+            "crop" => Op::Crop {
+                width: int_in(params, "width", 1, 1..=u32::MAX)?,
+                height: int_in(params, "height", 1, 1..=u32::MAX)?,
+                fixed: params.flag("fixed").unwrap_or(false),
+            },
             "passthrough" => Op::Passthrough,
             other => {
                 return Err(ProcessError::invalid_argument(format!(
@@ -93,6 +113,11 @@ impl Op {
             Op::Matting {
                 padding: (dx, dy), ..
             } => (w + 2 * u64::from(dx), h + 2 * u64::from(dy)),
+            Op::Crop {
+                width: cw,
+                height: ch,
+                fixed,
+            } => crop::size(w, h, u64::from(cw), u64::from(ch), fixed),
             Op::Colorize | Op::Enhance { .. } | Op::Passthrough => (w, h),
         }
     }
@@ -114,6 +139,10 @@ impl Op {
     ) -> Result<DynamicImage, ProcessError> {
         match self {
             Op::Passthrough => Ok(img),
+            Op::Crop { .. } => {
+                let (x, y) = crop::origin(img.width(), img.height(), out_width, out_height);
+                Ok(img.crop_imm(x, y, out_width, out_height))
+            }
             Op::SuperResolution { .. } => {
                 super_resolution::upscale(&codec::to_canvas(img), out_width, out_height)
             }
