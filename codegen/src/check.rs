@@ -2,7 +2,7 @@
 //!
 //! Every check records a diagnostic and goes on, so one run reports every problem.
 
-use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use indexmap::IndexMap;
 use serde_yaml::Value;
 
@@ -48,11 +48,7 @@ impl<'a> Checker<'a> {
 
     /// Records a problem at key path `path` (dot separated).
     pub fn error(&mut self, path: &str, message: impl Into<String>) {
-        let segments: Vec<String> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('.').map(str::to_string).collect()
-        };
+        let segments = self.locator.split(path);
         self.diagnostics.push(Diagnostic {
             file: self.file.to_string(),
             position: self.locator.find(&segments),
@@ -64,42 +60,70 @@ impl<'a> Checker<'a> {
 
 /// Checks `service.yaml`.
 pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
-    for (i, (name, method)) in MODES.iter().enumerate() {
-        match s.modes.get_index_of(*name) {
-            Some(at) if at == i => {
-                if s.modes[*name].method != *method {
-                    c.error(
-                        &format!("modes.{name}.method"),
-                        format!("mode `{name}` uses {method}"),
-                    );
-                }
-            }
-            _ => c.error("modes", format!("modes must be download, upload, cloud in this order (missing or misplaced `{name}`)")),
-        }
+    // The three modes, in this order; unknown ones are reported on their own.
+    let known: Vec<&str> = s
+        .modes
+        .keys()
+        .map(String::as_str)
+        .filter(|name| MODES.iter().any(|(m, _)| m == name))
+        .collect();
+    let expected: Vec<&str> = MODES.iter().map(|(m, _)| *m).collect();
+    if known != expected {
+        let missing: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|m| !known.contains(m))
+            .collect();
+        let what = if missing.is_empty() {
+            format!("not in this order ({})", known.join(", "))
+        } else {
+            format!("missing {}", missing.join(", "))
+        };
+        c.error(
+            "modes",
+            format!("the modes are download, upload and cloud, in this order; {what}"),
+        );
     }
     for (name, def) in &s.modes {
-        let wants_pic = name != "download";
-        if def.pic_operations != wants_pic {
+        let Some((_, method)) = MODES.iter().find(|(m, _)| m == name) else {
             c.error(
-                &format!("modes.{name}.pic_operations"),
-                format!("must be {wants_pic}"),
+                &format!("modes.{name}"),
+                format!("unknown mode `{name}`; expected download, upload or cloud"),
+            );
+            continue;
+        };
+        if def.method != *method {
+            c.error(
+                &format!("modes.{name}.method"),
+                format!("mode `{name}` uses {method}, not {}", def.method),
             );
         }
-        let query = if name == "cloud" {
-            Some("image_process")
-        } else {
-            None
-        };
-        if def.query.as_deref() != query {
-            c.error(&format!("modes.{name}.query"), format!("must be {query:?}"));
+        let wants_pic = name != "download";
+        if def.pic_operations != wants_pic {
+            let message = if wants_pic {
+                format!("mode `{name}` carries Pic-Operations; set `pic_operations: true`")
+            } else {
+                format!("mode `{name}` carries no Pic-Operations; drop `pic_operations`")
+            };
+            c.error(&format!("modes.{name}.pic_operations"), message);
+        }
+        let cloud = name == "cloud";
+        let wanted = if cloud { Some("image_process") } else { None };
+        if def.query.as_deref() != wanted {
+            if cloud {
+                c.error(
+                    &format!("modes.{name}"),
+                    "mode `cloud` needs `query: image_process`",
+                );
+            } else {
+                c.error(
+                    &format!("modes.{name}.query"),
+                    format!("mode `{name}` has no query word; drop `query`"),
+                );
+            }
         }
         if def.doc.trim().is_empty() {
             c.error(&format!("modes.{name}.doc"), "the doc is empty");
-        }
-    }
-    for name in s.modes.keys() {
-        if !MODES.iter().any(|(m, _)| m == name) {
-            c.error(&format!("modes.{name}"), format!("unknown mode `{name}`"));
         }
     }
     for kind in ["cos", "pic"] {
@@ -116,26 +140,29 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         }
     }
     if s.pic_operations.max_rules == 0 {
-        c.error("pic_operations.max_rules", "must be at least 1");
+        c.error("pic_operations.max_rules", "`max_rules` must be at least 1");
     }
     let limits = limits(c, "limits", &s.limits, None);
     if !s.errors.contains_key(&s.param_error_code) {
         c.error(
             "param_error_code",
-            format!("`{}` is not in errors", s.param_error_code),
+            format!("`{}` is not one of the codes under `errors`", s.param_error_code),
         );
     }
     for (code, def) in &s.errors {
-        if !code.chars().all(|ch| ch.is_ascii_alphanumeric()) || code.is_empty() {
+        if !code.chars().all(|ch| ch.is_ascii_alphanumeric())
+            || !code.starts_with(|ch: char| ch.is_ascii_uppercase())
+            || code == "Self"
+        {
             c.error(
                 &format!("errors.{code}"),
-                "an error code is letters and digits",
+                format!("`{code}` is not an error code: letters and digits, starting with an uppercase letter"),
             );
         }
         if !(300..=599).contains(&def.status) {
             c.error(
                 &format!("errors.{code}.status"),
-                format!("{} is not an error status", def.status),
+                format!("{} is not an error status (300 to 599)", def.status),
             );
         }
     }
@@ -150,6 +177,8 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             c.error("errors", format!("missing error code `{required}`"));
         }
     }
+    // Both documents are emitted into one module, next to these.
+    let mut taken = vec!["ErrorCode".to_string(), "Limits".to_string()];
     ir::Service {
         hosts: s
             .hosts
@@ -166,8 +195,8 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             .iter()
             .map(|(k, v)| (k.clone(), v.status, v.message.clone()))
             .collect(),
-        error_xml: tree(c, "error_xml", &s.error_xml),
-        upload_result: tree(c, "upload_result", &s.upload_result),
+        error_xml: tree(c, "error_xml", &s.error_xml, &mut taken),
+        upload_result: tree(c, "upload_result", &s.upload_result, &mut taken),
     }
 }
 
@@ -180,7 +209,7 @@ fn limits(
     let mut pick = |name: &str, v: Option<u64>, b: Option<u64>| -> u64 {
         match (v, b) {
             (Some(0), _) => {
-                c.error(&format!("{path}.{name}"), "must be greater than 0");
+                c.error(&format!("{path}.{name}"), format!("`{name}` must be greater than 0"));
                 1
             }
             (Some(v), _) => v,
@@ -215,8 +244,9 @@ fn limits(
     }
 }
 
-/// Checks a node tree: every node has exactly one of `type` and `nodes`.
-fn tree(c: &mut Checker<'_>, path: &str, t: &model::NodeTree) -> ir::Tree {
+/// Checks a node tree: every node has exactly one of `type` and `nodes`, and every Rust
+/// name it gives is an identifier not yet in `taken` (the other types of the generated module).
+fn tree(c: &mut Checker<'_>, path: &str, t: &model::NodeTree, taken: &mut Vec<String>) -> ir::Tree {
     if !is_xml_name(&t.root) {
         c.error(
             &format!("{path}.root"),
@@ -227,8 +257,13 @@ fn tree(c: &mut Checker<'_>, path: &str, t: &model::NodeTree) -> ir::Tree {
         .rust_name
         .clone()
         .unwrap_or_else(|| t.root.to_upper_camel_case());
-    let mut names = vec![type_name.clone()];
-    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, &mut names);
+    let at = if t.rust_name.is_some() {
+        format!("{path}.rust_name")
+    } else {
+        format!("{path}.root")
+    };
+    type_name_unused(c, &at, &type_name, t.rust_name.is_some(), taken);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken);
     ir::Tree {
         root: t.root.clone(),
         type_name,
@@ -236,11 +271,36 @@ fn tree(c: &mut Checker<'_>, path: &str, t: &model::NodeTree) -> ir::Tree {
     }
 }
 
+/// Reports `type_name` at `path` when it is no Rust type name or `taken` has it; records it.
+/// `chosen`: the name is a `rust_name`, not derived from the XML name.
+fn type_name_unused(
+    c: &mut Checker<'_>,
+    path: &str,
+    type_name: &str,
+    chosen: bool,
+    taken: &mut Vec<String>,
+) {
+    let fix = if chosen {
+        "pick another `rust_name`"
+    } else {
+        "set `rust_name`"
+    };
+    if let Some(problem) = type_name_problem(type_name) {
+        c.error(path, format!("{problem}; {fix}"));
+    } else if taken.iter().any(|t| t == type_name) {
+        c.error(
+            path,
+            format!("the Rust type `{type_name}` is already used in this generated module; {fix}"),
+        );
+    }
+    taken.push(type_name.to_string());
+}
+
 fn nodes(
     c: &mut Checker<'_>,
     path: &str,
     map: &IndexMap<String, model::Node>,
-    type_names: &mut Vec<String>,
+    taken: &mut Vec<String>,
 ) -> Vec<ir::Node> {
     if map.is_empty() {
         c.error(path, "a container needs at least one node");
@@ -252,7 +312,19 @@ fn nodes(
         if !is_xml_name(name) {
             c.error(&here, format!("`{name}` is not an XML element name"));
         }
-        let field = node.field.clone().unwrap_or_else(|| name.to_snake_case());
+        let field = rust_field(&node.field.clone().unwrap_or_else(|| name.to_snake_case()));
+        if !is_field_name(field.trim_start_matches("r#")) {
+            match &node.field {
+                Some(f) => c.error(
+                    &format!("{here}.field"),
+                    format!("`{f}` is not a Rust field name (lowercase letters, digits and `_`)"),
+                ),
+                None => c.error(
+                    &here,
+                    format!("`{name}` gives no Rust field name; set `field`"),
+                ),
+            }
+        }
         if fields.contains(&field) {
             c.error(
                 &here,
@@ -264,6 +336,12 @@ fn nodes(
             .rust_name
             .clone()
             .unwrap_or_else(|| name.to_upper_camel_case());
+        if node.optional && node.repeated {
+            c.error(
+                &here,
+                "a node is `optional` or `repeated`, not both (a repeated node may be absent)",
+            );
+        }
         let children = match (&node.ty, &node.nodes) {
             (Some(ty), None) => {
                 if !SCALARS.contains(&ty.as_str()) {
@@ -276,56 +354,75 @@ fn nodes(
                     );
                 }
                 if node.rust_name.is_some() {
-                    c.error(&here, "`rust_name` is for containers");
+                    c.error(
+                        &format!("{here}.rust_name"),
+                        "`rust_name` is for containers (nodes with `nodes`)",
+                    );
                 }
                 Vec::new()
             }
             (None, Some(children)) => {
-                if type_names.contains(&type_name) {
-                    c.error(
-                        &here,
-                        format!("the Rust type `{type_name}` is already used in this document; set `rust_name`"),
-                    );
-                }
-                type_names.push(type_name.clone());
+                let at = if node.rust_name.is_some() {
+                    format!("{here}.rust_name")
+                } else {
+                    here.clone()
+                };
+                type_name_unused(c, &at, &type_name, node.rust_name.is_some(), taken);
                 if node.example.is_some() {
                     c.error(
                         &format!("{here}.example"),
                         "only scalar nodes take an example",
                     );
                 }
-                nodes(c, &format!("{here}.nodes"), children, type_names)
+                nodes(c, &format!("{here}.nodes"), children, taken)
             }
             (Some(_), Some(_)) => {
-                c.error(&here, "a node has either `type` or `nodes`, not both");
+                c.error(
+                    &here,
+                    format!(
+                        "`{name}` has both `type` and `nodes`; a node is a scalar or a container"
+                    ),
+                );
                 Vec::new()
             }
             (None, None) => {
-                c.error(&here, "a node needs a `type` or child `nodes`");
+                c.error(
+                    &here,
+                    format!(
+                        "`{name}` needs a `type` ({}) or child `nodes`",
+                        SCALARS.join(", ")
+                    ),
+                );
                 Vec::new()
             }
         };
         let example = node.example.as_ref().and_then(|v| match scalar_text(v) {
             Some(text) => Some(text),
             None => {
-                c.error(&format!("{here}.example"), "an example is a scalar");
+                c.error(
+                    &format!("{here}.example"),
+                    "an example is a single value, not a list or a map",
+                );
                 None
             }
         });
         if let (Some(ty), Some(ex)) = (&node.ty, &example) {
             let ok = match ty.as_str() {
                 "integer" => ex.parse::<i64>().is_ok(),
-                "number" => ex.parse::<f64>().is_ok(),
+                "number" => ex.parse::<f64>().is_ok_and(f64::is_finite),
                 "boolean" => ex == "true" || ex == "false",
                 _ => true,
             };
             if !ok {
-                c.error(&format!("{here}.example"), format!("`{ex}` is not a {ty}"));
+                c.error(
+                    &format!("{here}.example"),
+                    format!("the example `{ex}` is not {}", article(ty)),
+                );
             }
         }
         out.push(ir::Node {
             name: name.clone(),
-            field: rust_field(&field),
+            field,
             scalar: node.ty.clone(),
             type_name,
             optional: node.optional,
@@ -338,14 +435,25 @@ fn nodes(
     out
 }
 
-/// Checks one operation file whose stem is `stem`.
+/// `an integer`, `a string`, … for a scalar type name.
+fn article(ty: &str) -> String {
+    match ty {
+        "integer" => "an integer".to_string(),
+        "number" => "a finite number".to_string(),
+        other => format!("a {other}"),
+    }
+}
+
+/// Checks one operation file whose stem is `stem` (whether the stem matches the name is
+/// checked across files, in `load`).
+///
+/// Without a service (service.yaml did not parse) the checks that need it are skipped.
 pub fn operation(
     c: &mut Checker<'_>,
     stem: &str,
     source: &str,
     op: &model::Operation,
-    service: &model::Service,
-    defaults: &ir::Limits,
+    service: Option<(&model::Service, &ir::Limits)>,
 ) -> ir::Op {
     if op.name.is_empty()
         || !op.name.starts_with(|ch: char| ch.is_ascii_alphabetic())
@@ -356,11 +464,22 @@ pub fn operation(
     {
         c.error("name", format!("`{}` is not a ci-process name", op.name));
     }
-    let kebab = op.name.to_kebab_case();
-    if stem != kebab {
+    let module = op.name.to_snake_case();
+    if KEYWORDS.contains(&module.as_str()) || NOT_RAW.contains(&module.as_str()) {
         c.error(
             "name",
-            format!("the file for `{}` must be named `{kebab}.yaml`", op.name),
+            format!(
+                "`{}` gives the module name `{module}`, a Rust keyword",
+                op.name
+            ),
+        );
+    } else if RESERVED_MODULES.contains(&module.as_str()) {
+        c.error(
+            "name",
+            format!(
+                "`{}` gives the module name `{module}`, which the generated code already uses",
+                op.name
+            ),
         );
     }
     if op.summary.trim().is_empty() {
@@ -384,7 +503,8 @@ pub fn operation(
     }
     // Permissions: exactly the declared modes, well-formed actions.
     for mode in &op.modes {
-        if !op.permissions.contains_key(mode) {
+        let known = MODES.iter().any(|(m, _)| m == mode);
+        if known && !op.permissions.contains_key(mode) {
             c.error("permissions", format!("no permissions for mode `{mode}`"));
         }
     }
@@ -392,7 +512,10 @@ pub fn operation(
         if !op.modes.contains(mode) {
             c.error(
                 &format!("permissions.{mode}"),
-                format!("`{mode}` is not one of this operation's modes"),
+                format!(
+                    "`{mode}` is not one of this operation's modes ({})",
+                    op.modes.join(", ")
+                ),
             );
         }
         if actions.is_empty() {
@@ -432,10 +555,10 @@ pub fn operation(
             .detect_url_host
             .clone()
             .unwrap_or_else(|| "cos".to_string());
-        if !service.hosts.contains_key(&host) {
+        if service.is_some_and(|(s, _)| !s.hosts.contains_key(&host)) {
             c.error(
                 "source.detect_url_host",
-                format!("unknown host kind `{host}`"),
+                format!("unknown host kind `{host}`; expected cos or pic (service.yaml `hosts`)"),
             );
         }
         Some(host)
@@ -446,23 +569,62 @@ pub fn operation(
         None
     };
 
-    let mut params = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
+    // The types of the operation's generated module: its parameter struct, the enums and
+    // structs of its parameters, its answer's nodes.
+    let type_name = op.type_name_hint();
+    if let Some(problem) = type_name_problem(&type_name) {
+        c.error(
+            "name",
+            format!("`{}` gives no Rust type name: {problem}", op.name),
+        );
+    }
+    let mut taken = vec![type_name.clone()];
+    let mut params: Vec<ir::Param> = Vec::new();
+    // Parameters declared with a problem of their own; examples do not report them again.
+    let mut broken: Vec<String> = Vec::new();
     for (name, p) in &op.params {
         let path = format!("params.{name}");
-        if let Some(param) = param(c, &path, &op.type_name_hint(), name, p) {
-            if fields.contains(&param.field) {
+        let Some(param) = param(c, &path, name, p) else {
+            broken.push(name.clone());
+            continue;
+        };
+        if let Some(other) = params.iter().find(|o| o.field == param.field) {
+            c.error(
+                &path,
+                format!(
+                    "`{name}` and `{}` both give the Rust field `{}`",
+                    other.name, param.field
+                ),
+            );
+        } else if declares_type(&param.kind) {
+            if let Some(problem) = type_name_problem(&param.type_name) {
                 c.error(
                     &path,
-                    format!("two parameters map to the Rust field `{}`", param.field),
+                    format!("`{name}` gives no Rust type name: {problem}"),
+                );
+            } else if taken.contains(&param.type_name) {
+                c.error(
+                    &path,
+                    format!(
+                        "`{name}` gives the Rust type `{}`, which the operation already uses",
+                        param.type_name
+                    ),
                 );
             }
-            fields.push(param.field.clone());
-            params.push(param);
+            taken.push(param.type_name.clone());
         }
-    }
-    if params.iter().filter(|p| p.ignore_error).count() > 1 {
-        c.error("params", "at most one parameter is the ignore-error flag");
+        if param.ignore_error {
+            if let Some(other) = params.iter().find(|o| o.ignore_error) {
+                c.error(
+                    &format!("{path}.ignore_error"),
+                    format!(
+                        "`{}` is already the ignore-error flag; an operation has one",
+                        other.name
+                    ),
+                );
+            }
+        }
+        params.push(param);
     }
 
     let (response, png) = match op.output.download.as_str() {
@@ -497,7 +659,7 @@ pub fn operation(
                 c.error("mock.processor", "an XML answer needs the `xml` processor");
             }
             match &op.output.response {
-                Some(t) => (Some(tree(c, "output.response", t)), false),
+                Some(t) => (Some(tree(c, "output.response", t, &mut taken)), false),
                 None => {
                     c.error("output", "`download: xml` needs a `response` node tree");
                     (None, false)
@@ -512,21 +674,28 @@ pub fn operation(
             (None, false)
         }
     };
-    if !service.mock_processors.contains(&op.mock.processor) {
+    if let Some((s, _)) = service.filter(|(s, _)| !s.mock_processors.contains(&op.mock.processor)) {
         c.error(
             "mock.processor",
             format!(
-                "unknown processor `{}`; the mock has {}",
+                "unknown processor `{}`; expected one of {} (service.yaml `mock_processors`)",
                 op.mock.processor,
-                service.mock_processors.join(", ")
+                s.mock_processors.join(", ")
             ),
         );
     }
+    let fallback = ir::Limits {
+        max_input_bytes: 1,
+        max_width: 1,
+        max_height: 1,
+        max_pixels: 1,
+    };
+    let defaults = service.map_or(&fallback, |(_, l)| l);
     let limits = limits(c, "limits", &op.limits, Some(defaults));
 
     let mut examples = Vec::new();
     for (i, ex) in op.examples.iter().enumerate() {
-        examples.push(example(c, &format!("examples.{i}"), ex, &params));
+        examples.push(example(c, &format!("examples.{i}"), ex, &params, &broken));
     }
 
     ir::Op {
@@ -534,7 +703,7 @@ pub fn operation(
         file: stem.to_string(),
         source: source.to_string(),
         module: op.name.to_snake_case(),
-        type_name: op.type_name_hint(),
+        type_name,
         summary: op.summary.trim().to_string(),
         doc_url: op.doc_url.clone(),
         modes: op.modes.clone(),
@@ -564,20 +733,17 @@ impl model::Operation {
     }
 }
 
-fn param(
-    c: &mut Checker<'_>,
-    path: &str,
-    op_type: &str,
-    name: &str,
-    p: &model::Param,
-) -> Option<ir::Param> {
+fn param(c: &mut Checker<'_>, path: &str, name: &str, p: &model::Param) -> Option<ir::Param> {
     if name.is_empty()
         || !name.starts_with(|ch: char| ch.is_ascii_alphabetic())
         || !name
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
     {
-        c.error(path, format!("`{name}` is not a parameter name"));
+        c.error(
+            path,
+            format!("`{name}` is not a parameter name: letters, digits, `-` and `_`, starting with a letter"),
+        );
     }
     if RESERVED_PARAMS.contains(&name) {
         c.error(
@@ -649,19 +815,35 @@ fn param(
                             &format!("{path}.values.{i}"),
                             format!("{n} is listed twice"),
                         ),
-                        Some(n) if n < 0 => {
-                            c.error(&format!("{path}.values.{i}"), "set values are not negative")
-                        }
+                        Some(n) if n < 0 => c.error(
+                            &format!("{path}.values.{i}"),
+                            format!("{n} is negative; set values are 0 or more"),
+                        ),
                         Some(n) => ints.push(n),
-                        None => c.error(&format!("{path}.values.{i}"), "not an integer"),
+                        None => c.error(
+                            &format!("{path}.values.{i}"),
+                            format!("`{}` is not an integer", show(v)),
+                        ),
                     }
                 }
-                if ints.is_empty() {
+                if values.is_empty() {
                     c.error(&format!("{path}.values"), "a closed set needs values");
+                }
+                let prefix = p.variant_prefix.clone().unwrap_or_else(|| "V".to_string());
+                if !is_type_ident(&prefix) {
+                    let what = if prefix.is_empty() {
+                        "an empty prefix".to_string()
+                    } else {
+                        format!("`{prefix}`")
+                    };
+                    c.error(
+                        &format!("{path}.variant_prefix"),
+                        format!("{what} cannot start a Rust variant name: letters, digits and `_`, starting with an uppercase letter (like `X` or `V`)"),
+                    );
                 }
                 ir::Kind::IntegerSet {
                     values: ints,
-                    prefix: p.variant_prefix.clone().unwrap_or_else(|| "V".to_string()),
+                    prefix,
                 }
             }
             (Some(_), Some(_)) => {
@@ -681,33 +863,64 @@ fn param(
                 c.error(path, "a number needs `range: [min, max]`");
                 return None;
             };
-            let (min, max) = match (range[0].as_f64(), range[1].as_f64()) {
-                (Some(a), Some(b)) => (a, b),
+            let (mut min, mut max) = match (range[0].as_f64(), range[1].as_f64()) {
+                (Some(a), Some(b)) if a.is_finite() && b.is_finite() => (a, b),
                 _ => {
-                    c.error(&format!("{path}.range"), "the range bounds are not numbers");
+                    c.error(
+                        &format!("{path}.range"),
+                        format!(
+                            "the bounds [{}, {}] are not two finite numbers",
+                            show(&range[0]),
+                            show(&range[1])
+                        ),
+                    );
                     return None;
                 }
             };
             if min > max {
                 c.error(
                     &format!("{path}.range"),
-                    format!("the range is out of order: {min} > {max}"),
+                    format!("the range is out of order: {min} > {max}; write [{max}, {min}]"),
                 );
+                // Go on with the range meant, so defaults and examples are not reported too.
+                std::mem::swap(&mut min, &mut max);
             }
             ir::Kind::Number { min, max }
         }
         "flag" => ir::Kind::Flag,
         "text" => {
-            let mut values = Vec::new();
+            let mut values: Vec<String> = Vec::new();
+            let mut variants: Vec<(String, String)> = Vec::new();
             for (i, v) in p.values.iter().flatten().enumerate() {
-                match v.as_str() {
-                    Some(s) if values.iter().any(|x: &String| x == s) => c.error(
-                        &format!("{path}.values.{i}"),
-                        format!("`{s}` is listed twice"),
-                    ),
-                    Some(s) => values.push(s.to_string()),
-                    None => c.error(&format!("{path}.values.{i}"), "not a string"),
+                let here = format!("{path}.values.{i}");
+                let Some(s) = v.as_str() else {
+                    c.error(&here, format!("`{}` is not a string; quote it", show(v)));
+                    continue;
+                };
+                if values.iter().any(|x| x == s) {
+                    c.error(&here, format!("`{s}` is listed twice"));
+                    continue;
                 }
+                let variant = variant_name("", s);
+                if !is_type_ident(&variant) || variant == "Self" {
+                    c.error(
+                        &here,
+                        format!("`{s}` gives no Rust variant name (it needs a letter or digit)"),
+                    );
+                } else if let Some((_, other)) = variants.iter().find(|(v, _)| *v == variant) {
+                    c.error(
+                        &here,
+                        format!("`{s}` and `{other}` both give the Rust variant `{variant}`"),
+                    );
+                }
+                variants.push((variant, s.to_string()));
+                values.push(s.to_string());
+            }
+            if p.values.as_ref().is_some_and(Vec::is_empty) {
+                c.error(&format!("{path}.values"), "a closed set needs values");
+            }
+            if p.max_len == Some(0) {
+                c.error(&format!("{path}.max_len"), "`max_len` must be at least 1");
             }
             ir::Kind::Text {
                 values,
@@ -747,6 +960,20 @@ fn param(
                 .names
                 .clone()
                 .unwrap_or_else(|| ["first".to_string(), "second".to_string()]);
+            for (i, n) in names.iter().enumerate() {
+                if !is_field_name(n) || KEYWORDS.contains(&n.as_str()) {
+                    c.error(
+                        &format!("{path}.names.{i}"),
+                        format!("`{n}` is not a Rust field name: lowercase letters, digits and `_`, not a keyword"),
+                    );
+                }
+            }
+            if names[0] == names[1] {
+                c.error(
+                    &format!("{path}.names.1"),
+                    format!("both numbers are named `{}`", names[1]),
+                );
+            }
             ir::Kind::Pair {
                 separator,
                 min,
@@ -759,13 +986,19 @@ fn param(
         None => None,
         Some(v) => match wire_value(v) {
             Some(wire) => {
-                if let Err(msg) = fits(&kind, &wire) {
-                    c.error(&format!("{path}.default"), format!("default {msg}"));
+                if let Err(why) = fits(&kind, &wire) {
+                    c.error(
+                        &format!("{path}.default"),
+                        format!("the default `{wire}` {why}"),
+                    );
                 }
                 Some(wire)
             }
             None => {
-                c.error(&format!("{path}.default"), "a default is a scalar");
+                c.error(
+                    &format!("{path}.default"),
+                    "a default is a single value, not a list or a map",
+                );
                 None
             }
         },
@@ -776,7 +1009,6 @@ fn param(
             "a required parameter has no default",
         );
     }
-    let _ = op_type;
     Some(ir::Param {
         name: name.to_string(),
         field: rust_field(&name.to_snake_case()),
@@ -789,21 +1021,60 @@ fn param(
     })
 }
 
+/// Whether the emitters declare a Rust type (an enum or a struct) for a parameter of `kind`.
+fn declares_type(kind: &ir::Kind) -> bool {
+    match kind {
+        ir::Kind::IntegerSet { .. } | ir::Kind::Pair { .. } => true,
+        ir::Kind::Text { values, .. } => !values.is_empty(),
+        ir::Kind::Integer { .. } | ir::Kind::Number { .. } | ir::Kind::Flag => false,
+    }
+}
+
+/// The Rust variant of a set value: `prefix` and the value in upper camel case. A text value
+/// (empty prefix) that does not start with a letter gets the prefix `V`.
+pub(crate) fn variant_name(prefix: &str, value: &str) -> String {
+    let camel = value.to_upper_camel_case();
+    if prefix.is_empty() && camel.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        camel
+    } else if prefix.is_empty() {
+        format!("V{camel}")
+    } else {
+        format!("{prefix}{camel}")
+    }
+}
+
+/// A YAML value as the spec writes it, for messages.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Sequence(_) => "a list".to_string(),
+        Value::Mapping(_) => "a map".to_string(),
+        Value::Tagged(t) => format!("{}", t.tag),
+    }
+}
+
 fn int_range(c: &mut Checker<'_>, path: &str, range: &[Value; 2]) -> Option<(i64, i64)> {
     match (range[0].as_i64(), range[1].as_i64()) {
-        (Some(min), Some(max)) => {
-            if min > max {
-                c.error(
-                    &format!("{path}.range"),
-                    format!("the range is out of order: {min} > {max}"),
-                );
-            }
-            Some((min, max))
+        (Some(min), Some(max)) if min > max => {
+            c.error(
+                &format!("{path}.range"),
+                format!("the range is out of order: {min} > {max}; write [{max}, {min}]"),
+            );
+            // Go on with the range meant, so defaults and examples are not reported too.
+            Some((max, min))
         }
+        (Some(min), Some(max)) => Some((min, max)),
         _ => {
             c.error(
                 &format!("{path}.range"),
-                "the range bounds are not integers",
+                format!(
+                    "the bounds [{}, {}] are not two integers",
+                    show(&range[0]),
+                    show(&range[1])
+                ),
             );
             None
         }
@@ -815,11 +1086,16 @@ fn example(
     path: &str,
     ex: &model::Example,
     params: &[ir::Param],
+    broken: &[String],
 ) -> ir::Example {
     let mut pairs = Vec::new();
-    let mut violated = Vec::new();
+    // (parameter, why its value is not allowed)
+    let mut violated: Vec<(String, String)> = Vec::new();
     for (name, v) in &ex.params {
         let here = format!("{path}.params.{name}");
+        if broken.contains(name) {
+            continue;
+        }
         let Some(param) = params.iter().find(|p| &p.name == name) else {
             c.error(
                 &here,
@@ -828,25 +1104,38 @@ fn example(
             continue;
         };
         let Some(wire) = wire_value(v) else {
-            c.error(&here, "an example value is a scalar");
+            c.error(&here, "an example value is a single value, not a list or a map");
             continue;
         };
-        if fits(&param.kind, &wire).is_err() {
-            violated.push(name.clone());
+        if let Err(why) = fits(&param.kind, &wire) {
+            violated.push((name.clone(), format!("`{name}: {wire}` {why}")));
         }
         pairs.push((name.clone(), wire));
     }
     match &ex.error {
+        Some(param) if broken.contains(param) => {}
         Some(param) => {
             if !ex.params.contains_key(param) {
                 c.error(
                     &format!("{path}.error"),
                     format!("`{param}` is not among the example's params"),
                 );
-            } else if !violated.contains(param) {
+            } else if !violated.iter().any(|(n, _)| n == param) {
+                let value = pairs
+                    .iter()
+                    .find(|(n, _)| n == param)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                let allowed = params
+                    .iter()
+                    .find(|p| &p.name == param)
+                    .map(|p| describe(&p.kind))
+                    .unwrap_or_default();
                 c.error(
                     &format!("{path}.error"),
-                    format!("the value of `{param}` is inside its range"),
+                    format!(
+                        "`{param}: {value}` is allowed ({allowed}), so this error example would pass; give `{param}` a value it rejects"
+                    ),
                 );
             }
             if ex.query.is_some() || ex.rule.is_some() {
@@ -854,11 +1143,21 @@ fn example(
             }
         }
         None => {
-            for name in &violated {
+            for (name, why) in &violated {
                 c.error(
                     &format!("{path}.params.{name}"),
-                    format!("the example's `{name}` is outside its range"),
+                    format!(
+                        "{why}; fix the value, or make this an error example with `error: {name}`"
+                    ),
                 );
+            }
+            for p in params.iter().filter(|p| p.required) {
+                if !ex.params.contains_key(&p.name) {
+                    c.error(
+                        &format!("{path}.params"),
+                        format!("the example lacks the required parameter `{}`", p.name),
+                    );
+                }
             }
             if ex.query.is_none() && ex.rule.is_none() {
                 c.error(path, "an example needs a `query`, a `rule` or an `error`");
@@ -892,55 +1191,80 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Whether `wire` is an allowed value of `kind`; the message says why not.
+/// Whether `wire` is an allowed value of `kind`; the message says why not (`is …`).
 fn fits(kind: &ir::Kind, wire: &str) -> Result<(), String> {
-    let ok = match kind {
-        ir::Kind::Integer { min, max } => wire
-            .parse::<i64>()
-            .is_ok_and(|v| (*min..=*max).contains(&v)),
-        ir::Kind::IntegerSet { values, .. } => {
-            wire.parse::<i64>().is_ok_and(|v| values.contains(&v))
+    let fail = Err;
+    match kind {
+        ir::Kind::Integer { min, max } => match wire.parse::<i64>() {
+            Ok(v) if (*min..=*max).contains(&v) => Ok(()),
+            Ok(_) => fail(format!("is outside {min}..={max}")),
+            Err(_) => fail(format!("is not an integer (allowed: {min}..={max})")),
+        },
+        ir::Kind::IntegerSet { values, .. } => match wire.parse::<i64>() {
+            Ok(v) if values.contains(&v) => Ok(()),
+            Ok(_) => fail(format!("is not one of {}", describe(kind))),
+            Err(_) => fail(format!("is not an integer (allowed: {})", describe(kind))),
+        },
+        ir::Kind::Number { min, max } => match wire.parse::<f64>() {
+            Ok(v) if (*min..=*max).contains(&v) => Ok(()),
+            Ok(_) => fail(format!("is outside {min}..={max}")),
+            Err(_) => fail(format!("is not a number (allowed: {min}..={max})")),
+        },
+        ir::Kind::Flag if wire == "0" || wire == "1" => Ok(()),
+        ir::Kind::Flag => fail("is not a flag (true, false, 1 or 0)".to_string()),
+        ir::Kind::Text { max_len, .. } if wire.len() > *max_len => {
+            fail(format!("is longer than {max_len} bytes"))
         }
-        ir::Kind::Number { min, max } => wire
-            .parse::<f64>()
-            .is_ok_and(|v| (*min..=*max).contains(&v)),
-        ir::Kind::Flag => wire == "0" || wire == "1",
-        ir::Kind::Text { values, max_len } => {
-            wire.len() <= *max_len && (values.is_empty() || values.iter().any(|v| v == wire))
+        ir::Kind::Text { values, .. } if values.is_empty() || values.iter().any(|v| v == wire) => {
+            Ok(())
         }
+        ir::Kind::Text { .. } => fail(format!("is not one of {}", describe(kind))),
         ir::Kind::Pair {
             separator,
             min,
             max,
             ..
-        } => wire.split_once(*separator).is_some_and(|(a, b)| {
-            let inside = |s: &str| s.parse::<u32>().is_ok_and(|v| (*min..=*max).contains(&v));
-            inside(a) && inside(b)
-        }),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("`{wire}` is outside {}", describe(kind)))
+        } => {
+            let number = |s: &str| s.parse::<u32>().ok();
+            match wire
+                .split_once(*separator)
+                .map(|(a, b)| (number(a), number(b)))
+            {
+                Some((Some(a), Some(b)))
+                    if (*min..=*max).contains(&a) && (*min..=*max).contains(&b) =>
+                {
+                    Ok(())
+                }
+                Some((Some(_), Some(_))) => fail(format!("is outside {}", describe(kind))),
+                _ => fail(format!("is not {}", describe(kind))),
+            }
+        }
     }
 }
 
+/// The allowed values of `kind`, for messages.
 fn describe(kind: &ir::Kind) -> String {
     match kind {
         ir::Kind::Integer { min, max } => format!("{min}..={max}"),
-        ir::Kind::IntegerSet { values, .. } => format!("{values:?}"),
+        ir::Kind::IntegerSet { values, .. } => {
+            let v: Vec<String> = values.iter().map(i64::to_string).collect();
+            v.join(", ")
+        }
         ir::Kind::Number { min, max } => format!("{min}..={max}"),
         ir::Kind::Flag => "0 or 1".to_string(),
         ir::Kind::Text { values, max_len } if values.is_empty() => {
             format!("text of at most {max_len} bytes")
         }
-        ir::Kind::Text { values, .. } => format!("{values:?}"),
+        ir::Kind::Text { values, .. } => values.join(", "),
         ir::Kind::Pair {
             separator,
             min,
             max,
-            ..
-        } => format!("<a>{separator}<b> with each in {min}..={max}"),
+            names,
+        } => format!(
+            "<{}>{separator}<{}> with each in {min}..={max}",
+            names[0], names[1]
+        ),
     }
 }
 
@@ -963,23 +1287,64 @@ fn is_xml_name(name: &str) -> bool {
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
 }
 
-/// A Rust field name; keywords become raw identifiers.
+/// Rust's keywords, strict and reserved: as field names they become raw identifiers.
+const KEYWORDS: [&str; 51] = [
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "gen", "abstract", "become", "box", "do", "final", "macro", "override",
+    "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+/// Keywords that cannot be raw identifiers either; as field names they get a trailing `_`.
+const NOT_RAW: [&str; 4] = ["self", "Self", "super", "crate"];
+/// Module names the generated folders already use.
+const RESERVED_MODULES: [&str; 1] = ["service"];
+
+/// A Rust field name: keywords become raw identifiers (`r#type`), `self`-like ones `self_`.
 fn rust_field(name: &str) -> String {
-    const KEYWORDS: [&str; 38] = [
-        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-        "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
-        "type", "unsafe", "use", "where", "while", "gen",
-    ];
     let name = name.replace('-', "_");
     let name = if name.starts_with(|ch: char| ch.is_ascii_digit()) {
         format!("_{name}")
     } else {
         name
     };
-    if KEYWORDS.contains(&name.as_str()) {
+    if NOT_RAW.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
         format!("r#{name}")
     } else {
         name
+    }
+}
+
+/// Lowercase ASCII letters, digits and `_`, not starting with a digit, not `_` alone.
+fn is_field_name(name: &str) -> bool {
+    name != "_"
+        && name.starts_with(|ch: char| ch.is_ascii_lowercase() || ch == '_')
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+}
+
+/// ASCII letters, digits and `_`, starting with an uppercase letter.
+fn is_type_ident(name: &str) -> bool {
+    name.starts_with(|ch: char| ch.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+/// Why `name` cannot be a generated Rust type's name, if it cannot.
+fn type_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("the Rust type name would be empty".to_string())
+    } else if !is_type_ident(name) {
+        Some(format!(
+            "`{name}` is not a Rust type name (letters, digits and `_`, starting with an uppercase letter)"
+        ))
+    } else if name == "Self" {
+        Some("`Self` is a Rust keyword".to_string())
+    } else {
+        None
     }
 }

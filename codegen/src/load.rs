@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use heck::ToKebabCase;
+
 use crate::check::{self, Checker};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir;
@@ -11,9 +13,21 @@ use crate::model;
 /// The largest spec file read; anything bigger is a mistake, not a spec.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// One operation file after checking.
+struct OpFile {
+    file: String,
+    stem: String,
+    /// Where `name:` is, for problems found across files.
+    name_position: Option<(usize, usize)>,
+    diagnostics: Vec<Diagnostic>,
+    op: Option<ir::Op>,
+}
+
 /// Loads and checks the spec in `spec_dir` (`service.yaml` and `operations/*.yaml`).
 ///
 /// File names in diagnostics are shown relative to `spec_dir`'s parent (the workspace root).
+/// Every file is read even when an earlier one has problems, so one run reports them all;
+/// within a file, problems are listed top to bottom.
 pub fn load(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
     let root = spec_dir.parent().unwrap_or(spec_dir);
     let display = |p: &Path| {
@@ -26,21 +40,19 @@ pub fn load(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
 
     let service_path = spec_dir.join("service.yaml");
     let service_file = display(&service_path);
-    let Some((service_model, service)) = read(&service_path, &service_file, &mut diagnostics)
-        .and_then(|text| {
-            let locator = Locator::new(&text);
-            let mut c = Checker::new(&service_file, &locator);
-            let parsed = parse::<model::Service>(&text, &mut c)?;
-            let service = check::service(&mut c, &parsed);
-            diagnostics.append(&mut c.diagnostics);
-            Some((parsed, service))
-        })
-    else {
-        return Err(Diagnostics(diagnostics));
-    };
+    let mut service: Option<(model::Service, ir::Service)> = None;
+    if let Some(text) = read(&service_path, &service_file, &mut diagnostics) {
+        let locator = Locator::new(&text);
+        let mut c = Checker::new(&service_file, &locator);
+        if let Some(parsed) = parse::<model::Service>(&text, &locator, &mut c) {
+            let checked = check::service(&mut c, &parsed);
+            service = Some((parsed, checked));
+        }
+        diagnostics.extend(sorted(c.diagnostics));
+    }
 
     let ops_dir = spec_dir.join("operations");
-    let mut files: Vec<_> = match std::fs::read_dir(&ops_dir) {
+    let mut paths: Vec<_> = match std::fs::read_dir(&ops_dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -54,58 +66,167 @@ pub fn load(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
             Vec::new()
         }
     };
-    files.sort();
+    paths.sort();
+    if paths.is_empty() {
+        diagnostics.push(file_error(
+            &display(&ops_dir),
+            "no operation files; each operation is one `<kebab-name>.yaml` here",
+        ));
+    }
 
-    let mut operations: Vec<ir::Op> = Vec::new();
-    for path in &files {
+    let mut files: Vec<OpFile> = Vec::new();
+    for path in &paths {
         let file = display(path);
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if path.extension().is_some_and(|e| e == "yml") {
-            diagnostics.push(file_error(&file, "operation files end in .yaml"));
-            continue;
-        }
-        let Some(text) = read(path, &file, &mut diagnostics) else {
-            continue;
+        let mut loaded = OpFile {
+            file: file.clone(),
+            stem,
+            name_position: None,
+            diagnostics: Vec::new(),
+            op: None,
         };
-        let locator = Locator::new(&text);
-        let mut c = Checker::new(&file, &locator);
-        if let Some(parsed) = parse::<model::Operation>(&text, &mut c) {
-            let op = check::operation(
-                &mut c,
-                &stem,
+        if path.extension().is_some_and(|e| e == "yml") {
+            loaded.diagnostics.push(file_error(
                 &file,
-                &parsed,
-                &service_model,
-                &service.limits,
-            );
-            if let Some(other) = operations
-                .iter()
-                .find(|o| o.name == op.name || o.module == op.module)
-            {
-                c.error(
-                    "name",
-                    format!("`{}` is also defined in {}", op.name, other.source),
-                );
+                format!(
+                    "operation files end in .yaml; rename it to {}.yaml",
+                    loaded.stem
+                ),
+            ));
+        } else if let Some(text) = read(path, &file, &mut loaded.diagnostics) {
+            let locator = Locator::new(&text);
+            loaded.name_position = locator.find(&["name".to_string()]);
+            let mut c = Checker::new(&file, &locator);
+            if let Some(parsed) = parse::<model::Operation>(&text, &locator, &mut c) {
+                loaded.op = Some(check::operation(
+                    &mut c,
+                    &loaded.stem,
+                    &file,
+                    &parsed,
+                    service
+                        .as_ref()
+                        .map(|(model, checked)| (model, &checked.limits)),
+                ));
             }
-            operations.push(op);
+            loaded.diagnostics.append(&mut c.diagnostics);
         }
-        diagnostics.append(&mut c.diagnostics);
+        files.push(loaded);
     }
-    if files.is_empty() {
-        diagnostics.push(file_error(&display(&ops_dir), "no operation files"));
-    }
+    across_files(&mut files);
 
-    if diagnostics.is_empty() {
-        Ok(ir::Spec {
+    let mut operations = Vec::new();
+    for f in files {
+        diagnostics.extend(sorted(f.diagnostics));
+        operations.extend(f.op);
+    }
+    match service {
+        Some((_, service)) if diagnostics.is_empty() => Ok(ir::Spec {
             service,
             operations,
-        })
-    } else {
-        Err(Diagnostics(diagnostics))
+        }),
+        _ => Err(Diagnostics(diagnostics)),
     }
+}
+
+/// Checks that need every operation: unique names, file names, client method names.
+fn across_files(files: &mut [OpFile]) {
+    // (file index, name, module, client methods) of every operation that parsed.
+    let ops: Vec<(usize, String, String, Vec<String>)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let op = f.op.as_ref()?;
+            Some((i, op.name.clone(), op.module.clone(), client_methods(op)))
+        })
+        .collect();
+    for (i, name, module, methods) in &ops {
+        let same: Vec<usize> = ops
+            .iter()
+            .filter(|(_, n, m, _)| n == name || m == module)
+            .map(|(j, ..)| *j)
+            .collect();
+        // Of several files with one name, the one named after it owns the name (the others
+        // are copies whose name was not changed); else the first.
+        let owner = same
+            .iter()
+            .copied()
+            .find(|&j| files.get(j).is_some_and(|f| owns(&f.stem, name)))
+            .or_else(|| same.first().copied());
+        let kebab = name.to_kebab_case();
+        let (file, stem) = match files.get(*i) {
+            Some(f) => (f.file.clone(), f.stem.clone()),
+            None => continue,
+        };
+        let message = match owner {
+            Some(o) if o != *i => {
+                let other = files.get(o).map(|f| f.file.clone()).unwrap_or_default();
+                let what = if ops.iter().any(|(j, n, ..)| *j == o && n == name) {
+                    format!("the operation `{name}`")
+                } else {
+                    format!("the module `{module}`")
+                };
+                Some(format!(
+                    "{what} is also defined in {other}; every operation needs its own name"
+                ))
+            }
+            _ if stem != kebab => Some(format!(
+                "the file for `{name}` must be named `{kebab}.yaml` (or the name must match `{stem}.yaml`)"
+            )),
+            _ => ops
+                .iter()
+                .filter(|(j, n, m, _)| j < i && n != name && m != module)
+                .find_map(|(j, n, _, theirs)| {
+                    let clash = methods.iter().find(|m| theirs.contains(m))?;
+                    let other = files.get(*j).map(|f| f.file.clone()).unwrap_or_default();
+                    Some(format!(
+                        "the client method `{clash}` of `{name}` is also generated for `{n}` ({other}); rename one of the operations"
+                    ))
+                }),
+        };
+        if let (Some(message), Some(f)) = (message, files.get_mut(*i)) {
+            let position = f.name_position;
+            f.diagnostics.push(Diagnostic {
+                file,
+                position,
+                key_path: "name".to_string(),
+                message,
+            });
+        }
+    }
+}
+
+fn owns(stem: &str, name: &str) -> bool {
+    stem == name.to_kebab_case()
+}
+
+/// The `Client` methods the client crate generates for `op`.
+fn client_methods(op: &ir::Op) -> Vec<String> {
+    let m = &op.module;
+    let mut out = Vec::new();
+    for mode in &op.modes {
+        match mode.as_str() {
+            "download" => {
+                out.push(m.clone());
+                out.push(format!("{m}_url"));
+                if op.response.is_none() {
+                    out.push(format!("{m}_stream"));
+                }
+            }
+            "upload" => out.push(format!("{m}_upload")),
+            "cloud" => out.push(format!("{m}_cloud")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A file's problems top to bottom; those without a position last.
+fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics.sort_by_key(|d| (d.position.is_none(), d.position));
+    diagnostics
 }
 
 fn read(path: &Path, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
@@ -133,19 +254,117 @@ fn read(path: &Path, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<St
 }
 
 /// Parses `text` into `T`, recording serde_yaml's error (with its position) on failure.
-fn parse<T: serde::de::DeserializeOwned>(text: &str, c: &mut Checker<'_>) -> Option<T> {
+///
+/// A key that occurs twice in one mapping is reported instead of parsing: YAML keeps one of
+/// the two silently, so whatever the checks said next would be about the wrong value.
+fn parse<T: serde::de::DeserializeOwned>(
+    text: &str,
+    locator: &Locator,
+    c: &mut Checker<'_>,
+) -> Option<T> {
+    if let Some(at) = locator.too_deep() {
+        c.error_at(
+            Some(at),
+            format!(
+                "nested more than {} levels deep; a spec file is not that deep",
+                crate::locate::MAX_DEPTH
+            ),
+        );
+        return None;
+    }
+    if !locator.duplicates().is_empty() {
+        for d in locator.duplicates() {
+            let (key, parent) = match d.path.split_last() {
+                Some((key, parent)) if !parent.is_empty() => {
+                    (key.clone(), format!("`{}`", parent.join(".")))
+                }
+                Some((key, _)) => (key.clone(), "the top level".to_string()),
+                None => (String::new(), "the top level".to_string()),
+            };
+            c.error_at(
+                Some(d.again),
+                format!(
+                    "`{key}` appears twice in {parent} (first at line {}); YAML would keep only one of them",
+                    d.first.0
+                ),
+            );
+        }
+        return None;
+    }
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        c.error_at(Some((1, 1)), "the file is empty");
+        return None;
+    }
     match serde_yaml::from_str::<T>(text) {
         Ok(value) => Some(value),
         Err(e) => {
-            let mut message = e.to_string();
-            // serde_yaml appends " at line L column C"; the position goes in front instead.
-            if let Some(i) = message.find(" at line ") {
-                message.truncate(i);
+            let mut position = e.location().map(|l| (l.line(), l.column()));
+            let mut message = serde_message(&e);
+            if position.is_none() && message.contains("more than one document") {
+                position = locator.second_document();
+                message =
+                    "a spec file holds one YAML document; a second one starts here".to_string();
             }
-            c.error_at(e.location().map(|l| (l.line(), l.column())), message);
+            // serde_yaml places a missing key at the first key of its mapping; the mapping's
+            // own key says better where it belongs.
+            if let Some(i) = message.find(": missing key `") {
+                let path = message
+                    .get(..i)
+                    .unwrap_or_default()
+                    .replace(['[', ']'], ".");
+                let path = path.replace("..", ".");
+                let path = path.trim_end_matches('.');
+                if let Some(p) = locator.find(&locator.split(path)) {
+                    position = Some(p);
+                }
+            }
+            let at = position.and_then(|(line, col)| {
+                let line = text.lines().nth(line.checked_sub(1)?)?;
+                line.chars().nth(col.checked_sub(1)?)
+            });
+            if at == Some('\t') {
+                message = "a tab cannot indent YAML; use spaces".to_string();
+            }
+            c.error_at(position, message);
             None
         }
     }
+}
+
+/// serde_yaml's message without its position (that goes in front), in the spec's words.
+fn serde_message(e: &serde_yaml::Error) -> String {
+    let mut message = e.to_string();
+    if let Some(l) = e.location() {
+        let at = format!(" at line {} column {}", l.line(), l.column());
+        if let Some(i) = message.find(&at) {
+            message.replace_range(i..i + at.len(), "");
+        }
+    }
+    const WORDS: [(&str, &str); 10] = [
+        ("missing field", "missing key"),
+        ("unknown field", "unknown key"),
+        ("duplicate field", "duplicate key"),
+        ("expected usize", "expected a whole number 0 or more"),
+        ("expected u64", "expected a whole number 0 or more"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("unit value", "null"),
+        (
+            "expected an array of length 2",
+            "expected a list of two items",
+        ),
+        ("invalid length", "wrong number of items:"),
+    ];
+    for (from, to) in WORDS {
+        message = message.replace(from, to);
+    }
+    message
 }
 
 fn file_error(file: &str, message: impl Into<String>) -> Diagnostic {

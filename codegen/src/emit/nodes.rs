@@ -91,8 +91,9 @@ fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
     }
 }
 
+/// Whether `n` holds an `f64` anywhere below it (then neither it nor its container is `Eq`).
 fn has_number(n: &Node) -> bool {
-    n.scalar.as_deref() == Some("number")
+    n.scalar.as_deref() == Some("number") || n.nodes.iter().any(has_number)
 }
 
 /// The Rust type of a node's field.

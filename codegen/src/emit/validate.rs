@@ -338,7 +338,7 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         pub struct #type_name { #(#fields)* }
 
         impl #type_name {
-            /// A parameter set with every optional value unset.
+            /// A parameter set with the required values given and every optional one unset.
             #[must_use]
             pub fn new(#(#new_args),*) -> Self {
                 Self { #(#new_fields)* }

@@ -464,6 +464,14 @@ impl Client {
             .presign(&object_parts("GET", key)?, expires.as_secs().max(1)))
     }
 
+    /// A pre-signed PUT URL of `key`: any HTTP client can upload to it (with any body and
+    /// Content-Type; only the method, the path and `Host` are signed).
+    pub fn presign_put_object(&self, key: &str, expires: Duration) -> Result<String, Error> {
+        Ok(self
+            .config
+            .presign(&object_parts("PUT", key)?, expires.as_secs().max(1)))
+    }
+
     // ---- transport ----
 
     /// Sends with retries; a non-2xx answer becomes [`Error::Service`]. A streamed body is
@@ -683,7 +691,7 @@ async fn service_error(response: reqwest::Response) -> Error {
             message: doc.message,
             request_id: non_empty(doc.request_id).or(header_id),
             trace_id: doc.trace_id.and_then(non_empty).or(header_trace),
-            resource: non_empty(doc.resource),
+            resource: doc.resource.and_then(non_empty),
         },
         None => ServiceError {
             status,

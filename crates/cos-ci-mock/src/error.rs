@@ -43,7 +43,7 @@ impl ApiError {
         let mut doc = ErrorDocument::default();
         doc.code = self.code.clone();
         doc.message = self.message.clone();
-        doc.resource = resource.to_string();
+        doc.resource = Some(resource.to_string());
         doc.request_id = request_id.to_string();
         doc.trace_id = Some(trace_id.to_string());
         doc.to_xml()

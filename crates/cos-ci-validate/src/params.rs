@@ -166,8 +166,9 @@ impl OpSpec {
                 Value::Pair(a, b)
             }
         };
+        // The violation carries the value as received (`+7`, ` 7`, `infinity`), not as re-encoded.
         match check_value(spec, &value) {
-            Some(v) => Err(v),
+            Some(_) => Err(bad()),
             None => Ok(value),
         }
     }

@@ -32,7 +32,7 @@ pub struct PicOperations {
     #[serde(default, with = "int_bool")]
     pub is_pic_info: bool,
     /// The rules; each stores one result.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub rules: Vec<PicRule>,
 }
 
@@ -143,8 +143,19 @@ impl PicOperations {
     /// Parses a header value and checks its shape: the rule count and every fileid.
     /// Rule strings are checked against operations with [`PicOperations::resolve_rules`].
     pub fn parse(json: &str) -> Result<Self, PicOperationsError> {
-        let ops: PicOperations =
-            serde_json::from_str(json).map_err(|e| PicOperationsError::Json(e.to_string()))?;
+        let json_err = |e: serde_json::Error| PicOperationsError::Json(e.to_string());
+        let value: serde_json::Value = serde_json::from_str(json).map_err(json_err)?;
+        // serde would also read a struct from an array (`[]`, `[["a.png", "rule"]]`).
+        let objects = value.as_object().is_some_and(|o| match o.get("rules") {
+            Some(serde_json::Value::Array(rules)) => rules.iter().all(serde_json::Value::is_object),
+            _ => true,
+        });
+        if !objects {
+            return Err(PicOperationsError::Json(
+                "expected an object whose rules are objects".to_string(),
+            ));
+        }
+        let ops: PicOperations = serde_json::from_value(value).map_err(json_err)?;
         ops.check_count()?;
         for rule in &ops.rules {
             check_fileid(&rule.fileid)?;
@@ -232,7 +243,7 @@ pub fn check_fileid(fileid: &str) -> Result<(), PicOperationsError> {
 pub fn resolve_fileid(source_key: &str, fileid: &str) -> Result<String, PicOperationsError> {
     check_fileid(fileid)?;
     let key = match fileid.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
+        Some(absolute) => absolute.trim_start_matches('/').to_string(),
         None => {
             let source = source_key.trim_start_matches('/');
             match source.rfind('/') {
@@ -248,6 +259,11 @@ pub fn resolve_fileid(source_key: &str, fileid: &str) -> Result<String, PicOpera
         });
     }
     Ok(key)
+}
+
+/// `"rules": null` is no rules: the Go SDK's misspelt `omitemtpy` tag writes a nil slice as `null`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PicRule>, D::Error> {
+    Ok(Option::<Vec<PicRule>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `is_pic_info` is an integer 0/1 on the wire.

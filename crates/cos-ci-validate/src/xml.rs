@@ -16,7 +16,9 @@ const MAX_ELEMENTS: usize = 100_000;
 pub struct Element {
     /// The local name (namespace prefix dropped).
     pub name: String,
-    /// The concatenated, unescaped text directly inside the element, trimmed.
+    /// The concatenated, unescaped text directly inside the element: exactly as sent in an
+    /// element without children (keys may start or end with spaces), trimmed in one with
+    /// children (where it is indentation).
     pub text: String,
     /// Child elements in document order.
     pub children: Vec<Element>,
@@ -83,6 +85,9 @@ impl Element {
                 }
                 Event::Empty(start) => {
                     count += 1;
+                    if count > MAX_ELEMENTS {
+                        return Err(XmlError::TooLarge);
+                    }
                     let element = Element::named(local_name(start.name().as_ref()));
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(element),
@@ -93,7 +98,9 @@ impl Element {
                     let Some(mut element) = stack.pop() else {
                         return Err(XmlError::Malformed("unbalanced end tag".into()));
                     };
-                    element.text = element.text.trim().to_string();
+                    if !element.children.is_empty() {
+                        element.text = element.text.trim().to_string();
+                    }
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(element),
                         None => return finish(reader, element),
@@ -154,7 +161,7 @@ impl Element {
     /// An optional scalar child; an empty element counts as absent, except for text.
     pub fn opt_field<T: XmlScalar>(&self, name: &str) -> Result<Option<T>, XmlError> {
         match self.child(name) {
-            Some(child) if child.text.is_empty() && !T::EMPTY_IS_VALUE => Ok(None),
+            Some(child) if child.text.trim().is_empty() && !T::EMPTY_IS_VALUE => Ok(None),
             Some(child) => T::from_text(name, &child.text).map(Some),
             None => Ok(None),
         }
@@ -242,7 +249,9 @@ impl XmlScalar for String {
 
 impl XmlScalar for i64 {
     fn from_text(node: &str, text: &str) -> Result<Self, XmlError> {
-        text.parse().map_err(|_| invalid(node, text, "an integer"))
+        text.trim()
+            .parse()
+            .map_err(|_| invalid(node, text, "an integer"))
     }
     fn to_text(&self) -> String {
         self.to_string()
@@ -251,7 +260,9 @@ impl XmlScalar for i64 {
 
 impl XmlScalar for f64 {
     fn from_text(node: &str, text: &str) -> Result<Self, XmlError> {
-        text.parse().map_err(|_| invalid(node, text, "a number"))
+        text.trim()
+            .parse()
+            .map_err(|_| invalid(node, text, "a number"))
     }
     fn to_text(&self) -> String {
         self.to_string()
@@ -260,7 +271,7 @@ impl XmlScalar for f64 {
 
 impl XmlScalar for bool {
     fn from_text(node: &str, text: &str) -> Result<Self, XmlError> {
-        match text {
+        match text.trim() {
             "true" | "1" => Ok(true),
             "false" | "0" => Ok(false),
             _ => Err(invalid(node, text, "a boolean")),
@@ -323,8 +334,10 @@ impl XmlWriter {
         self.out.push('<');
         self.out.push_str(name);
         self.out.push('>');
+        // A literal CR would reach other readers as LF (XML end-of-line handling): write it as a
+        // character reference.
         self.out
-            .push_str(&quick_xml::escape::escape(value.to_text().as_str()));
+            .push_str(&quick_xml::escape::escape(value.to_text().as_str()).replace('\r', "&#13;"));
         self.out.push_str("</");
         self.out.push_str(name);
         self.out.push('>');

@@ -41,7 +41,7 @@ pub const SPEC: OpSpec = OpSpec {
 pub struct AiBodyRecognition {}
 
 impl AiBodyRecognition {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new() -> Self {
         Self {}

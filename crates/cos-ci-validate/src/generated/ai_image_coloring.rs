@@ -45,7 +45,7 @@ pub const SPEC: OpSpec = OpSpec {
 pub struct AiImageColoring {}
 
 impl AiImageColoring {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new() -> Self {
         Self {}

@@ -101,7 +101,7 @@ pub struct AiImageCrop {
 }
 
 impl AiImageCrop {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new(width: i64, height: i64) -> Self {
         Self {

@@ -81,7 +81,7 @@ pub struct AiLicenseRec {
 }
 
 impl AiLicenseRec {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new(card_type: CardType) -> Self {
         Self { card_type }

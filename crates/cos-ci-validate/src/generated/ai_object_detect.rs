@@ -39,7 +39,7 @@ pub const SPEC: OpSpec = OpSpec {
 pub struct AiObjectDetect {}
 
 impl AiObjectDetect {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new() -> Self {
         Self {}

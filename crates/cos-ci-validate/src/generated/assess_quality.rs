@@ -169,7 +169,7 @@ pub struct AssessQuality {
 }
 
 impl AssessQuality {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new() -> Self {
         Self {

@@ -77,7 +77,7 @@ pub struct ImageRepair {
 }
 
 impl ImageRepair {
-    /// A parameter set with every optional value unset.
+    /// A parameter set with the required values given and every optional one unset.
     #[must_use]
     pub fn new() -> Self {
         Self {

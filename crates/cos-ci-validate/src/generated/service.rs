@@ -395,7 +395,7 @@ pub struct ErrorDocument {
     /// `<Message>`
     pub message: ::std::string::String,
     /// `<Resource>`
-    pub resource: ::std::string::String,
+    pub resource: ::core::option::Option<::std::string::String>,
     /// `<RequestId>`
     pub request_id: ::std::string::String,
     /// `<TraceId>`
@@ -409,7 +409,7 @@ impl crate::xml::FromElement for ErrorDocument {
         ::core::result::Result::Ok(Self {
             code: element.field("Code")?,
             message: element.field("Message")?,
-            resource: element.field("Resource")?,
+            resource: element.opt_field("Resource")?,
             request_id: element.field("RequestId")?,
             trace_id: element.opt_field("TraceId")?,
         })
@@ -420,7 +420,7 @@ impl crate::xml::ToElement for ErrorDocument {
     fn write_children(&self, w: &mut crate::xml::XmlWriter) {
         w.field("Code", &self.code);
         w.field("Message", &self.message);
-        w.field("Resource", &self.resource);
+        w.opt_field("Resource", &self.resource);
         w.field("RequestId", &self.request_id);
         w.opt_field("TraceId", &self.trace_id);
     }
