@@ -146,7 +146,10 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
     if !s.errors.contains_key(&s.param_error_code) {
         c.error(
             "param_error_code",
-            format!("`{}` is not one of the codes under `errors`", s.param_error_code),
+            format!(
+                "`{}` is not one of the codes under `errors`",
+                s.param_error_code
+            ),
         );
     }
     for (code, def) in &s.errors {
@@ -209,7 +212,10 @@ fn limits(
     let mut pick = |name: &str, v: Option<u64>, b: Option<u64>| -> u64 {
         match (v, b) {
             (Some(0), _) => {
-                c.error(&format!("{path}.{name}"), format!("`{name}` must be greater than 0"));
+                c.error(
+                    &format!("{path}.{name}"),
+                    format!("`{name}` must be greater than 0"),
+                );
                 1
             }
             (Some(v), _) => v,
@@ -1104,7 +1110,10 @@ fn example(
             continue;
         };
         let Some(wire) = wire_value(v) else {
-            c.error(&here, "an example value is a single value, not a list or a map");
+            c.error(
+                &here,
+                "an example value is a single value, not a list or a map",
+            );
             continue;
         };
         if let Err(why) = fits(&param.kind, &wire) {

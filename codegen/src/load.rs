@@ -303,6 +303,11 @@ fn parse<T: serde::de::DeserializeOwned>(
         Err(e) => {
             let mut position = e.location().map(|l| (l.line(), l.column()));
             let mut message = serde_message(&e);
+            if message.contains("repetition limit exceeded") {
+                position = position.or(locator.first_alias());
+                message = "the aliases expand to too much data (serde_yaml's repetition limit)"
+                    .to_string();
+            }
             if position.is_none() && message.contains("more than one document") {
                 position = locator.second_document();
                 message =

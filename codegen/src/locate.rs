@@ -43,6 +43,7 @@ pub struct Locator {
     duplicates: Vec<Duplicate>,
     second_document: Option<(usize, usize)>,
     too_deep: Option<(usize, usize)>,
+    first_alias: Option<(usize, usize)>,
 }
 
 /// The deepest nesting of mappings and sequences indexed. serde_yaml's parser takes time
@@ -60,6 +61,7 @@ struct Receiver {
     second_document: Option<(usize, usize)>,
     /// Where the nesting first went deeper than `MAX_DEPTH`.
     too_deep: Option<(usize, usize)>,
+    first_alias: Option<(usize, usize)>,
 }
 
 fn position(mark: Marker) -> (usize, usize) {
@@ -187,6 +189,7 @@ impl Receiver {
                 }
             }
             Event::Alias(_) => {
+                self.first_alias.get_or_insert(position(mark));
                 if let Some(Frame::Map {
                     key: key @ None, ..
                 }) = self.stack.last_mut()
@@ -203,6 +206,31 @@ impl Receiver {
     }
 }
 
+/// Where `[` and `{` first nest deeper than [`MAX_DEPTH`], counting every bracket (even in
+/// strings and comments, which no real spec nests that deep). A cheap guard that holds when
+/// yaml-rust2 gives up early on a text serde_yaml would still chew on.
+fn brackets_too_deep(text: &str) -> Option<(usize, usize)> {
+    let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
+    for ch in text.chars() {
+        col += 1;
+        match ch {
+            '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, col));
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 impl Locator {
     /// Indexes `text`; a file the scanner cannot read gives what was indexed before the error
     /// (serde_yaml reports that error with its own position).
@@ -215,26 +243,50 @@ impl Locator {
             documents: 0,
             second_document: None,
             too_deep: None,
+            first_alias: None,
         };
+        if let Some(at) = brackets_too_deep(text) {
+            return Locator {
+                too_deep: Some(at),
+                ..Locator::default()
+            };
+        }
         // Event by event rather than `Parser::load`, which recurses once per nesting level.
         let mut parser = Parser::new_from_str(text);
-        while let Ok((event, mark)) = parser.next_token() {
-            if event == Event::StreamEnd || receiver.too_deep.is_some() {
-                break;
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) => break,
+                Ok((event, mark)) => {
+                    receiver.on_event(event, mark);
+                    if receiver.too_deep.is_some() {
+                        break;
+                    }
+                }
+                // The scanner's own limit on flow nesting (it may hit it while looking ahead).
+                Err(e) if e.info().contains("recursion limit") => {
+                    receiver.too_deep = Some(position(*e.marker()));
+                    break;
+                }
+                Err(_) => break,
             }
-            receiver.on_event(event, mark);
         }
         Locator {
             marks: receiver.marks,
             duplicates: receiver.duplicates,
             second_document: receiver.second_document,
             too_deep: receiver.too_deep,
+            first_alias: receiver.first_alias,
         }
     }
 
     /// Where a second YAML document starts, if the text has one.
     pub fn second_document(&self) -> Option<(usize, usize)> {
         self.second_document
+    }
+
+    /// Where the first alias (`*name`) is, if there is one.
+    pub fn first_alias(&self) -> Option<(usize, usize)> {
+        self.first_alias
     }
 
     /// Where the nesting first goes deeper than [`MAX_DEPTH`], if it does.
@@ -321,7 +373,8 @@ mod tests {
     fn reports_duplicate_keys() {
         let text = "params:\n  a: { y: 1 }\n  b: 2\n  a: { y: 2 }\nlist:\n  - { x: 1, x: 2 }\n  - { x: 1 }\n";
         let loc = Locator::new(text);
-        let found: Vec<(String, (usize, usize), (usize, usize))> = loc
+        type Found = (String, (usize, usize), (usize, usize));
+        let found: Vec<Found> = loc
             .duplicates()
             .iter()
             .map(|d| (d.path.join("."), d.first, d.again))

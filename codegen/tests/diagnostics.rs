@@ -75,10 +75,46 @@ fn every_case_has_a_test() {
     let source = include_str!("diagnostics.rs");
     for case in cases {
         assert!(
-            source.contains(&format!("(\"{case}\")")),
+            source.contains(&format!("\n    {case},\n"))
+                || source.contains(&format!("(\"{case}\"")),
             "tests/broken/{case} has no test in diagnostics.rs"
         );
     }
+}
+
+/// Snapshots a case with several defects, every one reported with a position.
+fn several(name: &str, count: usize) {
+    let d = diagnostics(name);
+    let rendered = d.to_string();
+    assert_eq!(d.0.len(), count, "case `{name}`:\n{rendered}");
+    for one in &d.0 {
+        assert!(one.position.is_some(), "no position: {one}");
+    }
+    insta::assert_snapshot!(name, rendered);
+}
+
+#[test]
+fn several_problems() {
+    several("several_problems", 16);
+}
+
+#[test]
+fn service_problems() {
+    several("service_problems", 10);
+}
+
+#[test]
+fn problems_in_every_file() {
+    several("problems_in_every_file", 3);
+}
+
+#[test]
+fn operation_file_yml() {
+    // A problem with the file, not inside it: no position, the file alone.
+    let d = diagnostics("operation_file_yml");
+    assert_eq!(d.0.len(), 1, "{d}");
+    assert_eq!(d.0[0].position, None);
+    insta::assert_snapshot!("operation_file_yml", d.to_string());
 }
 
 macro_rules! single_defect {
@@ -109,4 +145,14 @@ single_defect!(
     file_name_mismatch,
     yaml_syntax_error,
     wrong_value_type,
+    number_range_not_finite,
+    example_lacks_required,
+    text_values_same_variant,
+    duplicate_rust_field,
+    rust_type_clash,
+    multiple_documents,
+    empty_operation,
+    wrong_range_length,
+    tab_indentation,
+    client_method_clash,
 );

@@ -95,6 +95,7 @@ fn wait(mut child: Child, limit: Duration, what: &str) -> std::process::Output {
 }
 
 fn cargo(dir: &Path, target: &Path, args: &[&str]) -> String {
+    eprintln!("add_operation: cargo {}", args.join(" "));
     let child = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)

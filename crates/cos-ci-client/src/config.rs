@@ -259,7 +259,7 @@ impl ClientBuilder {
                 "region {region:?} is not a region name"
             )));
         }
-        if !is_bucket(&bucket) {
+        if !cos_ci_validate::is_bucket_name(&bucket) {
             return Err(Error::Config(format!(
                 "bucket {bucket:?} is not <name>-<APPID>"
             )));
@@ -301,20 +301,5 @@ impl ClientBuilder {
     /// The client.
     pub fn build(self) -> Result<crate::Client, Error> {
         crate::Client::new(self.config()?)
-    }
-}
-
-/// `<name>-<APPID>`: lower-case letters, digits and dashes, a dash, digits.
-fn is_bucket(name: &str) -> bool {
-    match name.rsplit_once('-') {
-        Some((base, appid)) => {
-            !base.is_empty()
-                && !appid.is_empty()
-                && appid.chars().all(|c| c.is_ascii_digit())
-                && base
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        }
-        None => false,
     }
 }

@@ -588,7 +588,8 @@ fn de_max_object_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error>
 // ---- comments ----
 
 /// Replaces `//` and `/* */` comments outside strings with spaces (newlines kept), so that
-/// serde_json's line and column numbers refer to the original text.
+/// serde_json's line and column numbers refer to the original text. Written here because
+/// json-strip-comments blanks the newlines inside block comments, which shifts every line after.
 fn strip_comments(text: &str) -> Result<std::borrow::Cow<'_, str>, ConfigError> {
     if !text.contains('/') {
         return Ok(std::borrow::Cow::Borrowed(text));

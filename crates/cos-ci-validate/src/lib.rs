@@ -57,6 +57,37 @@ pub fn find_operation(name: &str) -> Option<&'static OpSpec> {
         .find(|s| s.name == name || s.file == name)
 }
 
+/// Whether `name` is a bucket name as COS writes it: `<name>-<APPID>`, the name of lower-case
+/// letters, digits and dashes, the APPID of digits.
+///
+/// ```
+/// assert!(cos_ci_validate::is_bucket_name("examplebucket-1250000000"));
+/// assert!(!cos_ci_validate::is_bucket_name("ExampleBucket-1250000000"));
+/// assert!(!cos_ci_validate::is_bucket_name("examplebucket"));
+/// ```
+pub fn is_bucket_name(name: &str) -> bool {
+    match name.rsplit_once('-') {
+        Some((base, appid)) => {
+            !base.is_empty()
+                && bucket_appid(name) == Some(appid)
+                && base
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        }
+        None => false,
+    }
+}
+
+/// The APPID of a bucket name: the digits after its last `-`.
+///
+/// ```
+/// assert_eq!(cos_ci_validate::bucket_appid("examplebucket-1250000000"), Some("1250000000"));
+/// ```
+pub fn bucket_appid(name: &str) -> Option<&str> {
+    let (_, appid) = name.rsplit_once('-')?;
+    (!appid.is_empty() && appid.bytes().all(|b| b.is_ascii_digit())).then_some(appid)
+}
+
 /// The host of `bucket` in `region` for requests of `kind`.
 ///
 /// ```
