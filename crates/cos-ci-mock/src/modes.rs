@@ -75,6 +75,11 @@ pub async fn download(
                         http::header::CONTENT_LENGTH,
                         http::HeaderValue::from(object.meta.size),
                     );
+                    // Still a processing answer, like every other one.
+                    response.headers_mut().insert(
+                        http::header::SERVER,
+                        http::HeaderValue::from_static("tencent-ci"),
+                    );
                     return Ok(response);
                 }
                 return Err(ApiError::new(

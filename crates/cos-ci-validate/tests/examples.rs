@@ -128,10 +128,10 @@ fn describe(spec: &OpSpec) -> String {
         let mut doc = ErrorDocument::default();
         doc.code = code.as_str().to_string();
         doc.message = err.to_string();
-        doc.resource = format!(
+        doc.resource = Some(format!(
             "{}/{SOURCE_KEY}",
             bucket_host(cos_ci_validate::HostKind::Cos, BUCKET, REGION)
-        );
+        ));
         doc.request_id = REQUEST_ID.to_string();
         doc.trace_id = Some("trace&<id>".to_string());
         let xml = doc.to_xml();

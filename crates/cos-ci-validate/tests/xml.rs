@@ -76,7 +76,7 @@ fn error(
     let mut e = ErrorDocument::default();
     e.code = code.to_string();
     e.message = message.to_string();
-    e.resource = resource.to_string();
+    e.resource = Some(resource.to_string());
     e.request_id = request_id.to_string();
     e.trace_id = trace_id.map(str::to_string);
     e
@@ -191,8 +191,8 @@ fn error_documents_with_and_without_trace_id() {
     assert_eq!(ErrorCode::from_code(&doc.code), Some(ErrorCode::NoSuchKey));
     assert_eq!(doc.message, ErrorCode::NoSuchKey.message());
     assert_eq!(
-        doc.resource,
-        "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/missing.png"
+        doc.resource.as_deref(),
+        Some("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/missing.png")
     );
     assert_eq!(doc.request_id, "NWFjMzQ0MDZfOTBmYTUwXzZkZV8z****");
     assert!(doc.trace_id.as_deref().unwrap().starts_with("OGVm"));
