@@ -339,12 +339,16 @@ fn wrong_roots_missing_nodes_and_bad_numbers_are_errors() {
         XmlError::WrongRoot { .. }
     ));
 
+    // Resource is optional (the CI variant of the document omits it); RequestId is not.
+    let doc =
+        ErrorDocument::from_xml("<Error><Code>x</Code><Message/><RequestId/></Error>").unwrap();
+    assert_eq!(doc.resource, None);
     let err =
-        ErrorDocument::from_xml("<Error><Code>x</Code><Message/><RequestId/></Error>").unwrap_err();
+        ErrorDocument::from_xml("<Error><Code>x</Code><Message/><Resource/></Error>").unwrap_err();
     assert_eq!(
         err,
         XmlError::Missing {
-            node: "Resource".to_string(),
+            node: "RequestId".to_string(),
             parent: "Error".to_string()
         }
     );
