@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode};
 
 fn load_generate(spec_dir: &Path) -> usize {
     let spec = cos_ci_codegen::load(spec_dir).expect("the spec loads");
@@ -57,5 +57,8 @@ fn generator(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, generator);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    generator(&mut criterion);
+    criterion.final_summary();
+}

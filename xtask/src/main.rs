@@ -1,13 +1,33 @@
 //! `cargo xtask codegen [--check]`: regenerate the generated modules from `spec/`, or (with
 //! `--check`) fail naming every stale, missing or extra file without writing anything.
+//!
+//! `cargo xtask test`: the Rust tests, then the official Python SDK against the mock
+//! (see `test.rs`).
+
+mod bench;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [-- PYTEST_ARGS...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("bench") {
+        return bench::main(&workspace_root(), &args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("test") {
+        let result = test::Options::parse(&args[1..])
+            .and_then(|options| test::run(&workspace_root(), &options));
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("xtask test: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let check = match args
         .iter()
         .map(String::as_str)

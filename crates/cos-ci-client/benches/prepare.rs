@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use cos_ci_client::{Client, Credentials, OPERATIONS, OpSpec, ParamValues, Source};
 use cos_ci_validate::{ParamKind, ParamSpec, Value};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 
 const REGION: &str = "ap-guangzhou";
 const BUCKET: &str = "examplebucket-1250000000";
@@ -35,7 +35,10 @@ fn sample(p: &ParamSpec) -> Value {
         ParamKind::IntegerSet(set) => Value::Int(set.last().copied().unwrap_or_default()),
         ParamKind::Number { min, max } => Value::Number(min + (max - min) / 2.0),
         ParamKind::Flag => Value::Flag(true),
-        ParamKind::Text { values: [], max_len } => {
+        ParamKind::Text {
+            values: [],
+            max_len,
+        } => {
             let text = "[[[10,10],[40,10],[40,40]]]";
             Value::Text(text[..text.len().min(max_len)].to_string())
         }
@@ -115,5 +118,8 @@ fn prepare(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prepare);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    prepare(&mut criterion);
+    criterion.final_summary();
+}

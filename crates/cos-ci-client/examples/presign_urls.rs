@@ -96,8 +96,8 @@ fn presign(client: &Client, request: &[String], expires: Duration) -> Result<Str
                 let param = spec
                     .param(name)
                     .ok_or_else(|| format!("{operation} has no parameter {name:?}"))?;
-                let value = cos_ci_client::OpSpec::parse_value(param, raw)
-                    .map_err(|v| v.to_string())?;
+                let value =
+                    cos_ci_client::OpSpec::parse_value(param, raw).map_err(|v| v.to_string())?;
                 values.set(param.name, value);
             }
             client.presign_values(spec, &values, &Source::key(key), expires)

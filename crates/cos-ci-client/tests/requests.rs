@@ -199,3 +199,35 @@ fn matches_the_python_sdk_capture_of_cloud_processing() {
         )
     );
 }
+
+#[test]
+fn presigned_put_url_signs_put_on_the_endpoint_host() {
+    let client = Client::builder()
+        .region("ap-guangzhou")
+        .bucket("examplebucket-1250000000")
+        .credentials(Credentials::new("AKIDEXAMPLE", "example-secret"))
+        .endpoint("http://127.0.0.1:9000")
+        .fixed_time(NOW)
+        .build()
+        .unwrap();
+    let url = client
+        .presign_put_object("input/photo 1.png", std::time::Duration::from_secs(600))
+        .unwrap();
+    let (path, query) = url
+        .strip_prefix("http://127.0.0.1:9000")
+        .and_then(|rest| rest.split_once('?'))
+        .unwrap();
+    assert_eq!(path, "/input/photo%201.png");
+    let pairs = cos_ci_sign::parse_query(query);
+    let auth = cos_ci_sign::Authorization::from_query(&pairs)
+        .unwrap()
+        .unwrap();
+    let host = [("host".to_string(), "127.0.0.1:9000".to_string())];
+    cos_ci_sign::verify(&auth, "example-secret", "PUT", path, &pairs, &host).unwrap();
+    // A PUT URL is no GET URL, and the reverse.
+    assert!(cos_ci_sign::verify(&auth, "example-secret", "GET", path, &pairs, &host).is_err());
+    let get = client
+        .presign_get_object("input/photo 1.png", std::time::Duration::from_secs(600))
+        .unwrap();
+    assert_ne!(get, url);
+}

@@ -48,9 +48,10 @@ pub async fn handle(state: &MockState, parts: &Parts, body: Body) -> Response {
                 Err(e) => return text(StatusCode::BAD_REQUEST, &e.message),
             };
             match serde_json::from_slice::<Fault>(&bytes) {
-                Ok(fault) if fault.times == 0 => {
-                    text(StatusCode::BAD_REQUEST, "a fault needs `times` of at least 1")
-                }
+                Ok(fault) if fault.times == 0 => text(
+                    StatusCode::BAD_REQUEST,
+                    "a fault needs `times` of at least 1",
+                ),
                 Ok(fault) => {
                     state.inject(fault);
                     text(StatusCode::OK, "added")

@@ -8,10 +8,13 @@ use crate::error::ApiError;
 use crate::state::MockState;
 
 /// Decodes the detect-url value as clients send it: form-decoded once already; a value that
-/// is still percent-encoded (`http%3A…`, as the SDK docstrings suggest) is decoded again.
+/// is still percent-encoded (`http%3A…`) is decoded again, as often as it takes. The Python
+/// SDK's docstrings tell callers to pass `http%25253A%25252F…`, which is still `http%253A…`
+/// after the first decoding, so `%25` (an encoded `%`) after the scheme counts too.
 pub fn normalize(value: &str) -> String {
     let lower = value.to_ascii_lowercase();
-    if lower.starts_with("http%3a") || lower.starts_with("https%3a") {
+    let encoded = ["http%3a", "https%3a", "http%25", "https%25"];
+    if encoded.iter().any(|prefix| lower.starts_with(prefix)) {
         if let Ok(decoded) = cos_ci_sign::decode_path(value) {
             return normalize(&decoded);
         }

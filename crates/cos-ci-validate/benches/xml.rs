@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use cos_ci_validate::{ErrorDocument, UploadResult, XmlDocument};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 
 /// What COS answers a PUT with two Pic-Operations rules and `is_pic_info`.
 const UPLOAD_RESULT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -105,5 +105,8 @@ fn xml(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, xml);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    xml(&mut criterion);
+    criterion.final_summary();
+}
