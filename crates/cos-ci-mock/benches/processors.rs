@@ -3,6 +3,9 @@
 //! without HTTP, signatures or storage. `cargo xtask bench` compares the server's latency for
 //! the same requests with these times.
 //!
+//! `cargo xtask bench` runs it with glibc malloc keeping freed memory (see
+//! `FLOOR_MALLOC` in xtask/src/bench/micro.rs), as the server's worker threads do.
+//!
 //! The inputs are PNGs made here; with `COS_CI_BENCH_OUT=<dir>` set they are written to
 //! `<dir>/png/<side>.png` so the load benchmark uploads the very same bytes.
 

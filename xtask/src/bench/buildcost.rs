@@ -21,6 +21,8 @@ pub struct Build {
     pub generator: Option<Duration>,
     /// The clean build (or check, in a quick run) of cos-ci-client.
     pub clean: Option<Duration>,
+    /// Its CPU time (user + sys of every process), seconds: less sensitive to other load.
+    pub clean_cpu: Option<f64>,
     /// The rebuild of the workspace's own crates once the dependencies are built.
     pub crates_only: Option<Duration>,
 }
@@ -264,9 +266,13 @@ fn one(ctx: &mut Ctx, label: &str, spec: Option<&Path>, command: &str) -> Build 
         build.operations
     );
     let cargo = |ctx: &Ctx, args: &[&str]| {
-        let mut c =
-            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        c.current_dir(&copy)
+        // bash's `time` reports the CPU time of the whole process tree.
+        let mut c = std::process::Command::new("bash");
+        c.arg("-c")
+            .arg("TIMEFORMAT='BENCH_CPU %U %S'; time \"$@\"")
+            .arg("bash")
+            .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(&copy)
             .env("CARGO_TARGET_DIR", &target)
             .args(args);
         proc::run(
@@ -280,6 +286,15 @@ fn one(ctx: &mut Ctx, label: &str, spec: Option<&Path>, command: &str) -> Build 
         Ok(f) if f.ok => {
             println!("  {}s", f.elapsed.as_secs());
             build.clean = Some(f.elapsed);
+            build.clean_cpu = f
+                .stderr
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("BENCH_CPU "))
+                .and_then(|t| {
+                    let mut it = t.split_whitespace().map(|v| v.parse::<f64>().ok());
+                    Some(it.next()?? + it.next()??)
+                });
         }
         Ok(f) => ctx.problem(format!(
             "build cost ({label}): cargo {command} -p cos-ci-client failed ({}): {}",

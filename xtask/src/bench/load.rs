@@ -693,7 +693,8 @@ fn adjacent_floor(ctx: &mut Ctx, op: &str, side: u32) -> Option<Estimate> {
         .args(["--exact", &format!("process/{id}"), "--noplot"])
         .args(["--measurement-time", if ctx.quick { "0.3" } else { "3" }])
         .env("CRITERION_HOME", &home)
-        .env("COS_CI_BENCH_OUT", ctx.work.join("out"));
+        .env("COS_CI_BENCH_OUT", ctx.work.join("out"))
+        .env("GLIBC_TUNABLES", super::micro::FLOOR_MALLOC);
     let log = ctx.work.join(format!("logs/bench-floor-{id}"));
     match proc::run(&mut command, &log, ctx.timeout(Duration::from_secs(300))) {
         Ok(f) if f.ok => super::micro::estimate(&home, "process", &id),
