@@ -18,7 +18,9 @@ pub fn bucket_from_host(host: &str) -> Option<String> {
         .find(|s| host.ends_with(&format!(".{s}")))?;
     let labels: Vec<&str> = host[..host.len() - suffix.len() - 1].split('.').collect();
     match labels.as_slice() {
-        [bucket, service, _region] if BUCKET_SERVICES.contains(service) && is_bucket(bucket) => {
+        [bucket, service, _region]
+            if BUCKET_SERVICES.contains(service) && cos_ci_validate::is_bucket_name(bucket) =>
+        {
             Some((*bucket).to_string())
         }
         _ => None,
@@ -33,21 +35,6 @@ pub fn strip_port(host: &str) -> &str {
     match host.rsplit_once(':') {
         Some((h, port)) if !h.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => h,
         _ => host,
-    }
-}
-
-/// `<name>-<appid>`: lower-case letters, digits and dashes, then digits.
-pub fn is_bucket(name: &str) -> bool {
-    match name.rsplit_once('-') {
-        Some((base, appid)) => {
-            !base.is_empty()
-                && !appid.is_empty()
-                && appid.chars().all(|c| c.is_ascii_digit())
-                && base
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        }
-        None => false,
     }
 }
 

@@ -320,11 +320,8 @@ impl Config {
     }
 }
 
-/// The bucket's APPID: the digits after its last `-` (`None` when there are none).
-pub fn bucket_appid(bucket: &str) -> Option<&str> {
-    let (_, appid) = bucket.rsplit_once('-')?;
-    (!appid.is_empty() && appid.bytes().all(|b| b.is_ascii_digit())).then_some(appid)
-}
+/// The bucket's APPID: the digits after its last `-` (the one check, in cos-ci-validate).
+pub use cos_ci_validate::bucket_appid;
 
 // ---- defaults ----
 
@@ -379,14 +376,7 @@ fn check_region(region: &str) -> Result<(), String> {
 
 /// `^[a-z0-9-]+-\d+$`.
 fn check_bucket_name(bucket: &str) -> Result<(), String> {
-    let ok = bucket_appid(bucket).is_some_and(|appid| {
-        let name = &bucket[..bucket.len() - appid.len() - 1];
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    });
-    if ok {
+    if cos_ci_validate::is_bucket_name(bucket) {
         Ok(())
     } else {
         Err(format!(
