@@ -14,12 +14,19 @@ const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask te
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
     if args.first().map(String::as_str) == Some("bench") {
-        return bench::main(&workspace_root(), &args[1..]);
+        return bench::main(&root, &args[1..]);
     }
     if args.first().map(String::as_str) == Some("test") {
-        let result = test::Options::parse(&args[1..])
-            .and_then(|options| test::run(&workspace_root(), &options));
+        let result =
+            test::Options::parse(&args[1..]).and_then(|options| test::run(&root, &options));
         return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -41,7 +48,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match codegen(&workspace_root(), check) {
+    match codegen(&root, check) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
@@ -50,12 +57,36 @@ fn main() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
-    // xtask lives in <root>/xtask.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The checkout to work on, found at run time: with a shared `CARGO_TARGET_DIR` one xtask
+/// binary serves several checkouts, so the path compiled into it may name another tree.
+/// `cargo run` (what `cargo xtask` is) sets `CARGO_MANIFEST_DIR` to this checkout's `xtask/`;
+/// without it, `cargo locate-project --workspace` from the current directory.
+fn workspace_root() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let xtask = PathBuf::from(dir);
+        return xtask.parent().map(Path::to_path_buf).ok_or_else(|| {
+            format!(
+                "CARGO_MANIFEST_DIR {} has no parent directory",
+                xtask.display()
+            )
+        });
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .map_err(|e| format!("cannot run `cargo locate-project`: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cannot find the workspace: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let manifest = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    manifest
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .ok_or_else(|| format!("{} has no parent directory", manifest.display()))
 }
 
 fn codegen(root: &Path, check: bool) -> Result<(), String> {
