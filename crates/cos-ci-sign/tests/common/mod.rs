@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 
 /// Directory holding the vendored conformance data.
-pub const CONFORMANCE_DIR: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/conformance");
+pub const CONFORMANCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conformance");
 
 pub fn conformance_path(rel: &str) -> PathBuf {
     PathBuf::from(CONFORMANCE_DIR).join(rel)
