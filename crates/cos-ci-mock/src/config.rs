@@ -1198,7 +1198,12 @@ mod tests {
         assert!(msg.contains("accounts[0].session_tokens"), "{msg}");
         c.accounts[0].session_tokens.clear();
         c.max_signed_names = 0;
-        assert!(c.validate().unwrap_err().to_string().contains("max_signed_names"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_signed_names")
+        );
     }
 
     #[test]

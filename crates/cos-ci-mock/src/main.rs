@@ -143,6 +143,10 @@ mod tests {
         assert!(from_file.account("AKIDEXAMPLE").is_none());
         assert!(!from_file.accounts.iter().any(|a| a.uses_published_key()));
         assert!(from_file.account("AKIDREADEREXAMPLE").is_some());
-        assert!(configured(&["--config", example]).account("AKIDEXAMPLE").is_some());
+        assert!(
+            configured(&["--config", example])
+                .account("AKIDEXAMPLE")
+                .is_some()
+        );
     }
 }

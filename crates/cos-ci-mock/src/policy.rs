@@ -805,7 +805,10 @@ mod tests {
     #[test]
     fn a_deny_of_any_name_wins_over_an_allow_of_another() {
         let ci = ci_resource(REGION, APPID, BUCKET);
-        let sr = ["ci:CreateAISuperResolutionJob", "ci:CreateSuperResolutionJob"];
+        let sr = [
+            "ci:CreateAISuperResolutionJob",
+            "ci:CreateSuperResolutionJob",
+        ];
         let p = policy(
             r#"{"effect":"allow","action":"ci:*","resource":"*"},{"effect":"deny","action":"name/ci:CreateSuperResolutionJob","resource":"*"}"#,
         );
