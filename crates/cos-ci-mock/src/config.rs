@@ -61,7 +61,8 @@ pub struct Config {
     /// Accounts (default: `AKIDEXAMPLE` / `example-secret`, the bucket owner).
     #[serde(default = "default_accounts", deserialize_with = "de_accounts")]
     pub accounts: Vec<Account>,
-    /// Whether request signatures are verified (default `true`).
+    /// Whether request signatures are verified (default `true`). When `false`, neither the
+    /// time window, `max_signed_names`, `strict_signing` nor `session_tokens` is checked.
     #[serde(default = "default_true")]
     pub verify_signatures: bool,
     /// Largest accepted difference between a signature's start time and the clock, in seconds (default 900).
