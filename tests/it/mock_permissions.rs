@@ -38,6 +38,7 @@ fn sub_user(id: &str, statements: Vec<Statement>) -> Account {
             version: "2.0".into(),
             statement: statements,
         }),
+        ..Account::default()
     }
 }
 

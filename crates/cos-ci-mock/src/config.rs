@@ -32,6 +32,9 @@ pub const DEFAULT_SECRET_ID: &str = "AKIDEXAMPLE";
 pub const DEFAULT_SECRET_KEY: &str = "example-secret";
 /// Default allowed clock skew of signed requests, in seconds.
 pub const DEFAULT_MAX_CLOCK_SKEW_SECS: u64 = 900;
+/// Default of the most names `q-header-list` / `q-url-param-list` may each hold (and of the
+/// received values they may match): cos-ci-sign's default.
+pub const DEFAULT_MAX_SIGNED_NAMES: usize = cos_ci_sign::DEFAULT_MAX_SIGNED_NAMES;
 /// Default size limit of a fetched detect-url source, in bytes (32 MiB).
 pub const DEFAULT_DETECT_URL_MAX_BYTES: u64 = 32 * 1024 * 1024;
 /// Default timeout of a detect-url fetch, in milliseconds.
@@ -58,12 +61,27 @@ pub struct Config {
     /// Accounts (default: `AKIDEXAMPLE` / `example-secret`, the bucket owner).
     #[serde(default = "default_accounts", deserialize_with = "de_accounts")]
     pub accounts: Vec<Account>,
-    /// Whether request signatures are verified (default `true`).
+    /// Whether request signatures are verified (default `true`). When `false`, neither the
+    /// time window, `max_signed_names`, `strict_signing` nor `session_tokens` is checked.
     #[serde(default = "default_true")]
     pub verify_signatures: bool,
     /// Largest accepted difference between a signature's start time and the clock, in seconds (default 900).
+    /// It only tolerates a start in the future: a signature's end time is strict.
     #[serde(default = "default_max_clock_skew_secs")]
     pub max_clock_skew_secs: u64,
+    /// The most names `q-header-list` and `q-url-param-list` may each hold, and the most received
+    /// headers (parameters) they may match (default 64); a request over it is refused with a
+    /// message naming this field.
+    #[serde(
+        default = "default_max_signed_names",
+        deserialize_with = "de_max_signed_names"
+    )]
+    pub max_signed_names: usize,
+    /// Refuse (403 AccessDenied) a signed request whose signature does not cover the `Host`
+    /// header, or that carries a `Pic-Operations` header its signature does not cover
+    /// (default `false`: the Node SDK signs neither Pic-Operations nor, optionally, Host).
+    #[serde(default)]
+    pub strict_signing: bool,
     /// Hosts (`"host"`: any port, or `"host:port"`) a detect-url may be fetched from (default none).
     #[serde(default, deserialize_with = "de_detect_url_hosts")]
     pub detect_url_hosts: Vec<String>,
@@ -91,7 +109,7 @@ pub struct Config {
 }
 
 /// An account: a key pair and, for a sub-user, its policy.
-#[derive(Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// The SecretId requests are signed with (`q-ak`).
@@ -110,6 +128,35 @@ pub struct Account {
         skip_serializing_if = "Option::is_none"
     )]
     pub policy: Option<Policy>,
+    /// Temporary credentials: the security tokens (`x-cos-security-token`) this key pair is
+    /// valid with, each until its expiry. When any is declared, every signed request of the
+    /// account must carry one of them, unexpired (otherwise `InvalidAccessKeyId` /
+    /// `ExpiredToken`); when none is declared (the default) any token, or none, is accepted.
+    #[serde(
+        default,
+        deserialize_with = "de_session_tokens",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub session_tokens: Vec<SessionToken>,
+}
+
+/// A security token of temporary credentials (see [`Account::session_tokens`]).
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionToken {
+    /// The token, as sent in `x-cos-security-token` (header, or query of a pre-signed URL).
+    pub token: String,
+    /// The last second it is valid, in Unix seconds (strict, no clock skew).
+    pub expires_at: u64,
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionToken")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Account {
@@ -119,11 +166,18 @@ impl fmt::Debug for Account {
             .field("secret_key", &"<redacted>")
             .field("name", &self.name)
             .field("policy", &self.policy)
+            .field("session_tokens", &self.session_tokens)
             .finish()
     }
 }
 
 impl Account {
+    /// Whether this is the published development key pair (`AKIDEXAMPLE` / `example-secret`),
+    /// which anyone can sign with.
+    pub fn uses_published_key(&self) -> bool {
+        self.secret_id == DEFAULT_SECRET_ID && self.secret_key == DEFAULT_SECRET_KEY
+    }
+
     /// Whether this account may perform `action` on `resource` (no policy: always).
     pub fn is_allowed(&self, action: &str, resource: &str) -> bool {
         self.policy
@@ -194,6 +248,8 @@ impl Default for Config {
             accounts: default_accounts(),
             verify_signatures: true,
             max_clock_skew_secs: DEFAULT_MAX_CLOCK_SKEW_SECS,
+            max_signed_names: DEFAULT_MAX_SIGNED_NAMES,
+            strict_signing: false,
             detect_url_hosts: Vec::new(),
             detect_url_max_bytes: DEFAULT_DETECT_URL_MAX_BYTES,
             detect_url_timeout_ms: DEFAULT_DETECT_URL_TIMEOUT_MS,
@@ -279,6 +335,8 @@ impl Config {
                 p.validate()
                     .map_err(|e| invalid(format!("accounts[{i}].policy"), e.to_string()))?;
             }
+            check_session_tokens(&a.session_tokens)
+                .map_err(|m| invalid(format!("accounts[{i}].session_tokens"), m))?;
         }
         check_accounts(&self.accounts).map_err(|m| invalid("accounts".into(), m))?;
         for (i, h) in self.detect_url_hosts.iter().enumerate() {
@@ -288,6 +346,7 @@ impl Config {
             ("detect_url_max_bytes", self.detect_url_max_bytes),
             ("detect_url_timeout_ms", self.detect_url_timeout_ms),
             ("max_object_bytes", self.max_object_bytes),
+            ("max_signed_names", self.max_signed_names as u64),
         ] {
             check_nonzero(v).map_err(|m| invalid(field.into(), m))?;
         }
@@ -297,6 +356,27 @@ impl Config {
     /// The default bucket: the first configured one.
     pub fn default_bucket(&self) -> &str {
         self.buckets.first().map_or(DEFAULT_BUCKET, String::as_str)
+    }
+
+    /// Makes `secret_id` / `secret_key` the bucket owner (the first account, no policy).
+    ///
+    /// Own credentials replace the published development account (`AKIDEXAMPLE` /
+    /// `example-secret`, see [`Account::uses_published_key`]) and any account with the same
+    /// SecretId; other accounts (sub-users of a config file) stay. This is what
+    /// `cos-ci-mock --secret-id --secret-key` does.
+    pub fn set_owner(&mut self, secret_id: impl Into<String>, secret_key: impl Into<String>) {
+        let secret_id = secret_id.into();
+        self.accounts
+            .retain(|a| a.secret_id != secret_id && !a.uses_published_key());
+        self.accounts.insert(
+            0,
+            Account {
+                secret_id,
+                secret_key: secret_key.into(),
+                name: Some("owner".to_string()),
+                ..Account::default()
+            },
+        );
     }
 
     /// The account with this SecretId.
@@ -340,6 +420,7 @@ fn default_accounts() -> Vec<Account> {
         secret_key: DEFAULT_SECRET_KEY.to_owned(),
         name: None,
         policy: None,
+        session_tokens: Vec::new(),
     }]
 }
 fn default_true() -> bool {
@@ -347,6 +428,9 @@ fn default_true() -> bool {
 }
 fn default_max_clock_skew_secs() -> u64 {
     DEFAULT_MAX_CLOCK_SKEW_SECS
+}
+fn default_max_signed_names() -> usize {
+    DEFAULT_MAX_SIGNED_NAMES
 }
 fn default_detect_url_max_bytes() -> u64 {
     DEFAULT_DETECT_URL_MAX_BYTES
@@ -418,6 +502,20 @@ fn check_accounts(accounts: &[Account]) -> Result<(), String> {
                 "secret_id {:?} is used by more than one account",
                 a.secret_id
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Tokens non-empty and listed once.
+fn check_session_tokens(tokens: &[SessionToken]) -> Result<(), String> {
+    let mut seen = HashSet::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if t.token.is_empty() {
+            return Err(format!("[{i}].token must not be empty"));
+        }
+        if !seen.insert(t.token.as_str()) {
+            return Err(format!("[{i}].token is listed twice"));
         }
     }
     Ok(())
@@ -575,6 +673,18 @@ fn de_max_object_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error>
     de_nonzero(d, "max_object_bytes")
 }
 
+fn de_max_signed_names<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let v = usize::deserialize(d)?;
+    check_nonzero(v as u64).map_err(|m| D::Error::custom(format!("max_signed_names {m}")))?;
+    Ok(v)
+}
+
+fn de_session_tokens<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionToken>, D::Error> {
+    let v = Vec::<SessionToken>::deserialize(d)?;
+    check_session_tokens(&v).map_err(|m| D::Error::custom(format!("session_tokens{m}")))?;
+    Ok(v)
+}
+
 // ---- comments ----
 
 /// Replaces `//` and `/* */` comments outside strings with spaces (newlines kept), so that
@@ -716,6 +826,10 @@ mod tests {
         assert!(owner.is_allowed("cos:DeleteObject", "*"));
         assert!(c.verify_signatures);
         assert_eq!(c.max_clock_skew_secs, 900);
+        assert_eq!(c.max_signed_names, 64);
+        assert!(!c.strict_signing);
+        assert!(owner.session_tokens.is_empty());
+        assert!(owner.uses_published_key());
         assert!(c.detect_url_hosts.is_empty());
         assert!(!c.detect_url_allowed("127.0.0.1", Some(80)));
         assert_eq!(c.detect_url_max_bytes, 33_554_432);
@@ -752,7 +866,11 @@ mod tests {
             ]
         );
         assert_eq!(c.default_bucket(), "examplebucket-1250000000");
-        assert_eq!(c.accounts.len(), 3);
+        assert_eq!(c.accounts.len(), 4);
+        let temporary = c.account("AKIDTEMPORARYEXAMPLE").unwrap();
+        assert_eq!(temporary.session_tokens.len(), 1);
+        assert_eq!(temporary.session_tokens[0].expires_at, 4_102_444_800);
+        assert!(!format!("{temporary:?}").contains("example-session-token"));
         assert!(c.account("AKIDEXAMPLE").unwrap().policy.is_none());
         assert!(c.account("nobody").is_none());
 
@@ -1029,6 +1147,64 @@ mod tests {
         c.max_object_bytes = 1;
         c.region = String::new();
         assert!(invalid_field(&c).starts_with("region: invalid region"));
+    }
+
+    #[test]
+    fn set_owner_replaces_the_published_key_and_keeps_sub_users() {
+        let mut c = Config::from_json(EXAMPLE).unwrap();
+        c.set_owner("AKIDMINE", "mine");
+        assert_eq!(c.accounts[0].secret_id, "AKIDMINE");
+        assert_eq!(c.accounts[0].name.as_deref(), Some("owner"));
+        assert!(c.accounts[0].policy.is_none());
+        assert!(c.account(DEFAULT_SECRET_ID).is_none());
+        assert!(c.account("AKIDREADEREXAMPLE").is_some());
+        assert_eq!(c.accounts.len(), 4);
+        c.validate().unwrap();
+        // Again with the same id: replaced, not duplicated.
+        c.set_owner("AKIDMINE", "other");
+        assert_eq!(c.accounts.len(), 4);
+        assert_eq!(c.account("AKIDMINE").unwrap().secret_key, "other");
+        // The published id with another secret is not the published key, and stays.
+        let mut c = Config::default();
+        c.accounts[0].secret_key = "not-published".into();
+        c.set_owner("AKIDMINE", "mine");
+        assert!(c.account(DEFAULT_SECRET_ID).is_some());
+        let mut c = Config::default();
+        c.set_owner(DEFAULT_SECRET_ID, "changed");
+        assert_eq!(c.accounts.len(), 1);
+        assert!(!c.accounts[0].uses_published_key());
+    }
+
+    #[test]
+    fn signing_fields_are_checked() {
+        let (_, _, message) = parse_err(r#"{"max_signed_names": 0}"#);
+        assert!(
+            message.contains("max_signed_names") && message.contains("greater than 0"),
+            "{message}"
+        );
+        let c = Config::from_json(r#"{"max_signed_names": 5, "strict_signing": true}"#).unwrap();
+        assert_eq!((c.max_signed_names, c.strict_signing), (5, true));
+        let (line, _, message) = parse_err(
+            "{\"accounts\": [{\"secret_id\": \"A\", \"secret_key\": \"k\",\n\"session_tokens\": [{\"token\": \"\", \"expires_at\": 1}]}]}",
+        );
+        assert_eq!(line, 2);
+        assert!(message.contains("session_tokens[0].token"), "{message}");
+        let (_, _, message) = parse_err(
+            r#"{"accounts": [{"secret_id": "A", "secret_key": "k", "session_tokens": [{"token": "t"}]}]}"#,
+        );
+        assert!(message.contains("missing field `expires_at`"), "{message}");
+        let mut c = Config::default();
+        c.accounts[0].session_tokens = vec![SessionToken::default()];
+        let msg = c.validate().unwrap_err().to_string();
+        assert!(msg.contains("accounts[0].session_tokens"), "{msg}");
+        c.accounts[0].session_tokens.clear();
+        c.max_signed_names = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_signed_names")
+        );
     }
 
     #[test]

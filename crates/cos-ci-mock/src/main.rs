@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use cos_ci_mock::{Account, Config, MockServer};
+use cos_ci_mock::{Config, MockServer};
 
 /// A local emulator of Tencent COS + CI image processing, for tests.
 #[derive(Debug, Parser)]
@@ -20,7 +20,8 @@ struct Args {
     /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:9000].
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
-    /// SecretId of the account (the bucket owner) [default: AKIDEXAMPLE].
+    /// SecretId of the account (the bucket owner) [default: AKIDEXAMPLE]. Own credentials
+    /// replace the published AKIDEXAMPLE / example-secret account, also one from --config.
     #[arg(long, value_name = "ID", requires = "secret_key")]
     secret_id: Option<String>,
     /// SecretKey of the account [default: example-secret].
@@ -73,17 +74,10 @@ fn configure(args: Args) -> Result<Config, String> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    // Own credentials replace the published development key, which would otherwise stay
+    // usable by anyone with full owner rights.
     if let (Some(id), Some(key)) = (args.secret_id, args.secret_key) {
-        config.accounts.retain(|a| a.secret_id != id);
-        config.accounts.insert(
-            0,
-            Account {
-                secret_id: id,
-                secret_key: key,
-                name: Some("owner".to_string()),
-                policy: None,
-            },
-        );
+        config.set_owner(id, key);
     }
     if !args.buckets.is_empty() {
         config.buckets = args.buckets;
@@ -109,4 +103,50 @@ async fn run(config: Config) -> ExitCode {
     }
     drop(server);
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn configured(args: &[&str]) -> Config {
+        let args = Args::try_parse_from(std::iter::once("cos-ci-mock").chain(args.iter().copied()))
+            .unwrap();
+        configure(args).unwrap()
+    }
+
+    #[test]
+    fn own_credentials_replace_the_published_key() {
+        let defaults = configured(&[]);
+        assert!(defaults.accounts.iter().any(|a| a.uses_published_key()));
+
+        let own = configured(&["--secret-id", "AKIDMINE", "--secret-key", "mine"]);
+        assert_eq!(own.accounts.len(), 1);
+        assert_eq!(own.accounts[0].secret_id, "AKIDMINE");
+        assert_eq!(own.accounts[0].secret_key, "mine");
+        assert!(own.accounts[0].policy.is_none());
+        assert!(own.account("AKIDEXAMPLE").is_none());
+
+        // With a config file that lists the published key too (as the example does), it goes;
+        // its sub-users stay.
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.json");
+        let from_file = configured(&[
+            "--config",
+            example,
+            "--secret-id",
+            "AKIDMINE",
+            "--secret-key",
+            "mine",
+        ]);
+        assert_eq!(from_file.accounts[0].secret_id, "AKIDMINE");
+        assert!(from_file.account("AKIDEXAMPLE").is_none());
+        assert!(!from_file.accounts.iter().any(|a| a.uses_published_key()));
+        assert!(from_file.account("AKIDREADEREXAMPLE").is_some());
+        assert!(
+            configured(&["--config", example])
+                .account("AKIDEXAMPLE")
+                .is_some()
+        );
+    }
 }

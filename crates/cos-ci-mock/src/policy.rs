@@ -177,19 +177,49 @@ impl Policy {
     /// A statement with a condition (only possible if [`Policy::validate`] was skipped) is
     /// treated fail-closed: as an allow it grants nothing, as a deny it applies.
     pub fn is_allowed(&self, action: &str, resource: &str) -> bool {
+        self.decide(&[action], resource) == Decision::Allowed
+    }
+
+    /// The decision on one action that goes by several `names` (its aliases, or HEAD's
+    /// `cos:HeadObject` and `cos:GetObject`) on `resource`.
+    ///
+    /// An explicit deny of **any** of the names wins, so that denying one name cannot be
+    /// bypassed through another; otherwise an allow of one of them allows. Default deny.
+    pub fn decide<'n>(&self, names: &[&'n str], resource: &str) -> Decision<'n> {
         let mut allowed = false;
         for st in &self.statement {
-            if !st.matches(action, resource) {
+            if !st.resource.iter().any(|p| resource_matches(p, resource)) {
                 continue;
             }
+            let Some(&name) = names
+                .iter()
+                .find(|n| st.action.iter().any(|p| action_matches(p, n)))
+            else {
+                continue;
+            };
             match st.effect {
-                Effect::Deny => return false,
+                Effect::Deny => return Decision::Denied(name),
                 Effect::Allow if !st.has_condition() => allowed = true,
                 Effect::Allow => {}
             }
         }
-        allowed
+        if allowed {
+            Decision::Allowed
+        } else {
+            Decision::NotAllowed
+        }
     }
+}
+
+/// What a [`Policy`] says about an action on a resource ([`Policy::decide`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision<'n> {
+    /// An allow statement covers it and no deny statement does.
+    Allowed,
+    /// A deny statement covers it under this name.
+    Denied(&'n str),
+    /// No statement allows it (default deny).
+    NotAllowed,
 }
 
 impl Statement {
@@ -770,6 +800,46 @@ mod tests {
                 .to_string()
                 .contains("missing field `action`")
         );
+    }
+
+    #[test]
+    fn a_deny_of_any_name_wins_over_an_allow_of_another() {
+        let ci = ci_resource(REGION, APPID, BUCKET);
+        let sr = [
+            "ci:CreateAISuperResolutionJob",
+            "ci:CreateSuperResolutionJob",
+        ];
+        let p = policy(
+            r#"{"effect":"allow","action":"ci:*","resource":"*"},{"effect":"deny","action":"name/ci:CreateSuperResolutionJob","resource":"*"}"#,
+        );
+        assert_eq!(p.decide(&sr, &ci), Decision::Denied(sr[1]));
+        let reversed = [sr[1], sr[0]];
+        assert_eq!(p.decide(&reversed, &ci), Decision::Denied(sr[1]));
+        assert!(p.is_allowed("ci:CreateAIPicMattingJob", &ci));
+
+        let head = ["cos:HeadObject", "cos:GetObject"];
+        let no_head = policy(
+            r#"{"effect":"allow","action":"cos:*","resource":"*"},{"effect":"deny","action":"cos:HeadObject","resource":"*"}"#,
+        );
+        assert_eq!(no_head.decide(&head, &obj("a")), Decision::Denied(head[0]));
+        assert!(no_head.is_allowed("cos:GetObject", &obj("a")));
+        // A deny scoped to another resource does not apply.
+        let elsewhere = policy(
+            r#"{"effect":"allow","action":"cos:*","resource":"*"},{"effect":"deny","action":"cos:HeadObject","resource":"qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/secret/*"}"#,
+        );
+        assert_eq!(elsewhere.decide(&head, &obj("a")), Decision::Allowed);
+        assert_eq!(
+            elsewhere.decide(&head, &obj("secret/a")),
+            Decision::Denied(head[0])
+        );
+        // An allow of one name is enough; none is a default deny.
+        let get_only = policy(r#"{"effect":"allow","action":"cos:GetObject","resource":"*"}"#);
+        assert_eq!(get_only.decide(&head, &obj("a")), Decision::Allowed);
+        assert_eq!(
+            get_only.decide(&["cos:PutObject"], &obj("a")),
+            Decision::NotAllowed
+        );
+        assert_eq!(get_only.decide(&[], &obj("a")), Decision::NotAllowed);
     }
 
     #[test]

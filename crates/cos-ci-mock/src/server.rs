@@ -201,24 +201,7 @@ pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request
     };
     let operations = ctx.operations();
 
-    let result = match state.take_fault(kind.action(), &operations, kind.mode()) {
-        Some(fault) => {
-            if let Some(ms) = fault.delay_ms {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-            }
-            match fault.status {
-                Some(status) => Err(ApiError::custom(
-                    status,
-                    fault.code.as_deref().unwrap_or("InternalError"),
-                    fault
-                        .message
-                        .unwrap_or_else(|| "injected fault".to_string()),
-                )),
-                None => dispatch(&state, &ctx, body, decoded.is_ok()).await,
-            }
-        }
-        None => dispatch(&state, &ctx, body, decoded.is_ok()).await,
-    };
+    let result = dispatch(&state, &ctx, body, decoded.is_ok(), &operations).await;
     let (mut response, error_code) = match result {
         Ok(response) => (response, None),
         Err(error) => (error_response(&state, &ctx, &error), Some(error.code)),
@@ -265,6 +248,7 @@ async fn dispatch(
     ctx: &Ctx,
     body: Body,
     path_ok: bool,
+    operations: &[String],
 ) -> Result<Response, ApiError> {
     if !path_ok {
         return Err(ApiError::new(
@@ -290,6 +274,22 @@ async fn dispatch(
             headers: &ctx.headers,
         },
     )?;
+    // Faults are taken only now, so that a request the mock refuses anyway (bad signature,
+    // unknown bucket) does not use up a fault meant for a real client's request.
+    if let Some(fault) = state.take_fault(ctx.kind.action(), operations, ctx.kind.mode()) {
+        if let Some(ms) = fault.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if let Some(status) = fault.status {
+            return Err(ApiError::custom(
+                status,
+                fault.code.as_deref().unwrap_or("InternalError"),
+                fault
+                    .message
+                    .unwrap_or_else(|| "injected fault".to_string()),
+            ));
+        }
+    }
     match ctx.kind {
         Kind::Download(route) => modes::download(state, ctx, account, route).await,
         Kind::UnknownProcess => Err(ApiError::new(

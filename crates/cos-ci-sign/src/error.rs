@@ -41,6 +41,33 @@ pub enum VerifyError {
     /// A parameter named in `q-url-param-list` is not in the request.
     #[error("parameter {0:?} is named in q-url-param-list but missing from the request")]
     MissingSignedParam(String),
+    /// `q-header-list` or `q-url-param-list` names more names than the limit
+    /// ([`DEFAULT_MAX_SIGNED_NAMES`](crate::DEFAULT_MAX_SIGNED_NAMES) unless configured).
+    #[error(
+        "{list} names {count} names; at most {limit} are accepted (limit max_signed_names = {limit})"
+    )]
+    TooManySignedNames {
+        /// `q-header-list` or `q-url-param-list`.
+        list: &'static str,
+        /// How many names it holds.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More received headers or parameters match the names of `list` than the limit (the same
+    /// name may be sent many times, and every copy is signed).
+    #[error(
+        "{count} request values match the names in {list}; at most {limit} signed values are \
+         accepted (limit max_signed_names = {limit})"
+    )]
+    TooManySignedValues {
+        /// `q-header-list` or `q-url-param-list`.
+        list: &'static str,
+        /// How many received pairs match.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The raw request path cannot be percent-decoded.
     #[error("invalid request path: {0}")]
     InvalidPath(SignError),

@@ -70,4 +70,4 @@ pub use sign::{
     SIGNABLE_HEADERS, SignDebug, SignInput, Signer, is_signable_header, signable_headers,
 };
 pub use time::{KeyTime, TimeError, check_time};
-pub use verify::verify;
+pub use verify::{DEFAULT_MAX_SIGNED_NAMES, verify, verify_limited};

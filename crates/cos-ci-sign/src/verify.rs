@@ -1,9 +1,16 @@
 //! Server-side verification (official-sdks.md §1.9).
 
+use std::collections::HashMap;
+
 use subtle::ConstantTimeEq;
 
 use crate::sign::{compute, http_string, join_pairs};
 use crate::{Authorization, VerifyError, decode_path, encode};
+
+/// Default of the most names `q-header-list` or `q-url-param-list` may hold, and of the most
+/// received headers or parameters one list may match (the mock's `max_signed_names`). Far above
+/// what any SDK signs (a handful of headers, the operation's few parameters).
+pub const DEFAULT_MAX_SIGNED_NAMES: usize = 64;
 
 /// One received name/value matched to a listed name.
 struct Matched {
@@ -15,35 +22,66 @@ struct Matched {
     value: String,
 }
 
-/// For each distinct name in `list`, every received pair whose `enc(name).lower()` equals it.
-/// `Err(name)` for the first listed name nothing matches.
-fn gather(list: &[String], received: &[(String, String)]) -> Result<Vec<Matched>, String> {
-    let received: Vec<(String, &str)> = received
-        .iter()
-        .map(|(k, v)| (encode(k).to_ascii_lowercase(), v.as_str()))
-        .collect();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
+/// For each distinct name in `list` (the field called `field`), every received pair whose
+/// `enc(name).lower()` equals it.
+///
+/// Linear in the list and the received pairs: the distinct listed names are indexed once and
+/// each received name is encoded and looked up once. At most `max` names may be listed and at
+/// most `max` received pairs may match them.
+fn gather(
+    field: &'static str,
+    list: &[String],
+    received: &[(String, String)],
+    max: usize,
+    missing: fn(String) -> VerifyError,
+) -> Result<Vec<Matched>, VerifyError> {
+    if list.len() > max {
+        return Err(VerifyError::TooManySignedNames {
+            list: field,
+            count: list.len(),
+            limit: max,
+        });
+    }
+    let mut groups: HashMap<&str, usize> = HashMap::with_capacity(list.len());
+    let mut names: Vec<&str> = Vec::with_capacity(list.len());
     for name in list {
-        if seen.contains(&name.as_str()) {
+        if !groups.contains_key(name.as_str()) {
+            groups.insert(name, names.len());
+            names.push(name);
+        }
+    }
+    let mut found = vec![false; names.len()];
+    let mut out = Vec::new();
+    let mut matched = 0usize;
+    for (k, v) in received {
+        let Some(&group) = groups.get(encode(k).to_ascii_lowercase().as_str()) else {
+            continue;
+        };
+        matched += 1;
+        if matched > max {
+            // Keep counting (cheaply) so that the error can say how many there were.
             continue;
         }
-        let group = seen.len();
-        seen.push(name);
-        let before = out.len();
-        out.extend(
-            received
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| Matched {
-                    group,
-                    name: name.clone(),
-                    value: (*v).to_string(),
-                }),
-        );
-        if out.len() == before {
-            return Err(name.clone());
+        if let Some(f) = found.get_mut(group) {
+            *f = true;
         }
+        out.push(Matched {
+            group,
+            name: names.get(group).copied().unwrap_or_default().to_string(),
+            value: v.clone(),
+        });
+    }
+    if matched > max {
+        return Err(VerifyError::TooManySignedValues {
+            list: field,
+            count: matched,
+            limit: max,
+        });
+    }
+    if let Some(first) = found.iter().position(|f| !f) {
+        return Err(missing(
+            names.get(first).copied().unwrap_or_default().to_string(),
+        ));
     }
     Ok(out)
 }
@@ -100,6 +138,10 @@ fn strip_port(host: &str) -> Option<&str> {
 /// `q-sign-time`) and compared in constant time. The time window is not checked here; see
 /// [`check_time`](crate::check_time). The caller has already looked up `secret_key` for
 /// `auth.secret_id`.
+///
+/// Each list may name at most [`DEFAULT_MAX_SIGNED_NAMES`] names and match at most as many
+/// received pairs ([`VerifyError::TooManySignedNames`], [`VerifyError::TooManySignedValues`]);
+/// [`verify_limited`] takes another limit. The work is linear in the size of the request.
 pub fn verify(
     auth: &Authorization,
     secret_key: &str,
@@ -108,9 +150,44 @@ pub fn verify(
     query: &[(String, String)],
     headers: &[(String, String)],
 ) -> Result<(), VerifyError> {
+    verify_limited(
+        auth,
+        secret_key,
+        method,
+        raw_path,
+        query,
+        headers,
+        DEFAULT_MAX_SIGNED_NAMES,
+    )
+}
+
+/// [`verify`] with `max_signed_names` instead of [`DEFAULT_MAX_SIGNED_NAMES`]: the most names
+/// `q-header-list` and `q-url-param-list` may each hold, and the most received headers
+/// (parameters) the header (parameter) list may match.
+pub fn verify_limited(
+    auth: &Authorization,
+    secret_key: &str,
+    method: &str,
+    raw_path: &str,
+    query: &[(String, String)],
+    headers: &[(String, String)],
+    max_signed_names: usize,
+) -> Result<(), VerifyError> {
     let path = decode_path(raw_path).map_err(VerifyError::InvalidPath)?;
-    let params = gather(&auth.url_param_list, query).map_err(VerifyError::MissingSignedParam)?;
-    let hdrs = gather(&auth.header_list, headers).map_err(VerifyError::MissingSignedHeader)?;
+    let params = gather(
+        "q-url-param-list",
+        &auth.url_param_list,
+        query,
+        max_signed_names,
+        VerifyError::MissingSignedParam,
+    )?;
+    let hdrs = gather(
+        "q-header-list",
+        &auth.header_list,
+        headers,
+        max_signed_names,
+        VerifyError::MissingSignedHeader,
+    )?;
 
     let param_strings = renderings(&params, |m| m.value.clone());
     let mut header_strings = renderings(&hdrs, |m| m.value.clone());

@@ -1,9 +1,9 @@
 //! Unit-level behaviour of the public API: parsing rules, errors, time checks, encoding details.
 
 use cos_ci_sign::{
-    Authorization, KeyTime, SignError, SignInput, Signer, TimeError, VerifyError, check_time,
-    decode_path, encode, encode_key_path, form_encode, is_signable_header, parse_query,
-    signable_headers, verify,
+    Authorization, DEFAULT_MAX_SIGNED_NAMES, KeyTime, SignError, SignInput, Signer, TimeError,
+    VerifyError, check_time, decode_path, encode, encode_key_path, form_encode, is_signable_header,
+    parse_query, signable_headers, verify, verify_limited,
 };
 
 const GOOD: &str = "q-sign-algorithm=sha1&q-ak=AKIDEXAMPLE&q-sign-time=1699999940;1700003600&q-key-time=1699999940;1700003600&q-header-list=host&q-url-param-list=ci-process;magnify&q-signature=f9e22822a2b83e49e93abb5d1c262f1ff6941ab4";
@@ -167,7 +167,20 @@ fn time_window() {
         Err(TimeError::Expired { end: 200, now: 201 })
     );
     assert_eq!(check_time(&a, 0, u64::MAX), Ok(()));
-    assert_eq!(check_time(&a, u64::MAX, u64::MAX), Ok(()));
+    // The skew tolerates an early start only: the end is strict, whatever the skew.
+    assert_eq!(check_time(&a, 95, 5), Ok(()));
+    assert_eq!(check_time(&a, 200, 900), Ok(()));
+    assert_eq!(
+        check_time(&a, 201, 900),
+        Err(TimeError::Expired { end: 200, now: 201 })
+    );
+    assert_eq!(
+        check_time(&a, u64::MAX, u64::MAX),
+        Err(TimeError::Expired {
+            end: 200,
+            now: u64::MAX
+        })
+    );
     // key_time may contain sign_time ...
     a.key_time = KeyTime::new(50, 300);
     assert_eq!(check_time(&a, 150, 0), Ok(()));
@@ -360,4 +373,138 @@ fn signer_debug_redacts_secret() {
     };
     let dbg = format!("{signer:?}");
     assert!(dbg.contains("AKID") && !dbg.contains("super-secret"));
+}
+
+/// A request signed with `n_headers` signed headers (Host first) and `params` as query.
+fn signed_with(
+    n_headers: usize,
+    params: &[(String, String)],
+) -> (Authorization, Vec<(String, String)>) {
+    let mut headers = owned(&[(
+        "Host",
+        "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+    )]);
+    for i in 1..n_headers {
+        headers.push((format!("x-cos-meta-h{i}"), format!("v{i}")));
+    }
+    let auth = Signer {
+        secret_id: "AKIDEXAMPLE",
+        secret_key: "example-secret",
+    }
+    .sign(
+        KeyTime::new(100, 200),
+        &SignInput {
+            method: "GET",
+            path: "/a.png",
+            params,
+            headers: &headers,
+        },
+    );
+    (auth, headers)
+}
+
+#[test]
+fn signed_lists_at_the_limit_verify() {
+    let params: Vec<(String, String)> = (0..DEFAULT_MAX_SIGNED_NAMES)
+        .map(|i| (format!("p{i}"), i.to_string()))
+        .collect();
+    let (auth, headers) = signed_with(DEFAULT_MAX_SIGNED_NAMES, &params);
+    assert_eq!(auth.header_list.len(), DEFAULT_MAX_SIGNED_NAMES);
+    assert_eq!(auth.url_param_list.len(), DEFAULT_MAX_SIGNED_NAMES);
+    verify(&auth, "example-secret", "GET", "/a.png", &params, &headers).unwrap();
+    // The same request against a lower limit is refused, naming list, count and limit.
+    let err = verify_limited(
+        &auth,
+        "example-secret",
+        "GET",
+        "/a.png",
+        &params,
+        &headers,
+        10,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        VerifyError::TooManySignedNames {
+            list: "q-url-param-list",
+            count: DEFAULT_MAX_SIGNED_NAMES,
+            limit: 10
+        }
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("q-url-param-list") && message.contains("max_signed_names = 10"),
+        "{message}"
+    );
+    // One more signed header than the default limit is refused.
+    let (auth, headers) = signed_with(DEFAULT_MAX_SIGNED_NAMES + 1, &[]);
+    assert_eq!(
+        verify(&auth, "example-secret", "GET", "/a.png", &[], &headers),
+        Err(VerifyError::TooManySignedNames {
+            list: "q-header-list",
+            count: DEFAULT_MAX_SIGNED_NAMES + 1,
+            limit: DEFAULT_MAX_SIGNED_NAMES
+        })
+    );
+}
+
+#[test]
+fn huge_signed_lists_are_refused() {
+    // 200,000 names (the quadratic matcher compared each with every received pair): refused
+    // before anything is matched or hashed.
+    let names: Vec<String> = (0..200_000).map(|i| format!("x-cos-n{i}")).collect();
+    let value = format!(
+        "q-sign-algorithm=sha1&q-ak=AKIDEXAMPLE&q-sign-time=100;200&q-key-time=100;200&\
+         q-header-list={}&q-url-param-list=&q-signature={}",
+        names.join(";"),
+        "0".repeat(40)
+    );
+    let auth = Authorization::parse(&value).unwrap();
+    let headers: Vec<(String, String)> =
+        names.iter().map(|n| (n.clone(), "v".to_string())).collect();
+    assert_eq!(
+        verify(&auth, "k", "GET", "/", &[], &headers),
+        Err(VerifyError::TooManySignedNames {
+            list: "q-header-list",
+            count: 200_000,
+            limit: DEFAULT_MAX_SIGNED_NAMES
+        })
+    );
+}
+
+#[test]
+fn repeated_signed_values_are_capped() {
+    // One listed name, sent many times: every copy is signed, so the copies count.
+    let params: Vec<(String, String)> = (0..DEFAULT_MAX_SIGNED_NAMES)
+        .map(|i| ("a".to_string(), i.to_string()))
+        .collect();
+    let (auth, headers) = signed_with(1, &params);
+    assert_eq!(auth.url_param_list, vec!["a"]);
+    verify(&auth, "example-secret", "GET", "/a.png", &params, &headers).unwrap();
+    let mut more = params.clone();
+    more.extend((0..100_000).map(|_| ("A".to_string(), "x".to_string())));
+    // Unlisted parameters cost a look-up each and are not limited.
+    more.extend((0..100_000).map(|i| (format!("other{i}"), "x".to_string())));
+    assert_eq!(
+        verify(&auth, "example-secret", "GET", "/a.png", &more, &headers),
+        Err(VerifyError::TooManySignedValues {
+            list: "q-url-param-list",
+            count: DEFAULT_MAX_SIGNED_NAMES + 100_000,
+            limit: DEFAULT_MAX_SIGNED_NAMES
+        })
+    );
+    let unlisted: Vec<(String, String)> = params
+        .iter()
+        .cloned()
+        .chain((0..100_000).map(|i| (format!("other{i}"), "x".to_string())))
+        .collect();
+    verify(
+        &auth,
+        "example-secret",
+        "GET",
+        "/a.png",
+        &unlisted,
+        &headers,
+    )
+    .unwrap();
 }

@@ -3,7 +3,7 @@
 
 use cos_ci_sign::{
     Authorization, KeyTime, SignInput, Signer, VerifyError, check_time, decode_path, encode,
-    encode_key_path, form_encode, key_to_path, parse_query, verify,
+    encode_key_path, form_encode, key_to_path, parse_query, verify, verify_limited,
 };
 use proptest::prelude::*;
 
@@ -213,5 +213,25 @@ proptest! {
         let _ = check_time(&auth, now, skew);
         let _ = auth.to_query();
         let _ = Authorization::parse(&auth.to_header_value());
+    }
+
+    #[test]
+    fn list_limit_is_exact(n in 0usize..40, limit in 1usize..40) {
+        let params: Vec<(String, String)> =
+            (0..n).map(|i| (format!("p{i}"), format!("v{i}"))).collect();
+        let headers = vec![("Host".to_string(), "h".to_string())];
+        let auth = Signer { secret_id: "AKID", secret_key: "k" }.sign(
+            KeyTime::new(1, 2),
+            &SignInput { method: "GET", path: "/", params: &params, headers: &headers },
+        );
+        let res = verify_limited(&auth, "k", "GET", "/", &params, &headers, limit);
+        if n <= limit {
+            prop_assert_eq!(res, Ok(()));
+        } else {
+            prop_assert_eq!(
+                res,
+                Err(VerifyError::TooManySignedNames { list: "q-url-param-list", count: n, limit })
+            );
+        }
     }
 }
