@@ -2,6 +2,8 @@
 
 //! `AIBodyRecognition`: Find people in an image and answer where they are.
 //!
+//! Reference: <https://cloud.tencent.com/document/product/460/83196>
+//!
 //! Modes: download.
 
 use crate::params::{Operation, ParamValues};
@@ -13,7 +15,9 @@ pub const SPEC: OpSpec = OpSpec {
     file: "ai-body-recognition",
     module: "ai_body_recognition",
     summary: "Find people in an image and answer where they are.",
-    doc_url: ::core::option::Option::None,
+    doc_url: ::core::option::Option::Some(
+        "https://cloud.tencent.com/document/product/460/83196",
+    ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
     permissions: &[

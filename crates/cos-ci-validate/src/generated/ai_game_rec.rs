@@ -2,6 +2,8 @@
 
 //! `AIGameRec`: Recognize which game a screenshot comes from.
 //!
+//! Reference: <https://cloud.tencent.com/document/product/460/93153>
+//!
 //! Modes: download.
 
 use crate::params::{Operation, ParamValues};
@@ -13,7 +15,9 @@ pub const SPEC: OpSpec = OpSpec {
     file: "ai-game-rec",
     module: "ai_game_rec",
     summary: "Recognize which game a screenshot comes from.",
-    doc_url: ::core::option::Option::None,
+    doc_url: ::core::option::Option::Some(
+        "https://cloud.tencent.com/document/product/460/93153",
+    ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIGameLabelJob"])],

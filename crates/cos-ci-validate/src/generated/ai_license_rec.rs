@@ -2,6 +2,8 @@
 
 //! `AILicenseRec`: Read the text fields of an identity card or a driving licence.
 //!
+//! Reference: <https://cloud.tencent.com/document/product/460/96767>
+//!
 //! Modes: download.
 
 use crate::params::{Operation, ParamValues, Value};
@@ -13,7 +15,9 @@ pub const SPEC: OpSpec = OpSpec {
     file: "ai-license-rec",
     module: "ai_license_rec",
     summary: "Read the text fields of an identity card or a driving licence.",
-    doc_url: ::core::option::Option::None,
+    doc_url: ::core::option::Option::Some(
+        "https://cloud.tencent.com/document/product/460/96767",
+    ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecJob"])],

@@ -2,6 +2,8 @@
 
 //! `AIObjectDetect`: Find objects in an image and answer their names and boxes.
 //!
+//! Reference: <https://cloud.tencent.com/document/product/460/97979>
+//!
 //! Modes: download.
 
 use crate::params::{Operation, ParamValues};
@@ -13,7 +15,9 @@ pub const SPEC: OpSpec = OpSpec {
     file: "ai-object-detect",
     module: "ai_object_detect",
     summary: "Find objects in an image and answer their names and boxes.",
-    doc_url: ::core::option::Option::None,
+    doc_url: ::core::option::Option::Some(
+        "https://cloud.tencent.com/document/product/460/97979",
+    ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIObjectDetectJob"])],

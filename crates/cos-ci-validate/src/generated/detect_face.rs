@@ -2,6 +2,8 @@
 
 //! `DetectFace`: Find faces in an image and answer their boxes.
 //!
+//! Reference: <https://cloud.tencent.com/document/product/460/63223>
+//!
 //! Modes: download.
 
 use crate::params::{Operation, ParamValues, Value};
@@ -13,7 +15,9 @@ pub const SPEC: OpSpec = OpSpec {
     file: "detect-face",
     module: "detect_face",
     summary: "Find faces in an image and answer their boxes.",
-    doc_url: ::core::option::Option::None,
+    doc_url: ::core::option::Option::Some(
+        "https://cloud.tencent.com/document/product/460/63223",
+    ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:DetectFace"])],
