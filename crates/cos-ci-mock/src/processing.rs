@@ -34,6 +34,7 @@ struct Counters {
     started: AtomicU64,
     finished: AtomicU64,
     cancelled: AtomicU64,
+    waiting: AtomicU64,
 }
 
 /// How many jobs started, finished and stopped because their client left.
@@ -45,6 +46,8 @@ pub struct JobCounts {
     pub finished: u64,
     /// Jobs stopped at a checkpoint because their request was dropped.
     pub cancelled: u64,
+    /// Jobs waiting for room in the budget right now.
+    pub waiting: u64,
 }
 
 impl JobBudget {
@@ -71,6 +74,7 @@ impl JobBudget {
             started: c.started.load(Ordering::SeqCst),
             finished: c.finished.load(Ordering::SeqCst),
             cancelled: c.cancelled.load(Ordering::SeqCst),
+            waiting: c.waiting.load(Ordering::SeqCst),
         }
     }
 }
@@ -82,6 +86,22 @@ struct CancelOnDrop(Arc<AtomicBool>);
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Counts a job in the queue while it lives.
+struct Waiting(Arc<Counters>);
+
+impl Waiting {
+    fn new(counters: Arc<Counters>) -> Self {
+        counters.waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(counters)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -118,6 +138,7 @@ pub async fn run_jobs(
     let closed = || ApiError::new(ErrorCode::InternalError, "the processing budget is closed");
     // Memory first, then a slot, always in this order, so waiting jobs cannot deadlock.
     // Both waits end with the request: a queued job whose client left never starts.
+    let waiting = Waiting::new(budget.counters.clone());
     let memory = budget
         .memory
         .clone()
@@ -130,6 +151,7 @@ pub async fn run_jobs(
         .acquire_owned()
         .await
         .map_err(|_| closed())?;
+    drop(waiting);
     let cancelled = Arc::new(AtomicBool::new(false));
     let _cancel_on_drop = CancelOnDrop(cancelled.clone());
     let counters = budget.counters.clone();
