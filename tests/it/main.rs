@@ -8,6 +8,7 @@ mod client_mock;
 mod every_operation;
 mod mock_bad_input;
 mod mock_hostile_auth;
+mod mock_hostile_budget;
 mod mock_permissions;
 mod mock_storage;
 mod mock_support;

@@ -634,7 +634,7 @@ async fn detect_url_needs_only_the_ci_action() {
     ]);
     let server = MockServer::start_with(Config {
         accounts,
-        detect_url_hosts: vec!["127.0.0.1".into()],
+        detect_url_hosts: vec![origin.addr.to_string()],
         ..config()
     })
     .await

@@ -1132,9 +1132,21 @@ async fn detect_url_is_refused_unless_its_host_is_allowed() {
     assert_eq!(service(&err), (403, "AccessDenied"));
     assert_eq!(origin.hits(), 0);
 
-    for hosts in [vec!["127.0.0.1".to_string()], vec![origin.addr.to_string()]] {
-        let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-        let server = MockServer::start_with(detect_config(&hosts)).await.unwrap();
+    // An entry without a port allows only the scheme's default port, not the origin's.
+    let default_port_only = MockServer::start_with(detect_config(&["127.0.0.1"]))
+        .await
+        .unwrap();
+    let err = owner(&default_port_only)
+        .ai_super_resolution(Source::url(origin.url("/a.png")), &params)
+        .await
+        .unwrap_err();
+    assert_eq!(service(&err), (403, "AccessDenied"));
+    assert_eq!(origin.hits(), 0);
+
+    {
+        let server = MockServer::start_with(detect_config(&[&origin.addr.to_string()]))
+            .await
+            .unwrap();
         let out = owner(&server)
             .ai_super_resolution(Source::url(origin.url("/a.png")), &params)
             .await
@@ -1148,25 +1160,35 @@ async fn detect_url_is_refused_unless_its_host_is_allowed() {
             .unwrap();
         assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((40, 20)));
     }
-    assert_eq!(origin.hits(), 4);
+    assert_eq!(origin.hits(), 2);
 }
 
 #[tokio::test]
 async fn detect_url_size_time_and_redirects_are_bounded() {
+    let big = noise_png(64, 64);
+    assert!(big.len() > 4096);
+    let sized = origin(Serve::Body(big.clone())).await;
+    let chunked = origin(Serve::Unsized(big)).await;
+    let silent = origin(Serve::Silent).await;
+    let redirect = origin(Serve::Redirect(sized.url("/elsewhere.png"))).await;
+    let text = origin(Serve::Body(b"<html>not an image</html>".to_vec())).await;
+    let fine = origin(Serve::Unsized(sample_png(30, 20))).await;
+    // An entry without a port allows only port 80, so each origin is listed with its own.
+    let hosts: Vec<String> = [&sized, &chunked, &silent, &redirect, &text, &fine]
+        .iter()
+        .map(|o| o.addr.to_string())
+        .collect();
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
     let server = MockServer::start_with(Config {
         detect_url_max_bytes: 4096,
         detect_url_timeout_ms: 500,
-        ..detect_config(&["127.0.0.1"])
+        ..detect_config(&hosts)
     })
     .await
     .unwrap();
     let client = owner(&server);
     let params = AiSuperResolution::new();
-    let big = noise_png(64, 64);
-    assert!(big.len() > 4096);
 
-    let sized = origin(Serve::Body(big.clone())).await;
-    let chunked = origin(Serve::Unsized(big)).await;
     for origin in [&sized, &chunked] {
         let err = bounded(client.ai_super_resolution(Source::url(origin.url("/big.png")), &params))
             .await
@@ -1175,14 +1197,12 @@ async fn detect_url_size_time_and_redirects_are_bounded() {
         assert!(err.service().unwrap().message.contains("4096"));
     }
 
-    let silent = origin(Serve::Silent).await;
     let err = bounded(client.ai_super_resolution(Source::url(silent.url("/slow.png")), &params))
         .await
         .unwrap_err();
     assert_eq!(service(&err), (400, "InvalidImageSource"));
     assert_eq!(silent.hits(), 1);
 
-    let redirect = origin(Serve::Redirect(sized.url("/elsewhere.png"))).await;
     let hits_before = sized.hits();
     let err = bounded(client.ai_super_resolution(Source::url(redirect.url("/r.png")), &params))
         .await
@@ -1191,7 +1211,6 @@ async fn detect_url_size_time_and_redirects_are_bounded() {
     assert!(err.service().unwrap().message.contains("302"));
     assert_eq!(sized.hits(), hits_before, "redirects are not followed");
 
-    let text = origin(Serve::Body(b"<html>not an image</html>".to_vec())).await;
     let err = bounded(client.ai_super_resolution(Source::url(text.url("/t.png")), &params))
         .await
         .unwrap_err();
@@ -1205,7 +1224,6 @@ async fn detect_url_size_time_and_redirects_are_bounded() {
     }
 
     // Small enough, fast enough: served.
-    let fine = origin(Serve::Unsized(sample_png(30, 20))).await;
     let out = bounded(client.ai_super_resolution(Source::url(fine.url("/ok.png")), &params))
         .await
         .unwrap();

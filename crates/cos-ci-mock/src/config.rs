@@ -41,6 +41,20 @@ pub const DEFAULT_DETECT_URL_MAX_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DETECT_URL_TIMEOUT_MS: u64 = 10_000;
 /// Default size limit of a stored object, in bytes (256 MiB).
 pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
+// ---- network and processing budgets (issue 12) ----
+/// Default time a client has to send a complete request head, in milliseconds.
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 30_000;
+/// Default time a connection may sit with no request in progress and no bytes moving, in ms.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// Default largest number of connections served at once.
+pub const DEFAULT_MAX_CONNECTIONS: u64 = 512;
+/// Default deadline of a whole request body, in milliseconds (10 minutes).
+pub const DEFAULT_BODY_TIMEOUT_MS: u64 = 600_000;
+/// Default longest wait for the next chunk of a request body, in milliseconds.
+pub const DEFAULT_BODY_IDLE_TIMEOUT_MS: u64 = 30_000;
+/// Default budget of decoded image memory shared by all running jobs, in bytes (2 GiB).
+pub const DEFAULT_PROCESSING_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 /// The largest configuration file [`Config::load`] reads (1 MiB).
 pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -82,7 +96,9 @@ pub struct Config {
     /// (default `false`: the Node SDK signs neither Pic-Operations nor, optionally, Host).
     #[serde(default)]
     pub strict_signing: bool,
-    /// Hosts (`"host"`: any port, or `"host:port"`) a detect-url may be fetched from (default none).
+    /// Hosts (`"host"`: the scheme's default port, or `"host:port"`) a detect-url may be fetched
+    /// from (default none). Names must resolve to public addresses; a loopback, private or
+    /// link-local address is fetched only when listed as that IP literal.
     #[serde(default, deserialize_with = "de_detect_url_hosts")]
     pub detect_url_hosts: Vec<String>,
     /// Size limit of a fetched detect-url source, in bytes (default 32 MiB).
@@ -103,6 +119,54 @@ pub struct Config {
         deserialize_with = "de_max_object_bytes"
     )]
     pub max_object_bytes: u64,
+    // ---- network and processing budgets (issue 12) ----
+    /// Time a client has to send a complete request head, in milliseconds (default 30000);
+    /// on a kept-alive connection it runs from the end of the previous answer.
+    #[serde(
+        default = "default_header_read_timeout_ms",
+        deserialize_with = "de_header_read_timeout_ms"
+    )]
+    pub header_read_timeout_ms: u64,
+    /// A connection with no request in progress and no bytes moving for this long is closed,
+    /// in milliseconds (default 60000).
+    #[serde(
+        default = "default_idle_timeout_ms",
+        deserialize_with = "de_idle_timeout_ms"
+    )]
+    pub idle_timeout_ms: u64,
+    /// Most connections served at once (default 512); further ones wait, unaccepted, until
+    /// one closes.
+    #[serde(
+        default = "default_max_connections",
+        deserialize_with = "de_max_connections"
+    )]
+    pub max_connections: u64,
+    /// Deadline of a whole request body from the end of its head, in milliseconds
+    /// (default 600000); past it the request fails with RequestTimeout.
+    #[serde(
+        default = "default_body_timeout_ms",
+        deserialize_with = "de_body_timeout_ms"
+    )]
+    pub body_timeout_ms: u64,
+    /// Longest wait for the next chunk of a request body, in milliseconds (default 30000).
+    #[serde(
+        default = "default_body_idle_timeout_ms",
+        deserialize_with = "de_body_idle_timeout_ms"
+    )]
+    pub body_idle_timeout_ms: u64,
+    /// Most processing jobs running at once (default: the number of CPUs); more wait.
+    #[serde(
+        default = "default_max_concurrent_jobs",
+        deserialize_with = "de_max_concurrent_jobs"
+    )]
+    pub max_concurrent_jobs: u64,
+    /// Decoded image memory all running jobs may use together, in bytes (default 2 GiB);
+    /// jobs wait until their estimate fits, and one larger than the whole budget fails.
+    #[serde(
+        default = "default_processing_memory_bytes",
+        deserialize_with = "de_processing_memory_bytes"
+    )]
+    pub processing_memory_bytes: u64,
     /// Directory objects are persisted in; in memory when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
@@ -254,6 +318,13 @@ impl Default for Config {
             detect_url_max_bytes: DEFAULT_DETECT_URL_MAX_BYTES,
             detect_url_timeout_ms: DEFAULT_DETECT_URL_TIMEOUT_MS,
             max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
+            header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            body_timeout_ms: DEFAULT_BODY_TIMEOUT_MS,
+            body_idle_timeout_ms: DEFAULT_BODY_IDLE_TIMEOUT_MS,
+            max_concurrent_jobs: default_max_concurrent_jobs(),
+            processing_memory_bytes: DEFAULT_PROCESSING_MEMORY_BYTES,
             data_dir: None,
         }
     }
@@ -347,6 +418,13 @@ impl Config {
             ("detect_url_timeout_ms", self.detect_url_timeout_ms),
             ("max_object_bytes", self.max_object_bytes),
             ("max_signed_names", self.max_signed_names as u64),
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            ("max_connections", self.max_connections),
+            ("body_timeout_ms", self.body_timeout_ms),
+            ("body_idle_timeout_ms", self.body_idle_timeout_ms),
+            ("max_concurrent_jobs", self.max_concurrent_jobs),
+            ("processing_memory_bytes", self.processing_memory_bytes),
         ] {
             check_nonzero(v).map_err(|m| invalid(field.into(), m))?;
         }
@@ -385,15 +463,23 @@ impl Config {
     }
 
     /// Whether a detect-url on `host` (brackets around an IPv6 address optional) and `port`
-    /// (the URL's effective port) may be fetched: an entry `"host"` allows any port, an entry
-    /// `"host:port"` only that port. Host names compare case-insensitively.
-    pub fn detect_url_allowed(&self, host: &str, port: Option<u16>) -> bool {
+    /// (the URL's effective port; `default_port` is its scheme's) may be fetched: an entry
+    /// `"host"` allows only the scheme's default port, an entry `"host:port"` only that port.
+    /// Host names compare case-insensitively, IP addresses as addresses. Where the name
+    /// leads is checked when the fetch resolves it.
+    pub fn detect_url_allowed(&self, host: &str, port: u16, default_port: u16) -> bool {
         let host = normalize_host(host);
+        let ip = host.parse::<std::net::IpAddr>().ok();
         self.detect_url_hosts
             .iter()
             .any(|entry| match parse_host_entry(entry) {
                 Ok((h, p)) => {
-                    normalize_host(h).eq_ignore_ascii_case(host) && (p.is_none() || p == port)
+                    let h = normalize_host(h);
+                    let same_host = match (ip, h.parse::<std::net::IpAddr>()) {
+                        (Some(a), Ok(b)) => a == b,
+                        _ => h.eq_ignore_ascii_case(host),
+                    };
+                    same_host && p.unwrap_or(default_port) == port
                 }
                 Err(_) => false,
             })
@@ -440,6 +526,28 @@ fn default_detect_url_timeout_ms() -> u64 {
 }
 fn default_max_object_bytes() -> u64 {
     DEFAULT_MAX_OBJECT_BYTES
+}
+fn default_header_read_timeout_ms() -> u64 {
+    DEFAULT_HEADER_READ_TIMEOUT_MS
+}
+fn default_idle_timeout_ms() -> u64 {
+    DEFAULT_IDLE_TIMEOUT_MS
+}
+fn default_max_connections() -> u64 {
+    DEFAULT_MAX_CONNECTIONS
+}
+fn default_body_timeout_ms() -> u64 {
+    DEFAULT_BODY_TIMEOUT_MS
+}
+fn default_body_idle_timeout_ms() -> u64 {
+    DEFAULT_BODY_IDLE_TIMEOUT_MS
+}
+/// One job per CPU: processing is CPU-bound, so more would only share the same cores.
+pub fn default_max_concurrent_jobs() -> u64 {
+    std::thread::available_parallelism().map_or(1, |n| n.get() as u64)
+}
+fn default_processing_memory_bytes() -> u64 {
+    DEFAULT_PROCESSING_MEMORY_BYTES
 }
 
 // ---- checks (shared by deserialization and `validate`) ----
@@ -685,6 +793,34 @@ fn de_session_tokens<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionToken
     Ok(v)
 }
 
+fn de_header_read_timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "header_read_timeout_ms")
+}
+
+fn de_idle_timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "idle_timeout_ms")
+}
+
+fn de_max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_connections")
+}
+
+fn de_body_timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "body_timeout_ms")
+}
+
+fn de_body_idle_timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "body_idle_timeout_ms")
+}
+
+fn de_max_concurrent_jobs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_concurrent_jobs")
+}
+
+fn de_processing_memory_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "processing_memory_bytes")
+}
+
 // ---- comments ----
 
 /// Replaces `//` and `/* */` comments outside strings with spaces (newlines kept), so that
@@ -831,10 +967,18 @@ mod tests {
         assert!(owner.session_tokens.is_empty());
         assert!(owner.uses_published_key());
         assert!(c.detect_url_hosts.is_empty());
-        assert!(!c.detect_url_allowed("127.0.0.1", Some(80)));
+        assert!(!c.detect_url_allowed("127.0.0.1", 80, 80));
         assert_eq!(c.detect_url_max_bytes, 33_554_432);
         assert_eq!(c.detect_url_timeout_ms, 10_000);
         assert_eq!(c.max_object_bytes, 268_435_456);
+        assert_eq!(c.header_read_timeout_ms, 30_000);
+        assert_eq!(c.idle_timeout_ms, 60_000);
+        assert_eq!(c.max_connections, 512);
+        assert_eq!(c.body_timeout_ms, 600_000);
+        assert_eq!(c.body_idle_timeout_ms, 30_000);
+        assert_eq!(c.max_concurrent_jobs, default_max_concurrent_jobs());
+        assert!(c.max_concurrent_jobs >= 1);
+        assert_eq!(c.processing_memory_bytes, 2 << 30);
         assert_eq!(c.data_dir, None);
         c.validate().unwrap();
         assert_eq!(Config::from_json("{}").unwrap(), c);
@@ -918,9 +1062,12 @@ mod tests {
             &ci_resource(region, appid, main)
         ));
 
-        assert!(c.detect_url_allowed("127.0.0.1", Some(8080)));
-        assert!(c.detect_url_allowed("127.0.0.1", None));
-        assert!(!c.detect_url_allowed("localhost", Some(8080)));
+        assert!(c.detect_url_allowed("127.0.0.1", 80, 80));
+        assert!(
+            !c.detect_url_allowed("127.0.0.1", 8080, 80),
+            "no port: default only"
+        );
+        assert!(!c.detect_url_allowed("localhost", 80, 80));
         assert!(format!("{:?}", uploader).contains("<redacted>"));
         assert!(!format!("{c:?}").contains("uploader-secret"));
     }
@@ -1038,6 +1185,13 @@ mod tests {
             "max_object_bytes",
             "detect_url_max_bytes",
             "detect_url_timeout_ms",
+            "header_read_timeout_ms",
+            "idle_timeout_ms",
+            "max_connections",
+            "body_timeout_ms",
+            "body_idle_timeout_ms",
+            "max_concurrent_jobs",
+            "processing_memory_bytes",
         ] {
             let (_, _, message) = parse_err(&format!("{{\"{field}\": 0}}"));
             assert!(
@@ -1078,18 +1232,27 @@ mod tests {
             r#"{"detect_url_hosts": ["127.0.0.1", "Images.Example.com:8080", "[::1]:9000", "fe80::1", "[::2]"]}"#,
         )
         .unwrap();
-        assert!(c.detect_url_allowed("127.0.0.1", Some(1)));
-        assert!(c.detect_url_allowed("images.example.COM", Some(8080)));
-        assert!(c.detect_url_allowed("images.example.com.", Some(8080)));
-        assert!(!c.detect_url_allowed("images.example.com", Some(80)));
-        assert!(!c.detect_url_allowed("images.example.com", None));
-        assert!(!c.detect_url_allowed("evil.images.example.com", Some(8080)));
-        assert!(c.detect_url_allowed("[::1]", Some(9000)));
-        assert!(c.detect_url_allowed("::1", Some(9000)));
-        assert!(!c.detect_url_allowed("::1", Some(9001)));
-        assert!(c.detect_url_allowed("[fe80::1]", Some(443)));
-        assert!(c.detect_url_allowed("::2", None));
-        assert!(!c.detect_url_allowed("", None));
+        assert!(c.detect_url_allowed("127.0.0.1", 80, 80));
+        assert!(c.detect_url_allowed("127.0.0.1", 443, 443));
+        assert!(
+            !c.detect_url_allowed("127.0.0.1", 1, 80),
+            "no port: default only"
+        );
+        assert!(c.detect_url_allowed("images.example.COM", 8080, 80));
+        assert!(c.detect_url_allowed("images.example.com.", 8080, 443));
+        assert!(!c.detect_url_allowed("images.example.com", 80, 80));
+        assert!(!c.detect_url_allowed("evil.images.example.com", 8080, 80));
+        assert!(c.detect_url_allowed("[::1]", 9000, 80));
+        assert!(c.detect_url_allowed("::1", 9000, 80));
+        assert!(
+            c.detect_url_allowed("0:0::1", 9000, 80),
+            "addresses compare as addresses"
+        );
+        assert!(!c.detect_url_allowed("::1", 9001, 80));
+        assert!(c.detect_url_allowed("[fe80::1]", 443, 443));
+        assert!(!c.detect_url_allowed("[fe80::1]", 8443, 443));
+        assert!(c.detect_url_allowed("::2", 80, 80));
+        assert!(!c.detect_url_allowed("", 80, 80));
     }
 
     #[test]

@@ -39,6 +39,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use config::{Account, Config, ConfigError};
+#[doc(hidden)]
+pub use processing::JobCounts;
 use state::MockState;
 pub use state::{Fault, RecordedRequest};
 pub use storage::Storage;
@@ -52,6 +54,9 @@ pub enum MockError {
     /// The data directory could not be opened.
     #[error("data directory: {0}")]
     Storage(#[from] storage::StorageError),
+    /// The client that fetches detect-url sources could not be built.
+    #[error("cannot build the detect-url client: {0}")]
+    DetectUrlClient(#[from] reqwest::Error),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -101,7 +106,12 @@ impl MockServer {
             addr: config.listen,
             source,
         })?;
-        let state = Arc::new(MockState::new(config, storage));
+        // The address actually bound (port 0 resolved), so detect-url can refuse the mock itself.
+        let config = Config {
+            listen: addr,
+            ..config
+        };
+        let state = Arc::new(MockState::new(config, storage)?);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(listen::run(listener, state.clone(), rx));
         Ok(MockServer {
@@ -167,6 +177,12 @@ impl MockServer {
     /// Injects a fault into the next matching requests.
     pub fn inject_fault(&self, fault: Fault) {
         self.state.inject(fault);
+    }
+
+    /// Processing jobs started, finished and stopped by cancellation so far (test support).
+    #[doc(hidden)]
+    pub fn job_counts(&self) -> processing::JobCounts {
+        self.state.jobs.counts()
     }
 
     /// Forgets every object, the request log and pending faults.

@@ -6,22 +6,31 @@
 //! body unless `'Content-Type' in response`, and callers write `response['ETag']` after
 //! `put_object`. So the mock serves connections itself with hyper, writing the names COS
 //! sends in COS's spelling (`ETag`, `x-cos-request-id`) and every other name title-cased.
+//!
+//! The network budgets live here too: at most `max_connections` connections (further ones
+//! are not accepted until one closes), `header_read_timeout_ms` for a request head,
+//! `idle_timeout_ms` for a connection that does nothing, and a request body's whole-body
+//! deadline (`body_timeout_ms`) and per-chunk wait (`body_idle_timeout_ms`).
 
 use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use hyper::body::Incoming;
+use bytes::Bytes;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper_util::rt::TokioTimer;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::time::{Instant, Sleep};
 
 use crate::server;
 use crate::state::MockState;
@@ -45,8 +54,35 @@ const COS_SPELLING: &[&str] = &[
 pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot::Receiver<()>) {
     let spelling = cos_spelling().await;
     let (stop_tx, stop_rx) = watch::channel(());
+    let config = &state.config;
+    // Over the cap the mock waits instead of accepting and closing: new connections queue in
+    // the kernel's backlog and are served as soon as one closes, so a burst of honest
+    // clients slows down instead of seeing resets, while no one can hold more than the cap.
+    let max_connections = usize::try_from(config.max_connections)
+        .unwrap_or(usize::MAX)
+        .clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let budget = Budget {
+        header_read: Duration::from_millis(config.header_read_timeout_ms),
+        idle: Duration::from_millis(config.idle_timeout_ms),
+        body: Duration::from_millis(config.body_timeout_ms),
+        body_idle: Duration::from_millis(config.body_idle_timeout_ms),
+    };
     tokio::pin!(shutdown);
     loop {
+        if slots.available_permits() == 0 {
+            tracing::warn!(
+                max_connections,
+                "max_connections reached; new connections wait until one closes"
+            );
+        }
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
         let stream = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -63,11 +99,18 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
         let spelling = spelling.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
+            // Held for the connection's life: the slot frees when it closes.
+            let _permit = permit;
+            let activity = Arc::new(Activity::new());
+            let in_service = activity.clone();
             let service = service_fn(move |request: http::Request<Incoming>| {
                 let state = state.clone();
                 let spelling = spelling.clone();
+                let busy = Busy::new(in_service.clone());
                 async move {
-                    let mut response = server::handle(State(state), request.map(Body::new)).await;
+                    let _busy = busy;
+                    let request = request.map(|body| Body::new(Deadline::new(body, budget)));
+                    let mut response = server::handle(State(state), request).await;
                     if let Some(spelling) = spelling {
                         response.extensions_mut().extend(spelling);
                     }
@@ -76,7 +119,15 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
             });
             let conn = http1::Builder::new()
                 .title_case_headers(true)
-                .serve_connection(Io(stream), service);
+                .timer(TokioTimer::new())
+                .header_read_timeout(budget.header_read)
+                .serve_connection(
+                    Io {
+                        inner: stream,
+                        activity: Some(activity.clone()),
+                    },
+                    service,
+                );
             tokio::pin!(conn);
             let result = tokio::select! {
                 result = conn.as_mut() => result,
@@ -84,15 +135,161 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
                     conn.as_mut().graceful_shutdown();
                     conn.as_mut().await
                 }
+                () = activity.idle_for(budget.idle) => {
+                    tracing::info!(
+                        idle_timeout_ms = budget.idle.as_millis() as u64,
+                        "connection closed: no request and no bytes moving for idle_timeout_ms"
+                    );
+                    Ok(())
+                }
             };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
+            match result {
+                Err(e) if e.is_timeout() => tracing::info!(
+                    header_read_timeout_ms = budget.header_read.as_millis() as u64,
+                    "connection closed: no complete request head within header_read_timeout_ms"
+                ),
+                Err(e) => tracing::debug!(error = %e, "connection ended with an error"),
+                Ok(()) => {}
             }
         });
     }
     drop(listener);
     // Wakes every connection task into its graceful shutdown.
     drop(stop_tx);
+}
+
+/// The per-connection time budgets.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    header_read: Duration,
+    idle: Duration,
+    body: Duration,
+    body_idle: Duration,
+}
+
+/// What a connection is doing: when bytes last moved, and how many requests are in service.
+#[derive(Debug)]
+struct Activity {
+    start: Instant,
+    /// Milliseconds from `start` to the last read or write that moved bytes.
+    last: AtomicU64,
+    busy: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    /// Resolves once no request has been in service and no byte has moved for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let last = self.start + Duration::from_millis(self.last.load(Ordering::Relaxed));
+            let deadline = last + idle;
+            if Instant::now() >= deadline && self.busy.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            // A request in service is bounded by its own budgets; look again an idle period later.
+            tokio::time::sleep_until(
+                deadline.max(Instant::now() + idle.min(Duration::from_secs(1))),
+            )
+            .await;
+        }
+    }
+}
+
+/// Counts a request in service while it lives.
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Why a request body was cut off: it took longer than `body_timeout_ms` in all, or its next
+/// chunk longer than `body_idle_timeout_ms`. Answered as COS's RequestTimeout.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct BodyTimeout(pub String);
+
+/// A request body with the whole-body deadline and the per-chunk wait.
+struct Deadline {
+    inner: Incoming,
+    budget: Budget,
+    /// Runs from the end of the request head.
+    total: Pin<Box<Sleep>>,
+    /// Starts when the handler first asks for data, restarts with every frame.
+    idle: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadline {
+    fn new(inner: Incoming, budget: Budget) -> Self {
+        Deadline {
+            inner,
+            budget,
+            total: Box::pin(tokio::time::sleep(budget.body)),
+            idle: None,
+        }
+    }
+}
+
+impl hyper::body::Body for Deadline {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            this.idle = None;
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if this.total.as_mut().poll(cx).is_ready() {
+            let ms = this.budget.body.as_millis();
+            return Poll::Ready(Some(Err(Box::new(BodyTimeout(format!(
+                "the request body took longer than body_timeout_ms = {ms} ms"
+            ))))));
+        }
+        let budget = this.budget.body_idle;
+        let idle = this
+            .idle
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(budget)));
+        if idle.as_mut().poll(cx).is_ready() {
+            let ms = budget.as_millis();
+            return Poll::Ready(Some(Err(Box::new(BodyTimeout(format!(
+                "the client sent no body data for body_idle_timeout_ms = {ms} ms"
+            ))))));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// hyper's record of header-name spelling, taken from a request that spells the names as
@@ -110,7 +307,13 @@ async fn cos_spelling() -> Option<http::Extensions> {
     });
     let conn = http1::Builder::new()
         .preserve_header_case(true)
-        .serve_connection(Io(server_end), service);
+        .serve_connection(
+            Io {
+                inner: server_end,
+                activity: None,
+            },
+            service,
+        );
     let mut head = String::from("GET / HTTP/1.1\r\nHost: localhost\r\n");
     for name in COS_SPELLING {
         head.push_str(name);
@@ -132,8 +335,22 @@ async fn cos_spelling() -> Option<http::Extensions> {
     spelling
 }
 
-/// A tokio stream as hyper's I/O (hyper-util's `TokioIo`, without the dependency).
-struct Io<T>(T);
+/// A tokio stream as hyper's I/O (hyper-util's `TokioIo`, plus a record of when bytes last
+/// moved, for `idle_timeout_ms`).
+struct Io<T> {
+    inner: T,
+    activity: Option<Arc<Activity>>,
+}
+
+impl<T> Io<T> {
+    fn moved(&self, n: usize) {
+        if n > 0 {
+            if let Some(a) = &self.activity {
+                a.touch();
+            }
+        }
+    }
+}
 
 impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
     fn poll_read(
@@ -142,10 +359,12 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         // Through a buffer of our own: filling hyper's uninitialised one directly needs unsafe.
+        let this = self.get_mut();
         let mut chunk = [0u8; 16 * 1024];
         let len = buf.remaining().min(chunk.len());
         let mut read = tokio::io::ReadBuf::new(&mut chunk[..len]);
-        ready!(Pin::new(&mut self.get_mut().0).poll_read(cx, &mut read))?;
+        ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+        this.moved(read.filled().len());
         buf.put_slice(read.filled());
         Poll::Ready(Ok(()))
     }
@@ -157,19 +376,22 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+        let this = self.get_mut();
+        let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
+        this.moved(n);
+        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
+        self.inner.is_write_vectored()
     }
 
     fn poll_write_vectored(
@@ -177,6 +399,9 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let n = ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
+        this.moved(n);
+        Poll::Ready(Ok(n))
     }
 }

@@ -63,7 +63,7 @@ pub async fn download(
     )?;
     let limit = spec.limits.max_input_bytes;
     let input = match detect {
-        Some(url) => detect_url::fetch(state, &detect_url::normalize(url), limit).await?,
+        Some(url) => detect_url::fetch(state, &detect_url::normalize(url)?, limit).await?,
         None => {
             let object = state.storage.get(&bucket, &key, None).await?;
             if object.meta.size > limit {
@@ -93,7 +93,7 @@ pub async fn download(
             object.body.into_bytes(limit).await?.to_vec()
         }
     };
-    let produced = run_blocking(vec![(route, values)], Bytes::from(input)).await?;
+    let produced = run_blocking(state, vec![(route, values)], Bytes::from(input)).await?;
     let produced = produced.into_iter().next().ok_or_else(internal)?;
     Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
 }
@@ -187,23 +187,55 @@ pub async fn persist(
         )?;
     }
 
+    // A larger input fails the strictest rule that does not ignore errors, and with it the
+    // whole request, so it is refused before a byte of it is read. With ignore-error a rule
+    // answers the original, so then only the object limit applies.
+    let strictest = plans
+        .iter()
+        .filter(|p| !processing::ignores_errors(p.route, &p.values))
+        .map(|p| (p.route.spec.limits.max_input_bytes, p.route.spec.name))
+        .min();
+    let max_object = state.config.max_object_bytes;
+    let too_large = |size: u64, what: &str| match strictest {
+        Some((limit, name)) if limit < max_object => ApiError::new(
+            ErrorCode::ImageTooLarge,
+            format!("{name} takes at most {limit} bytes; {what} {size}"),
+        ),
+        _ => ApiError::new(
+            ErrorCode::EntityTooLarge,
+            format!("the body is larger than max_object_bytes = {max_object} bytes; {what} {size}"),
+        ),
+    };
+    let read_limit = strictest.map_or(max_object, |(limit, _)| limit.min(max_object));
     let (input, original_etag) = match (mode, body) {
-        (Mode::Upload, Some(body)) => (read_body(body, state.config.max_object_bytes).await?, None),
+        (Mode::Upload, Some(body)) => {
+            let declared = ctx
+                .header("content-length")
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if let Some(size) = declared.filter(|&n| n > read_limit) {
+                return Err(too_large(size, "Content-Length is"));
+            }
+            let input = read_body(body, read_limit).await.map_err(|e| {
+                if e.code == ErrorCode::EntityTooLarge.as_str() {
+                    too_large(read_limit.saturating_add(1), "the body has at least")
+                } else {
+                    e
+                }
+            })?;
+            (input, None)
+        }
         _ => {
             let object = state.storage.get(&src_bucket, &src_key, None).await?;
+            if object.meta.size > read_limit {
+                return Err(too_large(object.meta.size, "the object has"));
+            }
             let etag = object.meta.etag.clone();
-            (
-                object
-                    .body
-                    .into_bytes(state.config.max_object_bytes)
-                    .await?,
-                Some(etag),
-            )
+            (object.body.into_bytes(read_limit).await?, Some(etag))
         }
     };
     let work: Vec<(&'static Route, ParamValues)> =
         plans.iter().map(|p| (p.route, p.values.clone())).collect();
-    let produced = run_blocking(work, input.clone()).await?;
+    let produced = run_blocking(state, work, input.clone()).await?;
 
     let original_etag = match original_etag {
         Some(etag) => etag,
@@ -269,18 +301,13 @@ pub async fn persist(
     Ok(ok("application/xml", result.to_xml(), "tencent-ci"))
 }
 
-/// Runs every `(route, values)` on `input` on the blocking pool.
+/// Runs every `(route, values)` on `input` within the processing budget.
 async fn run_blocking(
+    state: &MockState,
     work: Vec<(&'static Route, ParamValues)>,
     input: Bytes,
 ) -> Result<Vec<Produced>, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        work.iter()
-            .map(|(route, values)| processing::run(route, values, &input))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("processing failed: {e}")))?
+    processing::run_jobs(&state.jobs, work, input).await
 }
 
 fn unsupported(spec: &OpSpec, mode: Mode) -> ApiError {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::response::Response;
 use cos_ci_validate::ErrorCode;
+use futures_util::StreamExt;
 use http::{HeaderValue, StatusCode, header};
 
 use crate::auth::{On, authorize};
@@ -42,16 +43,31 @@ pub async fn put(
     let content_type = ctx
         .header("content-type")
         .unwrap_or("application/octet-stream");
+    // A body deadline is RequestTimeout, not the IncompleteBody storage reports for any
+    // broken stream, so the stream remembers it.
+    let timed_out = Arc::new(std::sync::Mutex::new(None::<ApiError>));
+    let seen = timed_out.clone();
+    let stream = body_stream(body).inspect(move |chunk| {
+        if let Err(e) = chunk {
+            if e.timeout {
+                *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_api());
+            }
+        }
+    });
     let meta = state
         .storage
         .put_stream(
             bucket,
             key,
             content_type,
-            body_stream(body),
+            stream,
             state.config.max_object_bytes,
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            let timeout = timed_out.lock().unwrap_or_else(|p| p.into_inner()).take();
+            timeout.unwrap_or_else(|| e.into())
+        })?;
     let mut response = Response::new(Body::empty());
     insert(&mut response, header::ETAG, &meta.etag);
     response

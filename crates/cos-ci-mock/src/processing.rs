@@ -1,10 +1,189 @@
-//! Running an operation's stand-in on input bytes, as all three modes do.
+//! Running an operation's stand-in on input bytes, as all three modes do, within the
+//! processing budget: at most `max_concurrent_jobs` at once, their estimated decoded memory
+//! within `processing_memory_bytes` (jobs wait for room rather than fail), and a job whose
+//! client has gone stops at its next checkpoint — or never starts.
 
-use cos_ci_validate::{Output, ParamValues};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use bytes::Bytes;
+use cos_ci_validate::{ErrorCode, Output, ParamValues};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::processors::{self, ImageLimits, ParamSource};
+use crate::processors::{self, ImageLimits, ParamSource, ProcessError};
 use crate::route::{Answer, Route};
+
+/// Memory permits count KiB: tokio's `acquire_many` takes a `u32`, and 2^32 KiB (4 TiB) is
+/// more than any budget needs.
+const MEMORY_UNIT: u64 = 1024;
+
+/// The shared processing budget.
+#[derive(Debug)]
+pub struct JobBudget {
+    slots: Arc<Semaphore>,
+    memory: Arc<Semaphore>,
+    memory_units: u32,
+    memory_bytes: u64,
+    counters: Arc<Counters>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    started: AtomicU64,
+    finished: AtomicU64,
+    cancelled: AtomicU64,
+    waiting: AtomicU64,
+}
+
+/// How many jobs started, finished and stopped because their client left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// Jobs that began running on the blocking pool.
+    pub started: u64,
+    /// Jobs that ran to the end (with a result or an error).
+    pub finished: u64,
+    /// Jobs stopped at a checkpoint because their request was dropped.
+    pub cancelled: u64,
+    /// Jobs waiting for room in the budget right now.
+    pub waiting: u64,
+}
+
+impl JobBudget {
+    /// The budget `config` sets.
+    pub fn new(config: &Config) -> Self {
+        let slots = usize::try_from(config.max_concurrent_jobs)
+            .unwrap_or(usize::MAX)
+            .clamp(1, Semaphore::MAX_PERMITS);
+        let units = config.processing_memory_bytes.div_ceil(MEMORY_UNIT);
+        let memory_units = u32::try_from(units).unwrap_or(u32::MAX).max(1);
+        JobBudget {
+            slots: Arc::new(Semaphore::new(slots)),
+            memory: Arc::new(Semaphore::new(memory_units as usize)),
+            memory_units,
+            memory_bytes: config.processing_memory_bytes,
+            counters: Arc::default(),
+        }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> JobCounts {
+        let c = &self.counters;
+        JobCounts {
+            started: c.started.load(Ordering::SeqCst),
+            finished: c.finished.load(Ordering::SeqCst),
+            cancelled: c.cancelled.load(Ordering::SeqCst),
+            waiting: c.waiting.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Sets the flag when dropped: the request future holding it was dropped (client gone) or
+/// finished (then the job is over and nobody looks).
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Counts a job in the queue while it lives.
+struct Waiting(Arc<Counters>);
+
+impl Waiting {
+    fn new(counters: Arc<Counters>) -> Self {
+        counters.waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(counters)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs every `(route, values)` on `input` on the blocking pool once the budget has room
+/// for it; the rules run one after another, so the job's estimate is the input plus its
+/// largest rule.
+pub async fn run_jobs(
+    budget: &JobBudget,
+    work: Vec<(&'static Route, ParamValues)>,
+    input: Bytes,
+) -> Result<Vec<Produced>, ApiError> {
+    let largest = work
+        .iter()
+        .filter_map(|(route, values)| {
+            processors::memory_estimate(route.spec.processor, &input, values)
+        })
+        .max()
+        .unwrap_or(0);
+    let estimate = largest.saturating_add(input.len() as u64);
+    let units = estimate.div_ceil(MEMORY_UNIT).max(1);
+    let units = match u32::try_from(units) {
+        Ok(u) if u <= budget.memory_units => u,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::ImageResolutionExceed,
+                format!(
+                    "processing this image needs an estimated {estimate} bytes of decoded memory; \
+                     the mock's processing_memory_bytes budget is {} bytes",
+                    budget.memory_bytes
+                ),
+            ));
+        }
+    };
+    let closed = || ApiError::new(ErrorCode::InternalError, "the processing budget is closed");
+    // Memory first, then a slot, always in this order, so waiting jobs cannot deadlock.
+    // Both waits end with the request: a queued job whose client left never starts.
+    let waiting = Waiting::new(budget.counters.clone());
+    let memory = budget
+        .memory
+        .clone()
+        .acquire_many_owned(units)
+        .await
+        .map_err(|_| closed())?;
+    let slot = budget
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| closed())?;
+    drop(waiting);
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let _cancel_on_drop = CancelOnDrop(cancelled.clone());
+    let counters = budget.counters.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        // The permits live as long as the job, even after its request is gone.
+        let _permits = (memory, slot);
+        counters.started.fetch_add(1, Ordering::SeqCst);
+        let checkpoint = || {
+            if cancelled.load(Ordering::SeqCst) {
+                Err(ProcessError::internal("the client went away; job stopped"))
+            } else {
+                Ok(())
+            }
+        };
+        let result = work
+            .iter()
+            .map(|(route, values)| {
+                checkpoint()?;
+                run_until(route, values, &input, &checkpoint)
+            })
+            .collect::<Result<Vec<_>, _>>();
+        if cancelled.load(Ordering::SeqCst) && result.is_err() {
+            counters.cancelled.fetch_add(1, Ordering::SeqCst);
+        } else {
+            counters.finished.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    })
+    .await;
+    joined
+        .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("processing failed: {e}")))?
+}
 
 /// A processing result.
 #[derive(Clone, Debug)]
@@ -33,8 +212,14 @@ impl ParamSource for ParamValues {
     }
 }
 
-/// Runs `route` on `input`. CPU-bound: call it off the async workers.
-pub fn run(route: &Route, values: &ParamValues, input: &[u8]) -> Result<Produced, ApiError> {
+/// Runs `route` on `input`, stopping with `checkpoint`'s error between stages. CPU-bound:
+/// call it off the async workers.
+fn run_until(
+    route: &Route,
+    values: &ParamValues,
+    input: &[u8],
+    checkpoint: &dyn Fn() -> Result<(), ProcessError>,
+) -> Result<Produced, ApiError> {
     let l = route.spec.limits;
     let limits = ImageLimits {
         max_input_bytes: l.max_input_bytes,
@@ -45,14 +230,20 @@ pub fn run(route: &Route, values: &ParamValues, input: &[u8]) -> Result<Produced
     let result = match route.answer {
         Answer::Image => {
             let png = matches!(route.spec.output, Output::Image { png: true });
-            processors::process(route.spec.processor, input, values, &limits, png).map(|out| {
-                Produced {
-                    bytes: out.bytes,
-                    content_type: out.info.format.mime(),
-                    format: Some(out.info.format.name()),
-                    width: out.info.width,
-                    height: out.info.height,
-                }
+            processors::process_until(
+                route.spec.processor,
+                input,
+                values,
+                &limits,
+                png,
+                checkpoint,
+            )
+            .map(|out| Produced {
+                bytes: out.bytes,
+                content_type: out.info.format.mime(),
+                format: Some(out.info.format.name()),
+                width: out.info.width,
+                height: out.info.height,
             })
         }
         Answer::Xml(answer) => processors::probe(input).and_then(|info| {
@@ -68,7 +259,8 @@ pub fn run(route: &Route, values: &ParamValues, input: &[u8]) -> Result<Produced
     };
     match result {
         Ok(produced) => Ok(produced),
-        Err(e) if ignores_errors(route, values) => {
+        // A stopped job stays stopped; ignore-error is about the input.
+        Err(e) if ignores_errors(route, values) && checkpoint().is_ok() => {
             tracing::debug!(error = %e, "ignore-error=1: answering the original");
             Ok(original(input))
         }

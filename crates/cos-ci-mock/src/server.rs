@@ -18,9 +18,6 @@ use crate::error::ApiError;
 use crate::state::{MockState, RecordedRequest};
 use crate::{admin, modes, object, route};
 
-/// How long the server waits for the next chunk of a request body.
-const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// What a request asks for, decided from method, query and headers alone.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
@@ -345,22 +342,51 @@ pub fn ok(content_type: &str, body: impl Into<Bytes>, server: &'static str) -> R
     response
 }
 
-/// The request body as a stream that fails when the client stalls.
+/// Why a request body could not be read.
+#[derive(Debug)]
+pub struct BodyError {
+    /// The client was too slow (`body_timeout_ms` / `body_idle_timeout_ms`): COS answers
+    /// RequestTimeout; otherwise the body broke off (IncompleteBody).
+    pub timeout: bool,
+    /// What happened, naming the budget when one was exceeded.
+    pub message: String,
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl BodyError {
+    /// The COS error for it.
+    pub fn to_api(&self) -> ApiError {
+        if self.timeout {
+            ApiError::new(ErrorCode::RequestTimeout, self.message.clone())
+        } else {
+            ApiError::new(
+                ErrorCode::IncompleteBody,
+                format!("the request body could not be read: {}", self.message),
+            )
+        }
+    }
+}
+
+/// The request body as a stream; its deadlines (set where connections are served) surface
+/// as a `BodyError` with `timeout` set.
 pub fn body_stream(
     body: Body,
-) -> impl Stream<Item = Result<Bytes, String>> + Send + Unpin + 'static {
-    Box::pin(futures_util::stream::unfold(
-        Some(body.into_data_stream()),
-        |stream| async move {
-            let mut stream = stream?;
-            match tokio::time::timeout(BODY_IDLE_TIMEOUT, stream.next()).await {
-                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(stream))),
-                Ok(Some(Err(e))) => Some((Err(e.to_string()), None)),
-                Ok(None) => None,
-                Err(_) => Some((Err("the client sent no data for 30 s".to_string()), None)),
+) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + Unpin + 'static {
+    body.into_data_stream().map(|chunk| {
+        chunk.map_err(|e| {
+            let inner = e.into_inner();
+            let timeout = inner.downcast_ref::<crate::listen::BodyTimeout>().is_some();
+            BodyError {
+                timeout,
+                message: inner.to_string(),
             }
-        },
-    ))
+        })
+    })
 }
 
 /// Reads a whole request body of at most `max` bytes.
@@ -368,7 +394,7 @@ pub async fn read_body(body: Body, max: u64) -> Result<Bytes, ApiError> {
     let mut stream = body_stream(body);
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::new(ErrorCode::IncompleteBody, e))?;
+        let chunk = chunk.map_err(|e| e.to_api())?;
         if (out.len() + chunk.len()) as u64 > max {
             return Err(ApiError::new(
                 ErrorCode::EntityTooLarge,

@@ -1,14 +1,16 @@
 //! The server's shared state: configuration, storage, the request log and injected faults.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cos_ci_validate::Mode;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::detect_url::{self, Pins};
+use crate::processing::JobBudget;
 use crate::storage::Storage;
 
 /// Most requests kept in the log; older ones are dropped first.
@@ -123,6 +125,10 @@ pub struct MockState {
     pub storage: Storage,
     /// The client that fetches detect-url sources.
     pub http: reqwest::Client,
+    /// The addresses that client may connect to, checked per fetch.
+    pub detect_pins: Arc<Pins>,
+    /// The processing budget: concurrent jobs and decoded memory.
+    pub jobs: JobBudget,
     log: Mutex<VecDeque<RecordedRequest>>,
     faults: Mutex<Vec<Fault>>,
     counter: AtomicU64,
@@ -130,25 +136,23 @@ pub struct MockState {
 }
 
 impl MockState {
-    /// State for `config` over `storage`.
-    pub fn new(config: Config, storage: Storage) -> Self {
-        let timeout = Duration::from_millis(config.detect_url_timeout_ms);
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
-        MockState {
+    /// State for `config` over `storage`; fails when the detect-url client cannot be built
+    /// (no fallback: a default client would follow redirects and honour proxies).
+    pub fn new(config: Config, storage: Storage) -> Result<Self, reqwest::Error> {
+        let detect_pins = Arc::new(Pins::default());
+        let http = detect_url::client(&config, detect_pins.clone())?;
+        let jobs = JobBudget::new(&config);
+        Ok(MockState {
             config,
             storage,
             http,
+            detect_pins,
+            jobs,
             log: Mutex::new(VecDeque::new()),
             faults: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             instance: rand::random(),
-        }
+        })
     }
 
     /// A new request id, unique in this process, shaped like COS's (base64-like text).

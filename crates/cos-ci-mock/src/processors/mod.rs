@@ -197,6 +197,19 @@ pub fn process(
     limits: &ImageLimits,
     force_png: bool,
 ) -> Result<Processed, ProcessError> {
+    process_until(processor, input, params, limits, force_png, &|| Ok(()))
+}
+
+/// [`process`], calling `checkpoint` between stages (before decoding, before the pixel work,
+/// before encoding) and stopping with its error: how a job whose client left stops early.
+pub fn process_until(
+    processor: &str,
+    input: &[u8],
+    params: &dyn ParamSource,
+    limits: &ImageLimits,
+    force_png: bool,
+    checkpoint: &dyn Fn() -> Result<(), ProcessError>,
+) -> Result<Processed, ProcessError> {
     let op = Op::parse(processor, params)?;
     let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);
     limits::check_input_len(input_len, limits)?;
@@ -207,10 +220,13 @@ pub fn process(
     let (w, h) = op.output_size(info.width, info.height);
     limits::check_output(w, h, format, limits)?;
 
+    checkpoint()?;
     let img = codec::decode(input, &info, limits)?;
     let (w, h) = op.output_size(img.width(), img.height());
     let (width, height) = limits::check_output(w, h, format, limits)?;
+    checkpoint()?;
     let out = op.run(img, width, height)?;
+    checkpoint()?;
     let bytes = codec::encode(&out, format)?;
     let (width, height) = out.dimensions();
     Ok(Processed {
@@ -221,4 +237,26 @@ pub fn process(
             height,
         },
     })
+}
+
+/// Bytes per decoded input pixel assumed by [`memory_estimate`]: 16-bit RGBA, the widest
+/// layout the decoders produce, since the header alone does not say.
+pub const DECODED_BYTES_PER_PIXEL: u64 = 8;
+/// Bytes per pixel of the working canvas and the output (8-bit RGBA at most).
+pub const CANVAS_BYTES_PER_PIXEL: u64 = 4;
+
+/// Estimated peak memory of running `processor` on `input`, in bytes, from the image
+/// header only: the decoded input, the working canvas and the output image. `None` when the
+/// header cannot be read or the parameters are invalid (processing then fails cheaply).
+pub fn memory_estimate(processor: &str, input: &[u8], params: &dyn ParamSource) -> Option<u64> {
+    let op = Op::parse(processor, params).ok()?;
+    let info = probe(input).ok()?;
+    let pixels = info.pixels();
+    let (w, h) = op.output_size(info.width, info.height);
+    let out = w.saturating_mul(h);
+    Some(
+        pixels
+            .saturating_mul(DECODED_BYTES_PER_PIXEL + CANVAS_BYTES_PER_PIXEL)
+            .saturating_add(out.saturating_mul(CANVAS_BYTES_PER_PIXEL)),
+    )
 }
