@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
 use cos_ci_mock::config::AdminToken;
 use cos_ci_mock::{Account, Config, MockServer};
 
