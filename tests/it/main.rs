@@ -7,6 +7,7 @@ mod add_operation;
 mod client_mock;
 mod every_operation;
 mod mock_bad_input;
+mod mock_hostile_admin;
 mod mock_hostile_auth;
 mod mock_hostile_budget;
 mod mock_permissions;

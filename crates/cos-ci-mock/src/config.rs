@@ -58,6 +58,20 @@ pub const DEFAULT_PROCESSING_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// The largest configuration file [`Config::load`] reads (1 MiB).
 pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
+// ---- test-support API and request log defaults ----
+/// Default longest `delay_ms` of a fault added over HTTP: 60 s.
+pub const DEFAULT_MAX_FAULT_DELAY_MS: u64 = 60_000;
+/// Default largest `times` of a fault added over HTTP.
+pub const DEFAULT_MAX_FAULT_TIMES: u64 = 10_000;
+/// Default most faults pending at once after additions over HTTP.
+pub const DEFAULT_MAX_PENDING_FAULTS: u64 = 1_000;
+/// Default most requests kept in the request log.
+pub const DEFAULT_REQUEST_LOG_MAX_ENTRIES: u64 = 10_000;
+/// Default byte budget of the request log (8 MiB: about 10,000 typical signed requests).
+pub const DEFAULT_REQUEST_LOG_MAX_BYTES: u64 = 8 * 1024 * 1024;
+/// Default longest value kept in a request log entry.
+pub const DEFAULT_REQUEST_LOG_MAX_VALUE_BYTES: u64 = 2048;
+
 /// The mock's configuration.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -170,6 +184,66 @@ pub struct Config {
     /// Directory objects are persisted in; in memory when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
+
+    // ---- test-support API, request log, public exposure ----
+    /// Whether the test-support API under `/_mock/` is served (`true`/`false`, or `"on"`/`"off"`);
+    /// absent (the default) means on only while the server listens on a loopback address.
+    #[serde(
+        default,
+        deserialize_with = "de_admin",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub admin: Option<bool>,
+    /// A token every `/_mock/` request must present as `Authorization: Bearer TOKEN`
+    /// (default none).
+    #[serde(
+        default,
+        deserialize_with = "de_admin_token",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub admin_token: Option<AdminToken>,
+    /// Longest `delay_ms` of a fault added through `POST /_mock/faults`, in ms (default 60000).
+    #[serde(
+        default = "default_max_fault_delay_ms",
+        deserialize_with = "de_max_fault_delay_ms"
+    )]
+    pub max_fault_delay_ms: u64,
+    /// Largest `times` of a fault added through `POST /_mock/faults` (default 10000).
+    #[serde(
+        default = "default_max_fault_times",
+        deserialize_with = "de_max_fault_times"
+    )]
+    pub max_fault_times: u64,
+    /// Most faults pending at once after `POST /_mock/faults` (default 1000).
+    #[serde(
+        default = "default_max_pending_faults",
+        deserialize_with = "de_max_pending_faults"
+    )]
+    pub max_pending_faults: u64,
+    /// Most requests kept in the request log; the oldest go first (default 10000).
+    #[serde(
+        default = "default_request_log_max_entries",
+        deserialize_with = "de_request_log_max_entries"
+    )]
+    pub request_log_max_entries: u64,
+    /// Byte budget of the request log (the text its entries hold); the oldest go first
+    /// (default 8 MiB).
+    #[serde(
+        default = "default_request_log_max_bytes",
+        deserialize_with = "de_request_log_max_bytes"
+    )]
+    pub request_log_max_bytes: u64,
+    /// Longest path, query or header value kept in a log entry; longer ones are cut
+    /// (default 2048).
+    #[serde(
+        default = "default_request_log_max_value_bytes",
+        deserialize_with = "de_request_log_max_value_bytes"
+    )]
+    pub request_log_max_value_bytes: u64,
+    /// Start on a non-loopback address even while the public development key is an account or
+    /// `/_mock/` is on without a token (`cos-ci-mock --i-know-this-is-public`; default false).
+    #[serde(default)]
+    pub allow_public: bool,
 }
 
 /// An account: a key pair and, for a sub-user, its policy.
@@ -326,6 +400,16 @@ impl Default for Config {
             max_concurrent_jobs: default_max_concurrent_jobs(),
             processing_memory_bytes: DEFAULT_PROCESSING_MEMORY_BYTES,
             data_dir: None,
+
+            admin: None,
+            admin_token: None,
+            max_fault_delay_ms: DEFAULT_MAX_FAULT_DELAY_MS,
+            max_fault_times: DEFAULT_MAX_FAULT_TIMES,
+            max_pending_faults: DEFAULT_MAX_PENDING_FAULTS,
+            request_log_max_entries: DEFAULT_REQUEST_LOG_MAX_ENTRIES,
+            request_log_max_bytes: DEFAULT_REQUEST_LOG_MAX_BYTES,
+            request_log_max_value_bytes: DEFAULT_REQUEST_LOG_MAX_VALUE_BYTES,
+            allow_public: false,
         }
     }
 }
@@ -428,6 +512,7 @@ impl Config {
         ] {
             check_nonzero(v).map_err(|m| invalid(field.into(), m))?;
         }
+        self.validate_test_support()?;
         Ok(())
     }
 
@@ -819,6 +904,144 @@ fn de_max_concurrent_jobs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Err
 
 fn de_processing_memory_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     de_nonzero(d, "processing_memory_bytes")
+}
+
+// ---- test-support API, request log, public exposure ----
+
+/// The `/_mock/` bearer token; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token; [`Config::validate`] checks it is non-empty visible ASCII.
+    pub fn new(token: impl Into<String>) -> Self {
+        AdminToken(token.into())
+    }
+
+    /// The token itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+/// Non-empty visible ASCII, so that it can travel in a header and be compared byte for byte.
+fn check_admin_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        Err("must not be empty".into())
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("must be visible ASCII without spaces (it travels in an Authorization header)".into())
+    } else {
+        Ok(())
+    }
+}
+
+impl Config {
+    /// The checks of the test-support and request-log fields (part of [`Config::validate`]).
+    fn validate_test_support(&self) -> Result<(), ConfigError> {
+        let invalid = |field: &str, message: String| ConfigError::Invalid {
+            field: field.into(),
+            message,
+        };
+        if let Some(token) = &self.admin_token {
+            check_admin_token(token.expose()).map_err(|m| invalid("admin_token", m))?;
+        }
+        for (field, v) in [
+            ("max_fault_delay_ms", self.max_fault_delay_ms),
+            ("max_fault_times", self.max_fault_times),
+            ("max_pending_faults", self.max_pending_faults),
+            ("request_log_max_entries", self.request_log_max_entries),
+            ("request_log_max_bytes", self.request_log_max_bytes),
+            (
+                "request_log_max_value_bytes",
+                self.request_log_max_value_bytes,
+            ),
+        ] {
+            check_nonzero(v).map_err(|m| invalid(field, m))?;
+        }
+        Ok(())
+    }
+
+    /// Whether `/_mock/` is served by a server bound to `addr`: the `admin` setting, or
+    /// when it is absent, whether `addr` is a loopback address.
+    pub fn admin_enabled_on(&self, addr: SocketAddr) -> bool {
+        self.admin.unwrap_or_else(|| is_loopback(addr.ip()))
+    }
+}
+
+/// Loopback, IPv4-mapped IPv6 loopback included.
+pub(crate) fn is_loopback(ip: std::net::IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+fn default_max_fault_delay_ms() -> u64 {
+    DEFAULT_MAX_FAULT_DELAY_MS
+}
+fn default_max_fault_times() -> u64 {
+    DEFAULT_MAX_FAULT_TIMES
+}
+fn default_max_pending_faults() -> u64 {
+    DEFAULT_MAX_PENDING_FAULTS
+}
+fn default_request_log_max_entries() -> u64 {
+    DEFAULT_REQUEST_LOG_MAX_ENTRIES
+}
+fn default_request_log_max_bytes() -> u64 {
+    DEFAULT_REQUEST_LOG_MAX_BYTES
+}
+fn default_request_log_max_value_bytes() -> u64 {
+    DEFAULT_REQUEST_LOG_MAX_VALUE_BYTES
+}
+
+fn de_admin<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Switch {
+        Bool(bool),
+        Word(String),
+    }
+    match Option::<Switch>::deserialize(d)? {
+        None => Ok(None),
+        Some(Switch::Bool(b)) => Ok(Some(b)),
+        Some(Switch::Word(w)) if w == "on" => Ok(Some(true)),
+        Some(Switch::Word(w)) if w == "off" => Ok(Some(false)),
+        Some(Switch::Word(w)) => Err(D::Error::custom(format!(
+            "admin: expected true, false, \"on\" or \"off\", found {w:?}"
+        ))),
+    }
+}
+
+fn de_admin_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AdminToken>, D::Error> {
+    let token = Option::<String>::deserialize(d)?;
+    if let Some(t) = &token {
+        check_admin_token(t).map_err(|m| D::Error::custom(format!("admin_token {m}")))?;
+    }
+    Ok(token.map(AdminToken))
+}
+
+fn de_max_fault_delay_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_fault_delay_ms")
+}
+fn de_max_fault_times<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_fault_times")
+}
+fn de_max_pending_faults<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_pending_faults")
+}
+fn de_request_log_max_entries<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "request_log_max_entries")
+}
+fn de_request_log_max_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "request_log_max_bytes")
+}
+fn de_request_log_max_value_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "request_log_max_value_bytes")
 }
 
 // ---- comments ----

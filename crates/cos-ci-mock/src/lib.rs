@@ -22,6 +22,7 @@ mod auth;
 pub mod config;
 mod detect_url;
 mod error;
+mod exposure;
 #[rustfmt::skip]
 mod generated;
 mod listen;
@@ -30,6 +31,7 @@ mod object;
 pub mod policy;
 mod processing;
 pub mod processors;
+mod request_log;
 pub mod route;
 mod server;
 mod state;
@@ -41,8 +43,9 @@ use std::sync::Arc;
 pub use config::{Account, Config, ConfigError};
 #[doc(hidden)]
 pub use processing::JobCounts;
+pub use request_log::RecordedRequest;
+pub use state::Fault;
 use state::MockState;
-pub use state::{Fault, RecordedRequest};
 pub use storage::Storage;
 
 /// Why the server could not start.
@@ -106,7 +109,8 @@ impl MockServer {
             addr: config.listen,
             source,
         })?;
-        // The address actually bound (port 0 resolved), so detect-url can refuse the mock itself.
+        // The address actually bound (port 0 resolved), so detect-url can refuse the mock itself
+        // and `/_mock/` is decided from it.
         let config = Config {
             listen: addr,
             ..config
@@ -169,12 +173,22 @@ impl MockServer {
         &self.state.storage
     }
 
-    /// Every request received so far, oldest first.
+    /// Every request still in the log, oldest first: the same entries as `GET /_mock/requests`
+    /// (secrets redacted, long values cut, the oldest evicted past `request_log_max_entries`
+    /// or `request_log_max_bytes`), whether or not the HTTP test API is on.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
     }
 
-    /// Injects a fault into the next matching requests.
+    /// Whether the HTTP test API under `/_mock/` is served (this type's methods work either
+    /// way).
+    pub fn admin_enabled(&self) -> bool {
+        self.state.admin_enabled
+    }
+
+    /// Injects a fault into the next matching requests. Unlike `POST /_mock/faults`, any
+    /// `times`, `delay_ms`, `status` and number of pending faults are accepted: the test
+    /// calling this decides.
     pub fn inject_fault(&self, fault: Fault) {
         self.state.inject(fault);
     }

@@ -3,14 +3,20 @@
 //! ```text
 //! cos-ci-mock [--listen ADDR] [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]...
 //!             [--data-dir DIR] [--config FILE]
+//!             [--admin on|off] [--admin-token TOKEN] [--i-know-this-is-public]
 //! ```
-//! Flags override the configuration file. On start it prints `listening on http://HOST:PORT`.
+//! Flags override the configuration file. On start it prints `listening on http://HOST:PORT`
+//! as the first line of stdout, then on stderr which accounts and which test API are live.
+//! It refuses a non-loopback address while a published key is an account or `/_mock/` is on
+//! without a token, unless `--i-know-this-is-public`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::builder::TypedValueParser as _;
+use cos_ci_mock::config::AdminToken;
 use cos_ci_mock::{Config, MockServer};
 
 /// A local emulator of Tencent COS + CI image processing, for tests.
@@ -38,6 +44,24 @@ struct Args {
     /// (see crates/cos-ci-mock/examples/config.json).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    // ---- test API and public exposure ----
+    /// Serve the test API under /_mock/ (request log, reset, faults) [default: on only while
+    /// listening on a loopback address].
+    #[arg(long, value_name = "on|off", value_parser = clap::builder::PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
+    admin: Option<bool>,
+    /// Require `Authorization: Bearer TOKEN` on /_mock/.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "COS_CI_MOCK_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+    /// Start on a non-loopback --listen address even while a published key (the default
+    /// AKIDEXAMPLE) is an account or /_mock/ is on without a token.
+    #[arg(long)]
+    i_know_this_is_public: bool,
 }
 
 fn main() -> ExitCode {
@@ -85,7 +109,18 @@ fn configure(args: Args) -> Result<Config, String> {
     if args.data_dir.is_some() {
         config.data_dir = args.data_dir;
     }
+
+    if let Some(admin) = args.admin {
+        config.admin = Some(admin);
+    }
+    if let Some(token) = args.admin_token {
+        config.admin_token = Some(AdminToken::new(token));
+    }
+    if args.i_know_this_is_public {
+        config.allow_public = true;
+    }
     config.validate().map_err(|e| e.to_string())?;
+    config.check_public_exposure()?;
     Ok(config)
 }
 
@@ -98,6 +133,13 @@ async fn run(config: Config) -> ExitCode {
         }
     };
     println!("listening on {}", server.endpoint());
+    // The first stdout line is the contract; what is live goes to stderr.
+    for line in server
+        .config()
+        .startup_lines(server.addr(), server.admin_enabled())
+    {
+        eprintln!("cos-ci-mock: {line}");
+    }
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cos-ci-mock: {e}");
     }

@@ -157,7 +157,8 @@ fn classify(method: &Method, query: &[(String, String)], headers: &[(String, Str
 /// Answers one request; `listen` serves every connection with it.
 pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    if parts.uri.path().starts_with(admin::PREFIX) {
+    // With the test API off, `/_mock/…` is an ordinary key: nothing hints that it exists.
+    if state.admin_enabled && parts.uri.path().starts_with(admin::PREFIX) {
         return admin::handle(&state, &parts, body).await;
     }
     let request_id = state.next_request_id();

@@ -1,6 +1,5 @@
 //! The server's shared state: configuration, storage, the request log and injected faults.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,42 +10,17 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
+use crate::request_log::RequestLog;
 use crate::storage::Storage;
 
-/// Most requests kept in the log; older ones are dropped first.
-const MAX_RECORDED: usize = 10_000;
-
-/// One request the mock received, as the test-support API reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordedRequest {
-    /// The request id the mock answered with.
-    pub request_id: String,
-    /// HTTP method.
-    pub method: String,
-    /// The raw path, percent-encoded as received.
-    pub path: String,
-    /// The raw query string.
-    pub query: String,
-    /// Request headers as received (names lower-case).
-    pub headers: Vec<(String, String)>,
-    /// The addressed bucket.
-    pub bucket: String,
-    /// The addressed key.
-    pub key: String,
-    /// The COS action: `GetObject`, `PutObject`, `HeadObject`, `DeleteObject`, `CiProcess`
-    /// (download processing) or `ImageProcess` (cloud processing).
-    pub action: String,
-    /// The ci-process operations involved.
-    pub operations: Vec<String>,
-    /// The processing mode, for processing requests.
-    pub mode: Option<String>,
-    /// The status answered.
-    pub status: u16,
-    /// The error code answered, if any.
-    pub error_code: Option<String>,
-}
+pub use crate::request_log::RecordedRequest;
 
 /// A fault to inject into the next `times` requests that match.
+///
+/// Added through `POST /_mock/faults`, `times`, `delay_ms` and the number of pending faults
+/// are capped (config `max_fault_times`, `max_fault_delay_ms`, `max_pending_faults`) and
+/// `status` must be 400–599; [`MockServer::inject_fault`](crate::MockServer::inject_fault)
+/// takes any values, as the test that calls it decides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
@@ -129,7 +103,9 @@ pub struct MockState {
     pub detect_pins: Arc<Pins>,
     /// The processing budget: concurrent jobs and decoded memory.
     pub jobs: JobBudget,
-    log: Mutex<VecDeque<RecordedRequest>>,
+    /// Whether `/_mock/` is served (decided from the bound address when `admin` is unset).
+    pub admin_enabled: bool,
+    log: RequestLog,
     faults: Mutex<Vec<Fault>>,
     counter: AtomicU64,
     instance: u64,
@@ -143,12 +119,13 @@ impl MockState {
         let http = detect_url::client(&config, detect_pins.clone())?;
         let jobs = JobBudget::new(&config);
         Ok(MockState {
+            admin_enabled: config.admin_enabled_on(config.listen),
+            log: RequestLog::new(&config),
             config,
             storage,
             http,
             detect_pins,
             jobs,
-            log: Mutex::new(VecDeque::new()),
             faults: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             instance: rand::random(),
@@ -165,25 +142,35 @@ impl MockState {
         )
     }
 
-    /// Appends a request to the log.
+    /// Appends a request to the log (redacted, cut and within the log's budgets).
     pub fn record(&self, request: RecordedRequest) {
-        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() >= MAX_RECORDED {
-            log.pop_front();
-        }
-        log.push_back(request);
+        self.log.record(request);
     }
 
     /// Every logged request, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().cloned().collect()
+        self.log.snapshot().iter().map(|r| (**r).clone()).collect()
+    }
+
+    /// The request log.
+    pub fn request_log(&self) -> &RequestLog {
+        &self.log
     }
 
     /// Adds a fault.
     pub fn inject(&self, fault: Fault) {
         let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         faults.push(fault);
+    }
+
+    /// Adds a fault unless `max_pending` faults are pending already; then answers how many are.
+    pub fn try_inject(&self, fault: Fault, max_pending: u64) -> Result<(), usize> {
+        let mut faults = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        if faults.len() as u64 >= max_pending {
+            return Err(faults.len());
+        }
+        faults.push(fault);
+        Ok(())
     }
 
     /// The injected faults still pending.
@@ -223,7 +210,7 @@ impl MockState {
 
     /// Forgets the log and the faults.
     pub fn clear(&self) {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.log.clear();
         self.faults
             .lock()
             .unwrap_or_else(|e| e.into_inner())
