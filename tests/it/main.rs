@@ -10,6 +10,8 @@ mod mock_bad_input;
 mod mock_hostile_admin;
 mod mock_hostile_auth;
 mod mock_hostile_budget;
+mod mock_bucket;
+mod mock_multipart;
 mod mock_permissions;
 mod mock_storage;
 mod mock_support;

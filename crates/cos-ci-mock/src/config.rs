@@ -41,7 +41,7 @@ pub const DEFAULT_DETECT_URL_MAX_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DETECT_URL_TIMEOUT_MS: u64 = 10_000;
 /// Default size limit of a stored object, in bytes (256 MiB).
 pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
-// ---- network and processing budgets (issue 12) ----
+// ---- network and processing budgets ----
 /// Default time a client has to send a complete request head, in milliseconds.
 pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 30_000;
 /// Default time a connection may sit with no request in progress and no bytes moving, in ms.
@@ -55,6 +55,11 @@ pub const DEFAULT_BODY_IDLE_TIMEOUT_MS: u64 = 30_000;
 /// Default budget of decoded image memory shared by all running jobs, in bytes (2 GiB).
 pub const DEFAULT_PROCESSING_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
+/// Default smallest size of a multipart part other than the last, in bytes (1 MiB, as COS).
+pub const DEFAULT_MIN_PART_BYTES: u64 = 1024 * 1024;
+/// Default size limit of an XML request body (Complete Multipart Upload, multi-delete), in
+/// bytes (4 MiB: 10000 parts or 1000 keys of 850 bytes fit).
+pub const DEFAULT_MAX_XML_BODY_BYTES: u64 = 4 * 1024 * 1024;
 /// The largest configuration file [`Config::load`] reads (1 MiB).
 pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -133,7 +138,7 @@ pub struct Config {
         deserialize_with = "de_max_object_bytes"
     )]
     pub max_object_bytes: u64,
-    // ---- network and processing budgets (issue 12) ----
+    // ---- network and processing budgets ----
     /// Time a client has to send a complete request head, in milliseconds (default 30000);
     /// on a kept-alive connection it runs from the end of the previous answer.
     #[serde(
@@ -181,6 +186,17 @@ pub struct Config {
         deserialize_with = "de_processing_memory_bytes"
     )]
     pub processing_memory_bytes: u64,
+    /// Smallest size of a multipart part other than the last, in bytes (default 1 MiB;
+    /// completing with a smaller one answers `EntityTooSmall`).
+    #[serde(default = "default_min_part_bytes")]
+    pub min_part_bytes: u64,
+    /// Size limit of an XML request body (Complete Multipart Upload, multi-delete), in bytes
+    /// (default 4 MiB).
+    #[serde(
+        default = "default_max_xml_body_bytes",
+        deserialize_with = "de_max_xml_body_bytes"
+    )]
+    pub max_xml_body_bytes: u64,
     /// Directory objects are persisted in; in memory when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
@@ -399,6 +415,8 @@ impl Default for Config {
             body_idle_timeout_ms: DEFAULT_BODY_IDLE_TIMEOUT_MS,
             max_concurrent_jobs: default_max_concurrent_jobs(),
             processing_memory_bytes: DEFAULT_PROCESSING_MEMORY_BYTES,
+            min_part_bytes: DEFAULT_MIN_PART_BYTES,
+            max_xml_body_bytes: DEFAULT_MAX_XML_BODY_BYTES,
             data_dir: None,
 
             admin: None,
@@ -509,6 +527,7 @@ impl Config {
             ("body_idle_timeout_ms", self.body_idle_timeout_ms),
             ("max_concurrent_jobs", self.max_concurrent_jobs),
             ("processing_memory_bytes", self.processing_memory_bytes),
+            ("max_xml_body_bytes", self.max_xml_body_bytes),
         ] {
             check_nonzero(v).map_err(|m| invalid(field.into(), m))?;
         }
@@ -633,6 +652,12 @@ pub fn default_max_concurrent_jobs() -> u64 {
 }
 fn default_processing_memory_bytes() -> u64 {
     DEFAULT_PROCESSING_MEMORY_BYTES
+}
+fn default_min_part_bytes() -> u64 {
+    DEFAULT_MIN_PART_BYTES
+}
+fn default_max_xml_body_bytes() -> u64 {
+    DEFAULT_MAX_XML_BODY_BYTES
 }
 
 // ---- checks (shared by deserialization and `validate`) ----
@@ -1042,6 +1067,9 @@ fn de_request_log_max_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::E
 }
 fn de_request_log_max_value_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     de_nonzero(d, "request_log_max_value_bytes")
+}
+fn de_max_xml_body_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_xml_body_bytes")
 }
 
 // ---- comments ----
