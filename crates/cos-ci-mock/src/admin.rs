@@ -168,9 +168,7 @@ fn is_loopback_host(host: &str) -> bool {
     };
     let name = name.strip_suffix('.').unwrap_or(name);
     name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(is_loopback)
+        || name.parse::<std::net::IpAddr>().is_ok_and(is_loopback)
 }
 
 /// The caps on a fault added over HTTP, each named by its config field.
