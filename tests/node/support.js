@@ -294,24 +294,6 @@ function pngSize(data) {
   return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
 }
 
-/**
- * Marks a test of a mock feature that has not landed yet (a strict expected failure, like
- * pytest's `xfail(strict=True)`): the test passes while `fn` fails, and fails as soon as `fn`
- * passes, so the mark comes off when the feature lands. `reason` says what is missing.
- */
-function expectFailure(reason, fn) {
-  return async (t) => {
-    let passed = false;
-    try {
-      await fn(t);
-      passed = true;
-    } catch (e) {
-      t.diagnostic(`expected failure (${reason}): ${String(e.message).split('\n')[0]}`);
-    }
-    if (passed) throw new Error(`passes now: remove its expectFailure mark (${reason})`);
-  };
-}
-
 module.exports = {
   BUCKET,
   HOST,
@@ -320,7 +302,6 @@ module.exports = {
   bytes,
   call,
   client,
-  expectFailure,
   md5ETag,
   md5Hex,
   multipartETag,
