@@ -7,6 +7,8 @@ mod add_operation;
 mod client_mock;
 mod every_operation;
 mod mock_bad_input;
+mod mock_bucket;
+mod mock_multipart;
 mod mock_permissions;
 mod mock_storage;
 mod mock_support;

@@ -238,6 +238,8 @@ fn classify(
             None if has("uploadId") => Kind::ListParts,
             None => Kind::Get,
         },
+        // Processing on upload keeps its own answer for a missing key.
+        Method::PUT if has_header("pic-operations") && !has("partNumber") => Kind::Upload,
         Method::PUT if root && plain_root => Kind::PutBucket,
         Method::PUT if root => Kind::Unsupported,
         Method::PUT if has("partNumber") && has("uploadId") => Kind::UploadPart {
