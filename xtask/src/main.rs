@@ -1,8 +1,8 @@
 //! `cargo xtask codegen [--check]`: regenerate the generated modules from `spec/`, or (with
 //! `--check`) fail naming every stale, missing or extra file without writing anything.
 //!
-//! `cargo xtask test`: the Rust tests, then the official Python SDK against the mock
-//! (see `test.rs`).
+//! `cargo xtask test`: the Rust tests, then the official Python and Node SDKs against the
+//! mock (see `test.rs`).
 
 mod bench;
 mod test;
@@ -10,7 +10,7 @@ mod test;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [-- PYTEST_ARGS...]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

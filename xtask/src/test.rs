@@ -3,11 +3,16 @@
 //! 1. `cargo test --workspace`.
 //! 2. A virtualenv at `<root>/.venv` with `tests/python/requirements.txt` installed (pip runs
 //!    only when the requirements changed since the last install).
-//! 3. The mock binary (`cargo build -p cos-ci-mock --bin cos-ci-mock`), then
-//!    `.venv/bin/python -m pytest tests/python -q` with `COS_CI_MOCK_BIN` pointing at it: the
-//!    official Python SDK against the mock, in its IP and Domain modes.
+//! 3. `tests/node/node_modules` from `tests/node/package-lock.json` (`npm ci` runs only when
+//!    the lock file changed since the last install).
+//! 4. The mock binary (`cargo build -p cos-ci-mock --bin cos-ci-mock`), then
+//!    `.venv/bin/python -m pytest tests/python -q` and `node --test` in `tests/node`, both
+//!    with `COS_CI_MOCK_BIN` pointing at it: the official Python and Node SDKs against the
+//!    mock, in their IP and Domain modes.
 //!
-//! `--python-only` skips step 1; arguments after `--` go to pytest.
+//! `--python-only` runs only the Python suite, `--node-only` only the Node suite (both flags:
+//! both suites, no `cargo test`); arguments after `--` go to pytest, or to `node --test` with
+//! `--node-only` alone.
 
 use std::ffi::OsString;
 use std::fs;
@@ -15,18 +20,57 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const USAGE: &str = "cargo xtask test [--python-only] [-- PYTEST_ARGS...]";
+pub const USAGE: &str =
+    "cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]";
 
 /// Where pip's last successful install is recorded: the requirements it installed.
 const STAMP: &str = ".cos-ci-requirements";
 const REQUIREMENTS: &str = "tests/python/requirements.txt";
+/// The Node suite's directory, and where `npm ci`'s last successful install is recorded (inside
+/// `node_modules`, which `npm ci` deletes first, so a stale stamp cannot outlive its install).
+const NODE_DIR: &str = "tests/node";
+const NODE_LOCK: &str = "tests/node/package-lock.json";
+const NODE_STAMP: &str = "node_modules/.cos-ci-package-lock.json";
 
 /// What `cargo xtask test` was asked to do.
 pub struct Options {
-    /// Skip `cargo test --workspace`.
+    /// Run the Python SDK suite only (with `node_only`: both SDK suites).
     pub python_only: bool,
-    /// Extra pytest arguments.
+    /// Run the Node SDK suite only (with `python_only`: both SDK suites).
+    pub node_only: bool,
+    /// Extra arguments for pytest, or for `node --test` when only the Node suite runs.
     pub pytest_args: Vec<String>,
+}
+
+impl Options {
+    fn workspace(&self) -> bool {
+        !self.python_only && !self.node_only
+    }
+
+    fn python(&self) -> bool {
+        self.python_only || !self.node_only
+    }
+
+    fn node(&self) -> bool {
+        self.node_only || !self.python_only
+    }
+
+    /// The extra arguments go to node only when node is the only runner.
+    fn node_args(&self) -> &[String] {
+        if self.python() {
+            &[]
+        } else {
+            &self.pytest_args
+        }
+    }
+
+    fn python_args(&self) -> &[String] {
+        if self.python() {
+            &self.pytest_args
+        } else {
+            &[]
+        }
+    }
 }
 
 impl Options {
@@ -34,12 +78,14 @@ impl Options {
     pub fn parse(args: &[String]) -> Result<Self, String> {
         let mut options = Options {
             python_only: false,
+            node_only: false,
             pytest_args: Vec::new(),
         };
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
                 "--python-only" => options.python_only = true,
+                "--node-only" => options.node_only = true,
                 "--" => {
                     options.pytest_args = rest.cloned().collect();
                     break;
@@ -53,15 +99,25 @@ impl Options {
 
 /// Runs the steps in order; the first failure ends the run with its message.
 pub fn run(root: &Path, options: &Options) -> Result<(), String> {
-    if !options.python_only {
+    if options.workspace() {
         step("cargo test --workspace");
         run_checked(
             cargo(root).args(["test", "--workspace"]),
             "cargo test --workspace",
         )?;
     }
-    step("python virtualenv");
-    let python = virtualenv(root)?;
+    let python = if options.python() {
+        step("python virtualenv");
+        Some(virtualenv(root)?)
+    } else {
+        None
+    };
+    let node = if options.node() {
+        step("node modules (tests/node)");
+        Some(node_modules(root)?)
+    } else {
+        None
+    };
     step("cos-ci-mock binary");
     run_checked(
         cargo(root).args(["build", "-p", "cos-ci-mock", "--bin", "cos-ci-mock"]),
@@ -73,17 +129,30 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     if !mock.is_file() {
         return Err(format!("the mock binary is not at {}", mock.display()));
     }
-    step("official Python SDK against cos-ci-mock (tests/python)");
-    run_checked(
-        Command::new(&python)
-            .args(["-m", "pytest", "tests/python", "-q"])
-            .args(&options.pytest_args)
-            .current_dir(root)
-            .env("COS_CI_MOCK_BIN", &mock)
-            // Keep __pycache__ out of the source tree.
-            .env("PYTHONDONTWRITEBYTECODE", "1"),
-        "pytest tests/python",
-    )?;
+    if let Some(python) = python {
+        step("official Python SDK against cos-ci-mock (tests/python)");
+        run_checked(
+            Command::new(&python)
+                .args(["-m", "pytest", "tests/python", "-q"])
+                .args(options.python_args())
+                .current_dir(root)
+                .env("COS_CI_MOCK_BIN", &mock)
+                // Keep __pycache__ out of the source tree.
+                .env("PYTHONDONTWRITEBYTECODE", "1"),
+            "pytest tests/python",
+        )?;
+    }
+    if let Some(node) = node {
+        step("official Node SDK against cos-ci-mock (tests/node)");
+        run_checked(
+            Command::new(&node)
+                .arg("--test")
+                .args(options.node_args())
+                .current_dir(root.join(NODE_DIR))
+                .env("COS_CI_MOCK_BIN", &mock),
+            "node --test (tests/node)",
+        )?;
+    }
     println!("xtask test: all passed");
     Ok(())
 }
@@ -182,5 +251,54 @@ fn base_python() -> Result<OsString, String> {
             python.to_string_lossy()
         )),
         Err(e) => Err(format!("cannot run {}: {e}", python.to_string_lossy())),
+    }
+}
+
+/// Installs `tests/node/node_modules` with `npm ci` when the lock file changed since the last
+/// install; returns the `node` to run the suite with.
+fn node_modules(root: &Path) -> Result<OsString, String> {
+    let node = tool(
+        "NODE",
+        "node",
+        "the Node tests need Node.js 18 or newer (node and npm)",
+    )?;
+    let dir = root.join(NODE_DIR);
+    let lock = fs::read_to_string(root.join(NODE_LOCK))
+        .map_err(|e| format!("cannot read {NODE_LOCK}: {e}"))?;
+    let stamp = dir.join(NODE_STAMP);
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str()) {
+        println!("node modules already installed ({NODE_LOCK} unchanged)");
+        return Ok(node);
+    }
+    let npm = tool(
+        "NPM",
+        if cfg!(windows) { "npm.cmd" } else { "npm" },
+        "the Node tests install the official COS Node SDK with npm (it comes with Node.js)",
+    )?;
+    // `npm ci` installs exactly the lock file and removes node_modules first, stamp included.
+    run_checked(
+        Command::new(&npm)
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+        "npm ci (tests/node)",
+    )?;
+    fs::write(&stamp, lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    Ok(node)
+}
+
+/// `$VAR` or `default`, checked with `--version`; a missing tool is an error saying why it
+/// is needed.
+fn tool(var: &str, default: &str, why: &str) -> Result<OsString, String> {
+    let program = std::env::var_os(var)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| default.into());
+    let name = program.to_string_lossy().into_owned();
+    match Command::new(&program).arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(program),
+        Ok(out) => Err(format!("{name} --version failed ({}): {why}", out.status)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(format!(
+            "{name} was not found: {why}; install it, or set {var} to its path"
+        )),
+        Err(e) => Err(format!("cannot run {name}: {e}")),
     }
 }

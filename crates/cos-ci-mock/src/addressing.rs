@@ -27,6 +27,23 @@ pub fn bucket_from_host(host: &str) -> Option<String> {
     }
 }
 
+/// Whether a Host header value is a COS service endpoint, where `GET /` lists buckets (GET
+/// Service): `service.cos.myqcloud.com` or the regional `cos.<region>.myqcloud.com` (and
+/// their `tencentcos.cn` forms). Any other Host without a bucket (an IP, `localhost`, a custom
+/// domain) addresses the default bucket, as the official SDKs' Domain mode expects.
+pub fn is_service_host(host: &str) -> bool {
+    let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
+    HOST_SUFFIXES.iter().any(|suffix| {
+        host.strip_suffix(&format!(".{suffix}"))
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(first, rest)| match first {
+                "service" => rest == "cos",
+                "cos" => !rest.is_empty() && !rest.contains('.'),
+                _ => false,
+            })
+    })
+}
+
 /// `host:port`, `[v6]:port` → the host part.
 pub fn strip_port(host: &str) -> &str {
     if let Some(rest) = host.strip_prefix('[') {
@@ -98,6 +115,29 @@ mod tests {
             "examplebucket-1250000000.cos.ap-guangzhou.example.com",
         ] {
             assert_eq!(bucket_from_host(host), None, "{host}");
+        }
+    }
+
+    #[test]
+    fn service_hosts() {
+        for host in [
+            "service.cos.myqcloud.com",
+            "service.cos.tencentcos.cn:443",
+            "cos.ap-guangzhou.myqcloud.com",
+            "COS.ap-beijing.tencentcos.cn.",
+        ] {
+            assert!(is_service_host(host), "{host}");
+        }
+        for host in [
+            "127.0.0.1:9000",
+            "localhost",
+            "[::1]:9000",
+            "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+            "service.pic.myqcloud.com",
+            "cos.myqcloud.com",
+            "cos.ap-guangzhou.example.com",
+        ] {
+            assert!(!is_service_host(host), "{host}");
         }
     }
 

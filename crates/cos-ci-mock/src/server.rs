@@ -37,7 +37,7 @@ pub enum Kind {
     Put,
     /// DELETE Object.
     Delete,
-    /// GET Service (list buckets): `GET /` on a host that names no bucket.
+    /// GET Service (list buckets): `GET /` on a COS service endpoint.
     GetService,
     /// GET Bucket (list objects).
     GetBucket,
@@ -206,7 +206,7 @@ const BUCKET_SUBRESOURCES: [&str; 24] = [
 ];
 
 /// Decides what a request asks for. `root` is a request for `/` of a bucket (no key);
-/// `service` one for `/` of a host that names no bucket (GET Service).
+/// `service` one for `/` of a COS service endpoint (GET Service).
 fn classify(
     method: &Method,
     query: &[(String, String)],
@@ -292,12 +292,11 @@ pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request
         decoded.as_deref().unwrap_or(&raw_path),
         &state.config.buckets,
     );
+    // `/` of an IP or custom Host is the default bucket's root (the SDKs' Domain mode lists
+    // objects that way); only a COS service endpoint lists buckets.
     let service = target.key.is_empty()
         && matches!(decoded.as_deref(), Ok("/" | ""))
-        && host
-            .as_deref()
-            .and_then(addressing::bucket_from_host)
-            .is_none();
+        && host.as_deref().is_some_and(addressing::is_service_host);
     let kind = classify(
         &parts.method,
         &query,
