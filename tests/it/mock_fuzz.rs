@@ -241,7 +241,7 @@ fn hostile_requests_get_an_answer_and_the_server_survives() {
 fn brief(text: &str) -> String {
     let mut out: String = text.chars().take(300).collect();
     if out.len() < text.len() {
-        out.push_str("…");
+        out.push('…');
     }
     out
 }

@@ -95,7 +95,13 @@ impl Config {
             } else {
                 ""
             };
-            lines.push(format!("account {} ({role}{public})", a.secret_id));
+            // Without declared tokens any x-cos-security-token passes, as before session_tokens.
+            let tokens = if a.session_tokens.is_empty() {
+                "; any security token accepted (declare session_tokens to check them)"
+            } else {
+                "; security tokens checked"
+            };
+            lines.push(format!("account {} ({role}{public}{tokens})", a.secret_id));
         }
         if !self.verify_signatures {
             lines.push(
@@ -232,7 +238,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "account AKIDEXAMPLE (bucket owner, may do everything; the PUBLIC development key: anyone can sign with it)",
+                "account AKIDEXAMPLE (bucket owner, may do everything; the PUBLIC development key: anyone can sign with it; any security token accepted (declare session_tokens to check them))",
                 "test API /_mock/: on without a token, for loopback Hosts only; requests with Origin refused; --admin off turns it off",
             ]
         );
@@ -246,11 +252,13 @@ mod tests {
             "account AKIDREADEREXAMPLE (\"reader\", limited by its policy; a PUBLISHED example key"
         ));
         assert!(text.contains("NOT verified"));
+        assert!(text.contains("AKIDTEMPORARYEXAMPLE (bucket owner, may do everything; a PUBLISHED example key: anyone can sign with it; security tokens checked)"), "{text}");
         assert!(text.contains("test API /_mock/: on, needs `Authorization: Bearer <token>`"));
         for secret in [
             "example-secret",
             "reader-secret",
             "uploader-secret",
+            "temporary-secret",
             "t0ken",
         ] {
             assert!(!text.contains(secret), "{secret}: {text}");
@@ -271,7 +279,7 @@ mod tests {
             .join("\n");
         assert!(!text.contains("WARNING"), "{text}");
         assert!(
-            text.contains("account AKIDOWN (bucket owner, may do everything)"),
+            text.contains("account AKIDOWN (bucket owner, may do everything; any security token"),
             "{text}"
         );
     }

@@ -27,6 +27,8 @@ mod detect_url;
 mod digest;
 mod error;
 mod exposure;
+#[cfg(test)]
+mod fuzz_tests;
 #[rustfmt::skip]
 mod generated;
 mod listen;
