@@ -52,6 +52,7 @@
 mod body;
 mod client;
 pub mod config;
+pub mod credentials;
 mod error;
 #[rustfmt::skip]
 mod generated;
@@ -60,14 +61,15 @@ mod retry;
 
 pub use body::Body;
 pub use client::{
-    Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source,
+    Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source, USER_AGENT,
 };
-pub use config::{ClientBuilder, Clock, Config, Credentials};
+pub use config::{ClientBuilder, Clock, Config, Domain, Timeouts};
 pub use cos_ci_validate::{
     ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,
 };
-pub use error::{Error, ServiceError};
+pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use error::{ConfigError, Error, ServiceCode, ServiceError, Timeout, TimeoutKind};
 pub use generated::*;
 pub use request::PreparedRequest;
 pub use retry::RetryPolicy;
