@@ -148,7 +148,10 @@ async fn a_stalled_body_fails_with_the_read_timeout() {
     let mut stream = bounded(client.get_object_stream("stalled.bin"))
         .await
         .unwrap();
-    assert_eq!(bounded(stream.next_chunk()).await.unwrap().unwrap().len(), 50);
+    assert_eq!(
+        bounded(stream.next_chunk()).await.unwrap().unwrap().len(),
+        50
+    );
     let err = bounded(stream.next_chunk()).await.unwrap().unwrap_err();
     assert_eq!(fired(&err).kind, TimeoutKind::Read);
     assert!(bounded(stream.next_chunk()).await.is_none());
@@ -237,7 +240,9 @@ async fn a_non_transfer_call_has_a_deadline_a_transfer_has_not() {
         .unwrap();
     // Cloud processing is not a transfer: its answer is small, 600 ms is its deadline.
     let ops = cos_ci_client::PicOperations::new();
-    let err = bounded(client.image_process("k.png", &ops)).await.unwrap_err();
+    let err = bounded(client.image_process("k.png", &ops))
+        .await
+        .unwrap_err();
     assert_eq!(fired(&err).kind, TimeoutKind::Deadline);
     // A download is, and has no deadline by default.
     assert_eq!(client.timeouts().transfer_deadline, None);
