@@ -471,6 +471,10 @@ impl CredentialsCache {
         let result = self.provider.provide_credentials().await;
         drop(guard);
         match result {
+            // Signing with a pair already expired would only earn an ExpiredToken answer.
+            Ok(fresh) if Self::expired(&fresh) => Err(CredentialsError::Expired {
+                secret_id: fresh.secret_id,
+            }),
             Ok(fresh) => Ok(self.store(fresh)),
             Err(error) => match self.cached() {
                 // A failed refresh ahead of expiry is not fatal: the old pair still works.
