@@ -202,7 +202,8 @@ fn missing_settings_are_typed_config_errors() {
             .bucket("examplebucket-1250000000")
             .credentials(Credentials::new("a", "b"))
     };
-    let cases: Vec<(cos_ci_client::ClientBuilder, fn(&ConfigError) -> bool)> = vec![
+    type Expect = fn(&ConfigError) -> bool;
+    let cases: Vec<(cos_ci_client::ClientBuilder, Expect)> = vec![
         (
             Client::builder()
                 .bucket("examplebucket-1250000000")
