@@ -217,7 +217,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Starts from the environment (see [`env`]): region from `TENCENTCLOUD_REGION` or
+    /// Starts from the environment (see [`env`](mod@env)): region from `TENCENTCLOUD_REGION` or
     /// `COS_REGION`, bucket, endpoint and domain from `COS_BUCKET`, `COS_ENDPOINT` and
     /// `COS_DOMAIN`; credentials from the environment ([`EnvironmentProvider`]), else from
     /// the credentials file when it exists ([`ProfileFileProvider`]). Anything missing can

@@ -47,7 +47,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Credentials and the rest can come from the environment: see [`config::env`].
+//! Credentials come from a static pair or any [`ProvideCredentials`] (the environment, a
+//! profile file, an STS call: see [`credentials`]), cached and refreshed ahead of expiry;
+//! region, bucket and the rest can come from the environment too: see [`config::env`].
+//! Timeouts fit transfers — a read timeout between bytes, deadlines off for transfers by
+//! default, all overridable per call with [`Client::with_timeouts`] — and every call runs in
+//! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
 
 mod body;
 mod client;
