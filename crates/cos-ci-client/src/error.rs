@@ -293,3 +293,52 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_the_spec_lists_are_known_others_kept_as_sent() {
+        let known = ServiceCode::parse("SlowDown");
+        assert_eq!(known, ErrorCode::SlowDown);
+        assert_eq!(known.known(), Some(ErrorCode::SlowDown));
+        let unknown = ServiceCode::parse("QuotaExceeded");
+        assert_eq!(unknown, ServiceCode::Unknown("QuotaExceeded".into()));
+        assert_eq!(unknown, "QuotaExceeded");
+        assert_eq!(unknown.known(), None);
+        assert_eq!(unknown.to_string(), "QuotaExceeded");
+    }
+
+    #[test]
+    fn retryable_by_status_and_code_not_after_the_deadline() {
+        let service = |status, code: &str| {
+            Error::Service(Box::new(ServiceError {
+                status,
+                code: ServiceCode::parse(code),
+                message: String::new(),
+                request_id: None,
+                trace_id: None,
+                resource: None,
+            }))
+        };
+        assert!(service(503, "ServiceUnavailable").is_retryable());
+        assert!(service(503, "SomethingNew").is_retryable());
+        assert!(service(400, "SlowDown").is_retryable());
+        assert!(!service(400, "SomethingNew").is_retryable());
+        let timeout = |kind| {
+            Error::Timeout(Timeout {
+                kind,
+                limit: Some(Duration::from_secs(1)),
+            })
+        };
+        assert!(timeout(TimeoutKind::Read).is_retryable());
+        assert!(timeout(TimeoutKind::Connect).is_retryable());
+        assert!(!timeout(TimeoutKind::Deadline).is_retryable());
+        assert!(
+            timeout(TimeoutKind::Read)
+                .to_string()
+                .contains("read timeout of 1s")
+        );
+    }
+}
