@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod add_operation;
+mod client_config;
 mod client_mock;
 mod every_operation;
 mod mock_bad_input;

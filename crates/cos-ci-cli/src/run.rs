@@ -30,7 +30,10 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 (_, Some(url)) => Source::url(url),
                 (Some(key), None) => Source::key(key),
                 (None, None) => {
-                    return Err(Error::Config("give an object key or --detect-url".into()));
+                    return Err(Error::InvalidArgument {
+                        argument: "KEY",
+                        reason: "give an object key or --detect-url".into(),
+                    });
                 }
             };
             let image = client.process_values(spec, &values, &source).await?;
@@ -110,12 +113,16 @@ fn client(global: Global) -> Result<Client, Error> {
 
 /// `-p NAME=VALUE` pairs checked against the operation's spec.
 fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
-    let spec = ops::find(op).map_err(Error::Config)?;
+    let spec = ops::find(op).map_err(|reason| Error::InvalidArgument {
+        argument: "OP",
+        reason,
+    })?;
     let mut pairs = Vec::new();
     for p in params {
-        let (name, value) = p
-            .split_once('=')
-            .ok_or_else(|| Error::Config(format!("parameter {p:?} is not NAME=VALUE")))?;
+        let (name, value) = p.split_once('=').ok_or_else(|| Error::InvalidArgument {
+            argument: "-p",
+            reason: format!("parameter {p:?} is not NAME=VALUE"),
+        })?;
         pairs.push((name, value));
     }
     let values = spec.decode_pairs(pairs, true)?;

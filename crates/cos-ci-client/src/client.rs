@@ -1,20 +1,32 @@
 //! The client: object transfer and the generic processing calls the generated per-operation
 //! methods delegate to.
 
-use std::time::{Duration, Instant};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use cos_ci_validate::{
     ErrorDocument, HostKind, OpSpec, Operation, PIC_OPERATIONS_HEADER, ParamValues, PicOperations,
     UploadResult, XmlDocument,
 };
-use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::body::{Body, Data};
-use crate::config::{ClientBuilder, Config};
-use crate::error::{Error, ServiceError};
+use crate::config::{ClientBuilder, Config, Timeouts};
+use crate::credentials::{Credentials, CredentialsCache};
+use crate::error::{Error, ServiceCode, ServiceError, Timeout, TimeoutKind};
 use crate::request::{PreparedRequest, RequestParts};
+
+/// `User-Agent` of the default HTTP client.
+pub const USER_AGENT: &str = concat!("cos-ci/", env!("CARGO_PKG_VERSION"));
+
+/// Chunk size in-memory bodies are sent in, so the read timeout sees their progress.
+const SEND_CHUNK: usize = 64 * 1024;
 
 /// Largest error document read from an answer.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
@@ -175,8 +187,10 @@ pub struct PutObjectOutput {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    config: Config,
+    config: Arc<Config>,
     http: reqwest::Client,
+    credentials: Arc<CredentialsCache>,
+    timeouts: Timeouts,
 }
 
 impl Client {
@@ -187,18 +201,72 @@ impl Client {
 
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client { config, http })
+        let http = match &config.http_client {
+            Some(http) => http.clone(),
+            // Read timeouts and deadlines are the client's own (per call); reqwest's would
+            // be one fixed floor for every call.
+            None => reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .build()
+                .map_err(crate::ConfigError::HttpClient)?,
+        };
+        let credentials = Arc::new(CredentialsCache::new(
+            config.credentials.clone(),
+            config.credentials_refresh_before,
+        ));
+        Ok(Client {
+            timeouts: config.timeouts,
+            config: Arc::new(config),
+            http,
+            credentials,
+        })
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The timeouts calls through this client use.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// This client with other timeouts, for the calls made through the copy: it shares the
+    /// connections, the credentials and everything else.
+    ///
+    /// ```no_run
+    /// # async fn run(client: cos_ci_client::Client) -> Result<(), cos_ci_client::Error> {
+    /// use std::time::Duration;
+    /// // A big download: at most 10 s without a byte, at most an hour in all.
+    /// let patient = client.with_timeouts(
+    ///     client
+    ///         .timeouts()
+    ///         .with_read(Some(Duration::from_secs(10)))
+    ///         .with_transfer_deadline(Some(Duration::from_secs(3600))),
+    /// );
+    /// let stream = patient.get_object_stream("videos/big.mp4").await?;
+    /// # let _ = stream; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_timeouts(&self, timeouts: Timeouts) -> Client {
+        Client {
+            timeouts,
+            ..self.clone()
+        }
+    }
+
+    /// The credentials requests are signed with now, fetched from the provider if none are
+    /// cached or they are due for refresh. Pre-signing is synchronous: with an asynchronous
+    /// provider, call this once before the first `*_url` or `prepare_*` call.
+    pub async fn load_credentials(&self) -> Result<Credentials, Error> {
+        Ok(self.credentials.get().await?.as_ref().clone())
+    }
+
+    fn credentials_now(&self) -> Result<Arc<Credentials>, Error> {
+        Ok(self.credentials.now()?)
     }
 
     /// The bucket's COS host name, sent as `Host`.
@@ -215,9 +283,8 @@ impl Client {
         params: &O,
     ) -> Result<PreparedRequest, Error> {
         let values = params.to_values();
-        Ok(self
-            .config
-            .prepare(&self.download_parts(O::SPEC, &values, source)?))
+        let parts = self.download_parts(O::SPEC, &values, source)?;
+        Ok(self.config.prepare(&parts, &*self.credentials_now()?))
     }
 
     /// The signed download request for dynamic `values` of `spec` (as the CLI builds them).
@@ -227,9 +294,8 @@ impl Client {
         values: &ParamValues,
         source: &Source,
     ) -> Result<PreparedRequest, Error> {
-        Ok(self
-            .config
-            .prepare(&self.download_parts(spec, values, source)?))
+        let parts = self.download_parts(spec, values, source)?;
+        Ok(self.config.prepare(&parts, &*self.credentials_now()?))
     }
 
     /// The signed upload request storing a `len`-byte body at `key` with `ops`.
@@ -239,14 +305,14 @@ impl Client {
         len: u64,
         ops: &PicOperations,
     ) -> Result<PreparedRequest, Error> {
-        Ok(self
-            .config
-            .prepare(&upload_parts(key, Some(len), None, Some(ops))?))
+        let parts = upload_parts(key, Some(len), None, Some(ops))?;
+        Ok(self.config.prepare(&parts, &*self.credentials_now()?))
     }
 
     /// The signed cloud-processing request for `key` with `ops`.
     pub fn prepare_cloud(&self, key: &str, ops: &PicOperations) -> Result<PreparedRequest, Error> {
-        Ok(self.config.prepare(&cloud_parts(key, ops)?))
+        let parts = cloud_parts(key, ops)?;
+        Ok(self.config.prepare(&parts, &*self.credentials_now()?))
     }
 
     fn download_parts(
@@ -264,16 +330,19 @@ impl Client {
         let (host, key) = match source {
             Source::Key(key) => {
                 if key.trim_start_matches('/').is_empty() {
-                    return Err(Error::Config(format!("{} needs an object key", spec.name)));
+                    return Err(Error::InvalidArgument {
+                        argument: "source",
+                        reason: format!("{} needs an object key", spec.name),
+                    });
                 }
                 (HostKind::Cos, key.clone())
             }
             Source::Url(url) => {
                 let Some(host) = spec.detect_url else {
-                    return Err(Error::Config(format!(
-                        "{} does not take a detect-url",
-                        spec.name
-                    )));
+                    return Err(Error::InvalidArgument {
+                        argument: "source",
+                        reason: format!("{} does not take a detect-url", spec.name),
+                    });
                 };
                 query.push(("detect-url".to_string(), url.clone()));
                 (host, String::new())
@@ -281,6 +350,8 @@ impl Client {
         };
         Ok(RequestParts {
             method: "GET",
+            operation: spec.name,
+            mode: Some("download"),
             host,
             key,
             query,
@@ -309,15 +380,18 @@ impl Client {
         source: &Source,
     ) -> Result<ProcessedImage, Error> {
         let parts = self.download_parts(spec, values, source)?;
-        let response = self.send(parts, None).await?;
-        let content_type = header(&response, "content-type").unwrap_or_default();
-        let request_id = request_id(&response);
-        let bytes = read_limited(response, self.config.max_response_bytes, &request_id).await?;
-        Ok(ProcessedImage {
-            bytes,
-            content_type,
-            request_id,
+        let max = self.config.max_response_bytes;
+        self.call(parts, None, true, |response, limits| async move {
+            let content_type = header(&response, "content-type").unwrap_or_default();
+            let request_id = request_id(&response);
+            let bytes = read_limited(response, max, &request_id, limits).await?;
+            Ok(ProcessedImage {
+                bytes,
+                content_type,
+                request_id,
+            })
         })
+        .await
     }
 
     /// Runs any operation during download and streams the image.
@@ -327,8 +401,10 @@ impl Client {
         params: &O,
     ) -> Result<ImageStream, Error> {
         let parts = self.download_parts(O::SPEC, &params.to_values(), &source)?;
-        let response = self.send(parts, None).await?;
-        Ok(stream(response))
+        self.call(parts, None, true, |response, limits| async move {
+            Ok(stream(response, limits))
+        })
+        .await
     }
 
     /// Runs an operation whose answer is an XML document and parses it.
@@ -360,7 +436,9 @@ impl Client {
         expires: Duration,
     ) -> Result<String, Error> {
         let parts = self.download_parts(spec, values, source)?;
-        Ok(self.config.presign(&parts, expires.as_secs().max(1)))
+        Ok(self
+            .config
+            .presign(&parts, expires.as_secs().max(1), &*self.credentials_now()?))
     }
 
     // ---- processing upon upload and in the cloud ----
@@ -398,8 +476,11 @@ impl Client {
     ) -> Result<UploadResult, Error> {
         let content_type = body.content_type.clone();
         let parts = upload_parts(key, Some(body.len()), content_type, Some(ops))?;
-        let response = self.send(parts, Some(body)).await?;
-        upload_result(response, self.config.max_response_bytes).await
+        let max = self.config.max_response_bytes;
+        self.call(parts, Some(body), true, |response, limits| {
+            upload_result(response, max, limits)
+        })
+        .await
     }
 
     /// Runs a whole Pic-Operations header on the stored `key` (`POST ?image_process`).
@@ -409,8 +490,11 @@ impl Client {
         ops: &PicOperations,
     ) -> Result<UploadResult, Error> {
         let parts = cloud_parts(key, ops)?;
-        let response = self.send(parts, None).await?;
-        upload_result(response, self.config.max_response_bytes).await
+        let max = self.config.max_response_bytes;
+        self.call(parts, None, false, |response, limits| {
+            upload_result(response, max, limits)
+        })
+        .await
     }
 
     // ---- objects ----
@@ -423,63 +507,108 @@ impl Client {
     ) -> Result<PutObjectOutput, Error> {
         let body = body.into();
         let parts = upload_parts(key, Some(body.len()), body.content_type.clone(), None)?;
-        let response = self.send(parts, Some(body)).await?;
-        Ok(PutObjectOutput {
-            etag: header(&response, "etag"),
-            request_id: request_id(&response),
+        self.call(parts, Some(body), true, |response, _| async move {
+            Ok(PutObjectOutput {
+                etag: header(&response, "etag"),
+                request_id: request_id(&response),
+            })
         })
+        .await
     }
 
     /// Fetches `key`, buffered.
     pub async fn get_object(&self, key: &str) -> Result<Object, Error> {
-        let response = self.send(object_parts("GET", key)?, None).await?;
-        let info = object_info(&response);
-        let bytes =
-            read_limited(response, self.config.max_response_bytes, &info.request_id).await?;
-        Ok(Object { bytes, info })
+        let max = self.config.max_response_bytes;
+        let parts = object_parts("GET", key)?;
+        self.call(parts, None, true, |response, limits| async move {
+            let info = object_info(&response);
+            let bytes = read_limited(response, max, &info.request_id, limits).await?;
+            Ok(Object { bytes, info })
+        })
+        .await
     }
 
     /// Fetches `key` as a stream.
     pub async fn get_object_stream(&self, key: &str) -> Result<ImageStream, Error> {
-        let response = self.send(object_parts("GET", key)?, None).await?;
-        Ok(stream(response))
+        let parts = object_parts("GET", key)?;
+        self.call(parts, None, true, |response, limits| async move {
+            Ok(stream(response, limits))
+        })
+        .await
     }
 
     /// The metadata of `key`.
     pub async fn head_object(&self, key: &str) -> Result<ObjectInfo, Error> {
-        let response = self.send(object_parts("HEAD", key)?, None).await?;
-        Ok(object_info(&response))
+        let parts = object_parts("HEAD", key)?;
+        self.call(parts, None, false, |response, _| async move {
+            Ok(object_info(&response))
+        })
+        .await
     }
 
     /// Deletes `key` (no error when it does not exist).
     pub async fn delete_object(&self, key: &str) -> Result<(), Error> {
-        self.send(object_parts("DELETE", key)?, None).await?;
-        Ok(())
+        let parts = object_parts("DELETE", key)?;
+        self.call(parts, None, false, |_, _| async { Ok(()) }).await
     }
 
     /// A pre-signed GET URL of `key`.
     pub fn presign_get_object(&self, key: &str, expires: Duration) -> Result<String, Error> {
+        let parts = object_parts("GET", key)?;
         Ok(self
             .config
-            .presign(&object_parts("GET", key)?, expires.as_secs().max(1)))
+            .presign(&parts, expires.as_secs().max(1), &*self.credentials_now()?))
     }
 
     /// A pre-signed PUT URL of `key`: any HTTP client can upload to it (with any body and
     /// Content-Type; only the method, the path and `Host` are signed).
     pub fn presign_put_object(&self, key: &str, expires: Duration) -> Result<String, Error> {
+        let parts = object_parts("PUT", key)?;
         Ok(self
             .config
-            .presign(&object_parts("PUT", key)?, expires.as_secs().max(1)))
+            .presign(&parts, expires.as_secs().max(1), &*self.credentials_now()?))
     }
 
     // ---- transport ----
 
+    /// One call: signs and sends it (with retries), then reads the answer with `read`, all
+    /// under the call's deadline and inside its tracing span (operation, mode, key, and the
+    /// attempt and request id as they become known).
+    async fn call<T, F, Fut>(
+        &self,
+        parts: RequestParts,
+        body: Option<Body>,
+        transfer: bool,
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(reqwest::Response, Limits) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let limits = Limits::start(&self.timeouts, transfer);
+        let span = tracing::info_span!(
+            "cos_ci",
+            operation = parts.operation,
+            mode = parts.mode.unwrap_or("-"),
+            key = %parts.key,
+            attempt = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
+        let work = async {
+            let response = self.send(parts, body, limits).await?;
+            read(response, limits).await
+        };
+        limits.bounded(work).instrument(span).await
+    }
+
     /// Sends with retries; a non-2xx answer becomes [`Error::Service`]. A streamed body is
-    /// sent once: it cannot be replayed.
+    /// sent once: it cannot be replayed. Every attempt signs with the credentials current
+    /// at its start.
     async fn send(
         &self,
         parts: RequestParts,
         body: Option<Body>,
+        limits: Limits,
     ) -> Result<reqwest::Response, Error> {
         let policy = self.config.retry;
         let started = Instant::now();
@@ -489,25 +618,53 @@ impl Client {
             None => (None, None),
         };
         let replayable = stream.is_none();
-        let method = reqwest::Method::from_bytes(parts.method.as_bytes())
-            .map_err(|e| Error::Config(format!("method {}: {e}", parts.method)))?;
-        let mut attempt = 1;
+        let method = reqwest::Method::from_bytes(parts.method.as_bytes()).map_err(|e| {
+            Error::InvalidArgument {
+                argument: "method",
+                reason: e.to_string(),
+            }
+        })?;
+        let span = tracing::Span::current();
+        let mut attempt: u32 = 1;
         loop {
+            span.record("attempt", attempt);
+            let credentials = self.credentials.get().await?;
             // Signed afresh on every attempt, so a retry never carries a stale signature.
-            let prepared = self.config.prepare(&parts);
+            let prepared = self.config.prepare(&parts, &credentials);
             let mut request = self.http.request(method.clone(), &prepared.url);
             for (k, v) in &prepared.headers {
                 request = request.header(k.as_str(), v.as_str());
             }
+            // The default client connects within connect_timeout; the wait for the first
+            // byte starts after that.
+            let grace = match self.config.http_client {
+                None => self.config.connect_timeout,
+                Some(_) => Duration::ZERO,
+            };
+            let progress = Progress::new(grace);
             if let Some(b) = &bytes {
-                request = request.body(b.clone());
+                request = request.body(reqwest::Body::wrap_stream(progress.track(chunks(b))));
             } else if let Some(s) = stream.take() {
-                request = request.body(reqwest::Body::wrap_stream(s));
+                request = request.body(reqwest::Body::wrap_stream(progress.track(s)));
             }
-            let error = match request.send().await {
-                Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) => service_error(response).await,
-                Err(e) => transport(e),
+            let sent = match limits.read {
+                Some(read) => tokio::select! {
+                    sent = request.send() => sent.map_err(|e| self.transport(e)),
+                    () = progress.stalled(read) => Err(timeout(TimeoutKind::Read, read)),
+                },
+                None => request.send().await.map_err(|e| self.transport(e)),
+            };
+            let error = match sent {
+                Ok(response) => {
+                    if let Some(id) = request_id(&response) {
+                        span.record("request_id", id.as_str());
+                    }
+                    if response.status().is_success() {
+                        return Ok(response);
+                    }
+                    service_error(response, limits).await
+                }
+                Err(e) => e,
             };
             let out_of_time = started.elapsed() >= policy.max_elapsed;
             if !replayable || attempt >= policy.max_attempts || out_of_time || !error.is_retryable()
@@ -520,6 +677,135 @@ impl Client {
             attempt += 1;
         }
     }
+
+    fn transport(&self, e: reqwest::Error) -> Error {
+        if !e.is_timeout() {
+            return Error::Transport(e);
+        }
+        match (&self.config.http_client, e.is_connect()) {
+            (None, true) => timeout(TimeoutKind::Connect, self.config.connect_timeout),
+            _ => Error::Timeout(Timeout {
+                kind: TimeoutKind::HttpClient,
+                limit: None,
+            }),
+        }
+    }
+}
+
+fn timeout(kind: TimeoutKind, limit: Duration) -> Error {
+    Error::Timeout(Timeout {
+        kind,
+        limit: Some(limit),
+    })
+}
+
+/// The read timeout and the deadline of one call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    read: Option<Duration>,
+    /// When the call must be over, and the limit that says so.
+    deadline: Option<(Instant, Duration)>,
+}
+
+impl Limits {
+    fn start(timeouts: &Timeouts, transfer: bool) -> Self {
+        Limits {
+            read: timeouts.read,
+            deadline: timeouts
+                .deadline_for(transfer)
+                .map(|d| (Instant::now() + d, d)),
+        }
+    }
+
+    /// `work`, cut short at the deadline.
+    async fn bounded<T>(self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        match self.deadline {
+            Some((at, limit)) => tokio::time::timeout_at(at, work)
+                .await
+                .unwrap_or_else(|_| Err(timeout(TimeoutKind::Deadline, limit))),
+            None => work.await,
+        }
+    }
+
+    /// The next item of `stream`, within the read timeout and the deadline.
+    async fn next<S, T>(self, stream: &mut S) -> Option<Result<T, Error>>
+    where
+        S: Stream<Item = Result<T, Error>> + Unpin,
+    {
+        let next = async {
+            match self.read {
+                Some(read) => tokio::time::timeout(read, stream.next())
+                    .await
+                    .unwrap_or_else(|_| Some(Err(timeout(TimeoutKind::Read, read)))),
+                None => stream.next().await,
+            }
+        };
+        match self.deadline {
+            Some((at, limit)) => tokio::time::timeout_at(at, next)
+                .await
+                .unwrap_or_else(|_| Some(Err(timeout(TimeoutKind::Deadline, limit)))),
+            None => next.await,
+        }
+    }
+}
+
+/// When a request body last moved, for the read timeout while sending.
+#[derive(Clone)]
+struct Progress {
+    base: Instant,
+    /// Milliseconds after `base` of the last chunk handed to the connection.
+    last: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// Progress as if the last byte moved `grace` from now.
+    fn new(grace: Duration) -> Self {
+        Progress {
+            base: Instant::now(),
+            last: Arc::new(AtomicU64::new(millis(grace))),
+        }
+    }
+
+    fn last(&self) -> Instant {
+        self.base + Duration::from_millis(self.last.load(Ordering::Relaxed))
+    }
+
+    /// `stream`, stamping the time each chunk is taken.
+    fn track<S, E>(&self, stream: S) -> impl Stream<Item = Result<Bytes, E>> + Send + 'static
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    {
+        let progress = self.clone();
+        stream.inspect(move |_| {
+            let now = millis(progress.base.elapsed());
+            progress.last.fetch_max(now, Ordering::Relaxed);
+        })
+    }
+
+    /// Resolves once nothing has moved for `read`.
+    async fn stalled(&self, read: Duration) {
+        loop {
+            let due = self.last() + read;
+            if Instant::now() >= due {
+                return;
+            }
+            tokio::time::sleep_until(due).await;
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An in-memory body as a stream of chunks (cheap: slices of one buffer).
+fn chunks(bytes: &Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    let bytes = bytes.clone();
+    let count = bytes.len().div_ceil(SEND_CHUNK);
+    futures_util::stream::iter((0..count).map(move |i| {
+        let end = ((i + 1) * SEND_CHUNK).min(bytes.len());
+        Ok(bytes.slice(i * SEND_CHUNK..end))
+    }))
 }
 
 fn upload_parts(
@@ -537,6 +823,12 @@ fn upload_parts(
     }
     Ok(RequestParts {
         method: "PUT",
+        operation: if ops.is_some() {
+            "PicOperations"
+        } else {
+            "PutObject"
+        },
+        mode: ops.map(|_| "upload"),
         host: HostKind::Cos,
         key: required_key(key)?,
         query: Vec::new(),
@@ -548,6 +840,8 @@ fn upload_parts(
 fn cloud_parts(key: &str, ops: &PicOperations) -> Result<RequestParts, Error> {
     Ok(RequestParts {
         method: "POST",
+        operation: "ImageProcess",
+        mode: Some("cloud"),
         host: HostKind::Cos,
         key: required_key(key)?,
         query: vec![("image_process".to_string(), String::new())],
@@ -559,6 +853,13 @@ fn cloud_parts(key: &str, ops: &PicOperations) -> Result<RequestParts, Error> {
 fn object_parts(method: &'static str, key: &str) -> Result<RequestParts, Error> {
     Ok(RequestParts {
         method,
+        operation: match method {
+            "GET" => "GetObject",
+            "PUT" => "PutObject",
+            "HEAD" => "HeadObject",
+            _ => "DeleteObject",
+        },
+        mode: None,
         host: HostKind::Cos,
         key: required_key(key)?,
         query: Vec::new(),
@@ -568,17 +869,21 @@ fn object_parts(method: &'static str, key: &str) -> Result<RequestParts, Error> 
 }
 
 fn required_key(key: &str) -> Result<String, Error> {
+    let invalid = |reason: String| Error::InvalidArgument {
+        argument: "key",
+        reason,
+    };
     if key.trim_start_matches('/').is_empty() {
-        return Err(Error::Config("an object key is required".to_string()));
+        return Err(invalid("an object key is required".to_string()));
     }
     // URLs normalise a path that is only a dot segment away; no encoding survives it.
     if matches!(key.trim_start_matches('/'), "." | "..") {
-        return Err(Error::Config(format!(
+        return Err(invalid(format!(
             "the key {key:?} cannot be addressed over HTTP"
         )));
     }
     if key.len() > cos_ci_validate::MAX_KEY_BYTES {
-        return Err(Error::Config(format!(
+        return Err(invalid(format!(
             "the key is {} bytes; COS keys are at most {}",
             key.len(),
             cos_ci_validate::MAX_KEY_BYTES
@@ -620,15 +925,18 @@ fn too_large(max: u64, request_id: Option<String>) -> Error {
 }
 
 async fn read_limited(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     max: u64,
     request_id: &Option<String>,
+    limits: Limits,
 ) -> Result<Bytes, Error> {
     if response.content_length().is_some_and(|n| n > max) {
         return Err(too_large(max, request_id.clone()));
     }
+    let mut body = body_stream(response);
     let mut out = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+    while let Some(chunk) = limits.next(&mut body).await {
+        let chunk = chunk?;
         if (out.len() + chunk.len()) as u64 > max {
             return Err(too_large(max, request_id.clone()));
         }
@@ -637,20 +945,29 @@ async fn read_limited(
     Ok(Bytes::from(out))
 }
 
-fn transport(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout(e.to_string())
-    } else {
-        Error::Transport(e)
-    }
+fn body_stream(response: reqwest::Response) -> BoxStream<'static, Result<Bytes, Error>> {
+    Box::pin(response.bytes_stream().map(|r| r.map_err(Error::Transport)))
 }
 
-fn stream(response: reqwest::Response) -> ImageStream {
+/// A streamed answer; every chunk within the read timeout and the call's deadline, and the
+/// stream ends after the first error.
+fn stream(response: reqwest::Response, limits: Limits) -> ImageStream {
+    let content_type = header(&response, "content-type").unwrap_or_default();
+    let content_length = response.content_length();
+    let request_id = request_id(&response);
+    let body = body_stream(response);
+    let guarded = futures_util::stream::unfold(Some(body), move |body| async move {
+        let mut body = body?;
+        match limits.next(&mut body).await? {
+            Ok(chunk) => Some((Ok(chunk), Some(body))),
+            Err(e) => Some((Err(e), None)),
+        }
+    });
     ImageStream {
-        content_type: header(&response, "content-type").unwrap_or_default(),
-        content_length: response.content_length(),
-        request_id: request_id(&response),
-        stream: Box::pin(response.bytes_stream().map(|r| r.map_err(transport))),
+        content_type,
+        content_length,
+        request_id,
+        stream: Box::pin(guarded),
     }
 }
 
@@ -665,19 +982,23 @@ fn parse_xml<R: XmlDocument>(bytes: &[u8], request_id: Option<String>) -> Result
     })
 }
 
-async fn upload_result(response: reqwest::Response, max: u64) -> Result<UploadResult, Error> {
+async fn upload_result(
+    response: reqwest::Response,
+    max: u64,
+    limits: Limits,
+) -> Result<UploadResult, Error> {
     let request_id = request_id(&response);
-    let bytes = read_limited(response, max, &request_id).await?;
+    let bytes = read_limited(response, max, &request_id, limits).await?;
     parse_xml(&bytes, request_id)
 }
 
 /// Reads a COS error answer: the `<Error>` document, falling back to headers.
-async fn service_error(response: reqwest::Response) -> Error {
+async fn service_error(response: reqwest::Response, limits: Limits) -> Error {
     let status = response.status().as_u16();
     let header_id = request_id(&response);
     let header_trace =
         header(&response, "x-cos-trace-id").or_else(|| header(&response, "x-ci-trace-id"));
-    let body = read_limited(response, MAX_ERROR_BODY, &header_id)
+    let body = read_limited(response, MAX_ERROR_BODY, &header_id, limits)
         .await
         .unwrap_or_default();
     let doc = std::str::from_utf8(&body)
@@ -687,7 +1008,7 @@ async fn service_error(response: reqwest::Response) -> Error {
     let error = match doc {
         Some(doc) => ServiceError {
             status,
-            code: doc.code,
+            code: ServiceCode::parse(&doc.code),
             message: doc.message,
             request_id: non_empty(doc.request_id).or(header_id),
             trace_id: doc.trace_id.and_then(non_empty).or(header_trace),
@@ -695,11 +1016,13 @@ async fn service_error(response: reqwest::Response) -> Error {
         },
         None => ServiceError {
             status,
-            code: reqwest::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("UnknownError")
-                .replace(' ', ""),
+            code: ServiceCode::parse(
+                &reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("UnknownError")
+                    .replace(' ', ""),
+            ),
             message: String::from_utf8_lossy(&body)
                 .trim()
                 .chars()

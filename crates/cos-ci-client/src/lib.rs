@@ -47,11 +47,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Credentials and the rest can come from the environment: see [`config::env`].
+//! Credentials come from a static pair or any [`ProvideCredentials`] (the environment, a
+//! profile file, an STS call: see [`credentials`]), cached and refreshed ahead of expiry;
+//! region, bucket and the rest can come from the environment too: see [`config::env`].
+//! Timeouts fit transfers — a read timeout between bytes, deadlines off for transfers by
+//! default, all overridable per call with [`Client::with_timeouts`] — and every call runs in
+//! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
 
 mod body;
 mod client;
 pub mod config;
+pub mod credentials;
 mod error;
 #[rustfmt::skip]
 mod generated;
@@ -60,14 +66,15 @@ mod retry;
 
 pub use body::Body;
 pub use client::{
-    Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source,
+    Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source, USER_AGENT,
 };
-pub use config::{ClientBuilder, Clock, Config, Credentials};
+pub use config::{ClientBuilder, Clock, Config, Domain, Timeouts};
 pub use cos_ci_validate::{
     ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,
 };
-pub use error::{Error, ServiceError};
+pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use error::{ConfigError, Error, ServiceCode, ServiceError, Timeout, TimeoutKind};
 pub use generated::*;
 pub use request::PreparedRequest;
 pub use retry::RetryPolicy;

@@ -3,7 +3,8 @@
 use cos_ci_sign::{KeyTime, SignInput, Signer};
 use cos_ci_validate::{HostKind, bucket_host};
 
-use crate::config::Config;
+use crate::config::{Config, Domain};
+use crate::credentials::Credentials;
 
 /// A signed request ready to send (or to show): method, URL and headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +41,10 @@ impl std::fmt::Display for PreparedRequest {
 #[derive(Clone, Debug)]
 pub(crate) struct RequestParts {
     pub method: &'static str,
+    /// The operation, for tracing: `GetObject`, `PutObject`, a ci-process name…
+    pub operation: &'static str,
+    /// The processing mode, for tracing.
+    pub mode: Option<&'static str>,
     pub host: HostKind,
     /// The object key; empty for the bucket root.
     pub key: String,
@@ -52,9 +57,22 @@ pub(crate) struct RequestParts {
 }
 
 impl Config {
-    /// The virtual-hosted name of the bucket for `kind`.
+    /// The host name of the bucket for `kind`, by [`Domain`]. The persistence (`pic`) host
+    /// that detect-url requests go to is `<bucket>.pic.<region>.myqcloud.com` in every style,
+    /// as the official Python SDK's default `EndpointPic`.
     pub(crate) fn host_name(&self, kind: HostKind) -> String {
-        bucket_host(kind, &self.bucket, &self.region)
+        match (&self.domain, kind) {
+            (Domain::MyQcloud, _) | (_, HostKind::Pic) => {
+                bucket_host(kind, &self.bucket, &self.region)
+            }
+            (Domain::TencentCos, HostKind::Cos) => {
+                format!("{}.cos.{}.tencentcos.cn", self.bucket, self.region)
+            }
+            (Domain::Accelerate, HostKind::Cos) => {
+                format!("{}.cos.accelerate.myqcloud.com", self.bucket)
+            }
+            (Domain::Custom(domain), HostKind::Cos) => domain.clone(),
+        }
     }
 
     /// `scheme://host` connected to for `kind`.
@@ -75,19 +93,23 @@ impl Config {
     }
 
     /// Signs `parts`: every query parameter and every signable header, Host included.
-    pub(crate) fn prepare(&self, parts: &RequestParts) -> PreparedRequest {
+    pub(crate) fn prepare(
+        &self,
+        parts: &RequestParts,
+        credentials: &Credentials,
+    ) -> PreparedRequest {
         let host = self.host_name(parts.host);
         let mut headers = vec![("Host".to_string(), host)];
         if let Some(len) = parts.content_length {
             headers.push(("Content-Length".to_string(), len.to_string()));
         }
         headers.extend(parts.headers.iter().cloned());
-        if let Some(token) = &self.credentials.token {
+        if let Some(token) = &credentials.token {
             headers.push(("x-cos-security-token".to_string(), token.clone()));
         }
         let signed = cos_ci_sign::signable_headers(&headers);
         let path = cos_ci_sign::key_to_path(&parts.key);
-        let auth = self.signer().sign(
+        let auth = signer(credentials).sign(
             self.key_time(),
             &SignInput {
                 method: parts.method,
@@ -110,7 +132,12 @@ impl Config {
 
     /// A pre-signed GET URL for `parts`, valid for `expires` seconds. With an endpoint
     /// override the URL's own host is signed, since a plain HTTP client sends that.
-    pub(crate) fn presign(&self, parts: &RequestParts, expires: u64) -> String {
+    pub(crate) fn presign(
+        &self,
+        parts: &RequestParts,
+        expires: u64,
+        credentials: &Credentials,
+    ) -> String {
         let base = self.base_url(parts.host);
         let host = base
             .split_once("://")
@@ -119,7 +146,7 @@ impl Config {
         let now = self.clock.now();
         let key_time = KeyTime::new(now.saturating_sub(60), now + expires);
         let path = cos_ci_sign::key_to_path(&parts.key);
-        let auth = self.signer().sign(
+        let auth = signer(credentials).sign(
             key_time,
             &SignInput {
                 method: parts.method,
@@ -134,18 +161,18 @@ impl Config {
             auth.to_presigned_query(&parts.query)
         );
         // Temporary credentials need the token on the URL; it is not signed (as the Node SDK).
-        if let Some(token) = &self.credentials.token {
+        if let Some(token) = &credentials.token {
             url.push_str("&x-cos-security-token=");
             url.push_str(&cos_ci_sign::encode(token));
         }
         url
     }
+}
 
-    fn signer(&self) -> Signer<'_> {
-        Signer {
-            secret_id: &self.credentials.secret_id,
-            secret_key: &self.credentials.secret_key,
-        }
+fn signer(credentials: &Credentials) -> Signer<'_> {
+    Signer {
+        secret_id: &credentials.secret_id,
+        secret_key: &credentials.secret_key,
     }
 }
 

@@ -94,7 +94,16 @@ async fn dot_keys_are_refused_before_sending() {
     let client = client("http://127.0.0.1:9", RetryPolicy::none());
     for key in [".", "..", "", "/"] {
         let err = client.get_object(key).await.unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{key:?}: {err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    argument: "key",
+                    ..
+                }
+            ),
+            "{key:?}: {err}"
+        );
     }
 }
 
@@ -145,6 +154,7 @@ async fn every_error_code_becomes_a_service_error() {
         let Error::Service(e) = &err else {
             panic!("{code}: {err}")
         };
+        assert_eq!(e.code, *code);
         assert_eq!(e.code, code.as_str());
         assert_eq!(e.status, code.status());
         assert_eq!(e.message, format!("{} & more", code.message()));
