@@ -18,8 +18,7 @@ async fn two_accounts() -> MockServer {
     let account = |id: &str, key: &str| Account {
         secret_id: id.to_string(),
         secret_key: key.to_string(),
-        name: None,
-        policy: None,
+        ..Account::default()
     };
     MockServer::start_with(Config {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -49,9 +48,11 @@ fn signed_by(request: &RecordedRequest) -> String {
         .find(|(k, _)| k == "authorization")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    cos_ci_sign::Authorization::parse(auth)
-        .map(|a| a.secret_id.to_string())
+    // The log redacts q-signature (so the header no longer parses) but keeps q-ak.
+    auth.split('&')
+        .find_map(|field| field.strip_prefix("q-ak="))
         .unwrap_or_default()
+        .to_string()
 }
 
 fn header<'a>(request: &'a RecordedRequest, name: &str) -> Option<&'a str> {
@@ -130,9 +131,11 @@ async fn credentials_rotate_under_concurrent_requests() {
     assert!(ids.iter().any(|id| id == "AKIDSECOND"), "{ids:?}");
     let calls = provider.calls.load(Ordering::SeqCst);
     assert!(calls > 3, "the provider was asked again: {calls}");
+    // The log shows the token as a fingerprint: the same one on every request.
+    let token = header(&log[0], "x-cos-security-token");
+    assert!(token.is_some_and(|t| t != "t"), "{token:?}");
     assert!(
-        log.iter()
-            .all(|r| header(r, "x-cos-security-token") == Some("t")),
+        log.iter().all(|r| header(r, "x-cos-security-token") == token),
         "the token goes with every pair"
     );
 }
