@@ -476,7 +476,7 @@ impl Client {
 
     /// Sends with retries; a non-2xx answer becomes [`Error::Service`]. A streamed body is
     /// sent once: it cannot be replayed.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         parts: RequestParts,
         body: Option<Body>,
@@ -522,7 +522,7 @@ impl Client {
     }
 }
 
-fn upload_parts(
+pub(crate) fn upload_parts(
     key: &str,
     len: Option<u64>,
     content_type: Option<String>,
@@ -567,7 +567,7 @@ fn object_parts(method: &'static str, key: &str) -> Result<RequestParts, Error> 
     })
 }
 
-fn required_key(key: &str) -> Result<String, Error> {
+pub(crate) fn required_key(key: &str) -> Result<String, Error> {
     if key.trim_start_matches('/').is_empty() {
         return Err(Error::Config("an object key is required".to_string()));
     }
@@ -587,7 +587,7 @@ fn required_key(key: &str) -> Result<String, Error> {
     Ok(key.to_string())
 }
 
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn header(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)
@@ -595,11 +595,11 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn request_id(response: &reqwest::Response) -> Option<String> {
+pub(crate) fn request_id(response: &reqwest::Response) -> Option<String> {
     header(response, "x-cos-request-id").or_else(|| header(response, "x-ci-request-id"))
 }
 
-fn object_info(response: &reqwest::Response) -> ObjectInfo {
+pub(crate) fn object_info(response: &reqwest::Response) -> ObjectInfo {
     ObjectInfo {
         // The header, not the body's size hint: a HEAD answer has no body.
         size: header(response, "content-length")
@@ -619,7 +619,7 @@ fn too_large(max: u64, request_id: Option<String>) -> Error {
     }
 }
 
-async fn read_limited(
+pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     max: u64,
     request_id: &Option<String>,
@@ -637,7 +637,7 @@ async fn read_limited(
     Ok(Bytes::from(out))
 }
 
-fn transport(e: reqwest::Error) -> Error {
+pub(crate) fn transport(e: reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::Timeout(e.to_string())
     } else {

@@ -49,28 +49,44 @@
 //!
 //! Credentials and the rest can come from the environment: see [`config::env`].
 
+mod answer;
 mod body;
+mod bucket;
 mod client;
 pub mod config;
+mod copy;
+mod delete;
 mod error;
+mod multipart;
+mod progress;
+mod transfer;
 #[rustfmt::skip]
 mod generated;
 mod request;
 mod retry;
 
 pub use body::Body;
+pub use bucket::{BucketInfo, ListEntry, ListObjects, ListPage, MAX_KEYS, ObjectSummary};
 pub use client::{
     Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source,
 };
 pub use config::{ClientBuilder, Clock, Config, Credentials};
+pub use copy::{CopyObjectOutput, CopyOptions, CopySource, MetadataDirective};
 pub use cos_ci_validate::{
     ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,
 };
+pub use delete::{DeleteError, DeleteObjectsOutput, MAX_DELETE_KEYS};
 pub use error::{Error, ServiceError};
 pub use generated::*;
+pub use multipart::{
+    CompleteOutput, CompletedPart, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, PartInfo,
+    UploadSummary, UploadsPage,
+};
+pub use progress::Progress;
 pub use request::PreparedRequest;
 pub use retry::RetryPolicy;
+pub use transfer::{Cleanup, DownloadOutput, TransferOptions, UploadOutput};
 
 /// Every operation the client knows, from the spec.
 pub use cos_ci_validate::OPERATIONS;
