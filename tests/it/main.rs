@@ -5,6 +5,7 @@
 
 mod add_operation;
 mod client_mock;
+mod client_transfer;
 mod every_operation;
 mod mock_bad_input;
 mod mock_permissions;
