@@ -38,6 +38,11 @@ pub const DEFAULT_DETECT_URL_MAX_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DETECT_URL_TIMEOUT_MS: u64 = 10_000;
 /// Default size limit of a stored object, in bytes (256 MiB).
 pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
+/// Default smallest size of a multipart part other than the last, in bytes (1 MiB, as COS).
+pub const DEFAULT_MIN_PART_BYTES: u64 = 1024 * 1024;
+/// Default size limit of an XML request body (Complete Multipart Upload, multi-delete), in
+/// bytes (4 MiB: 10000 parts or 1000 keys of 850 bytes fit).
+pub const DEFAULT_MAX_XML_BODY_BYTES: u64 = 4 * 1024 * 1024;
 /// The largest configuration file [`Config::load`] reads (1 MiB).
 pub const MAX_CONFIG_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -85,6 +90,17 @@ pub struct Config {
         deserialize_with = "de_max_object_bytes"
     )]
     pub max_object_bytes: u64,
+    /// Smallest size of a multipart part other than the last, in bytes (default 1 MiB;
+    /// completing with a smaller one answers `EntityTooSmall`).
+    #[serde(default = "default_min_part_bytes")]
+    pub min_part_bytes: u64,
+    /// Size limit of an XML request body (Complete Multipart Upload, multi-delete), in bytes
+    /// (default 4 MiB).
+    #[serde(
+        default = "default_max_xml_body_bytes",
+        deserialize_with = "de_max_xml_body_bytes"
+    )]
+    pub max_xml_body_bytes: u64,
     /// Directory objects are persisted in; in memory when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
@@ -198,6 +214,8 @@ impl Default for Config {
             detect_url_max_bytes: DEFAULT_DETECT_URL_MAX_BYTES,
             detect_url_timeout_ms: DEFAULT_DETECT_URL_TIMEOUT_MS,
             max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
+            min_part_bytes: DEFAULT_MIN_PART_BYTES,
+            max_xml_body_bytes: DEFAULT_MAX_XML_BODY_BYTES,
             data_dir: None,
         }
     }
@@ -288,6 +306,7 @@ impl Config {
             ("detect_url_max_bytes", self.detect_url_max_bytes),
             ("detect_url_timeout_ms", self.detect_url_timeout_ms),
             ("max_object_bytes", self.max_object_bytes),
+            ("max_xml_body_bytes", self.max_xml_body_bytes),
         ] {
             check_nonzero(v).map_err(|m| invalid(field.into(), m))?;
         }
@@ -356,6 +375,12 @@ fn default_detect_url_timeout_ms() -> u64 {
 }
 fn default_max_object_bytes() -> u64 {
     DEFAULT_MAX_OBJECT_BYTES
+}
+fn default_min_part_bytes() -> u64 {
+    DEFAULT_MIN_PART_BYTES
+}
+fn default_max_xml_body_bytes() -> u64 {
+    DEFAULT_MAX_XML_BODY_BYTES
 }
 
 // ---- checks (shared by deserialization and `validate`) ----
@@ -573,6 +598,10 @@ fn de_detect_url_timeout_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::E
 
 fn de_max_object_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     de_nonzero(d, "max_object_bytes")
+}
+
+fn de_max_xml_body_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    de_nonzero(d, "max_xml_body_bytes")
 }
 
 // ---- comments ----

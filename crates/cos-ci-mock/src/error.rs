@@ -86,6 +86,12 @@ impl From<crate::storage::StorageError> for ApiError {
                 format!("the request body could not be read: {reason}"),
             ),
             S::Io(e) => ApiError::new(ErrorCode::InternalError, format!("storage: {e}")),
+            S::NoSuchUpload => ApiError::code(ErrorCode::NoSuchUpload),
+            S::InvalidPart(why) => ApiError::new(ErrorCode::InvalidPart, why),
+            S::InvalidPartOrder => ApiError::code(ErrorCode::InvalidPartOrder),
+            e @ S::PartTooSmall { .. } => ApiError::new(ErrorCode::EntityTooSmall, e.to_string()),
+            S::NoSuchBucket => ApiError::code(ErrorCode::NoSuchBucket),
+            e @ S::BucketNotEmpty { .. } => ApiError::new(ErrorCode::BucketNotEmpty, e.to_string()),
         }
     }
 }

@@ -19,13 +19,18 @@
 mod addressing;
 mod admin;
 mod auth;
+mod bucket;
 pub mod config;
+mod copy;
+mod delete_objects;
 mod detect_url;
+mod digest;
 mod error;
 #[rustfmt::skip]
 mod generated;
 mod listen;
 mod modes;
+mod multipart;
 mod object;
 pub mod policy;
 mod processing;
@@ -34,6 +39,7 @@ pub mod route;
 mod server;
 mod state;
 pub mod storage;
+mod xml;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -97,6 +103,11 @@ impl MockServer {
             Some(dir) => Storage::open_dir(dir.clone()).await?,
             None => Storage::memory(),
         };
+        // The configured buckets exist from the start (again after a DELETE Bucket and a
+        // restart: the configuration says so).
+        for bucket in &config.buckets {
+            storage.create_bucket(bucket).await?;
+        }
         let addr = listener.local_addr().map_err(|source| MockError::Bind {
             addr: config.listen,
             source,

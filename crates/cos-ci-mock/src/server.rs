@@ -16,7 +16,7 @@ use crate::addressing::{self, Target};
 use crate::auth::{self, Signed};
 use crate::error::ApiError;
 use crate::state::{MockState, RecordedRequest};
-use crate::{admin, modes, object, route};
+use crate::{admin, bucket, copy, delete_objects, modes, multipart, object, route};
 
 /// How long the server waits for the next chunk of a request body.
 const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -40,6 +40,35 @@ pub enum Kind {
     Put,
     /// DELETE Object.
     Delete,
+    /// GET Service (list buckets): `GET /` on a host that names no bucket.
+    GetService,
+    /// GET Bucket (list objects).
+    GetBucket,
+    /// HEAD Bucket.
+    HeadBucket,
+    /// PUT Bucket.
+    PutBucket,
+    /// DELETE Bucket.
+    DeleteBucket,
+    /// `POST ?delete`: delete multiple objects.
+    DeleteObjects,
+    /// PUT Object with `x-cos-copy-source`.
+    CopyObject,
+    /// `POST <key>?uploads`.
+    InitiateUpload,
+    /// `PUT <key>?partNumber&uploadId`, copying when `x-cos-copy-source` is given.
+    UploadPart {
+        /// Whether the part is copied from an object.
+        copy: bool,
+    },
+    /// `POST <key>?uploadId`.
+    CompleteUpload,
+    /// `DELETE <key>?uploadId`.
+    AbortUpload,
+    /// `GET <key>?uploadId`.
+    ListParts,
+    /// `GET /?uploads`.
+    ListUploads,
     /// Anything else.
     Unsupported,
 }
@@ -54,6 +83,20 @@ impl Kind {
             Kind::Get => "GetObject",
             Kind::Head => "HeadObject",
             Kind::Delete => "DeleteObject",
+            Kind::GetService => "GetService",
+            Kind::GetBucket => "GetBucket",
+            Kind::HeadBucket => "HeadBucket",
+            Kind::PutBucket => "PutBucket",
+            Kind::DeleteBucket => "DeleteBucket",
+            Kind::DeleteObjects => "DeleteMultipleObjects",
+            Kind::CopyObject => "PutObjectCopy",
+            Kind::InitiateUpload => "InitiateMultipartUpload",
+            Kind::UploadPart { copy: false } => "UploadPart",
+            Kind::UploadPart { copy: true } => "UploadPartCopy",
+            Kind::CompleteUpload => "CompleteMultipartUpload",
+            Kind::AbortUpload => "AbortMultipartUpload",
+            Kind::ListParts => "ListParts",
+            Kind::ListUploads => "ListMultipartUploads",
             Kind::Unsupported => "Unsupported",
         }
     }
@@ -137,21 +180,82 @@ impl Ctx {
     }
 }
 
-fn classify(method: &Method, query: &[(String, String)], headers: &[(String, String)]) -> Kind {
+/// Bucket sub-resources of COS that the mock does not emulate.
+const BUCKET_SUBRESOURCES: [&str; 24] = [
+    "acl",
+    "cors",
+    "policy",
+    "lifecycle",
+    "tagging",
+    "versioning",
+    "versions",
+    "website",
+    "referer",
+    "logging",
+    "inventory",
+    "replication",
+    "encryption",
+    "domain",
+    "origin",
+    "intelligenttiering",
+    "location",
+    "object-lock",
+    "accelerate",
+    "list-type",
+    "notification",
+    "restore",
+    "append",
+    "select",
+];
+
+/// Decides what a request asks for. `root` is a request for `/` of a bucket (no key);
+/// `service` one for `/` of a host that names no bucket (GET Service).
+fn classify(
+    method: &Method,
+    query: &[(String, String)],
+    headers: &[(String, String)],
+    root: bool,
+    service: bool,
+) -> Kind {
     let has = |name: &str| query.iter().any(|(k, _)| k == name);
+    let has_header = |name: &str| headers.iter().any(|(k, _)| k == name);
     let process = query
         .iter()
         .find(|(k, _)| k == CI_PROCESS)
         .map(|(_, v)| v.as_str());
+    // Bucket sub-resources the mock does not emulate (`?acl`, `?cors`, ...) stay unsupported
+    // rather than being answered as a listing or a bucket creation.
+    let plain_root = !query
+        .iter()
+        .any(|(k, _)| BUCKET_SUBRESOURCES.contains(&k.as_str()));
     match *method {
         Method::GET => match process {
             Some(name) => route::find(name).map_or(Kind::UnknownProcess, Kind::Download),
+            None if root && has("uploads") => Kind::ListUploads,
+            None if root && service && plain_root => Kind::GetService,
+            None if root && plain_root => Kind::GetBucket,
+            None if root => Kind::Unsupported,
+            None if has("uploadId") => Kind::ListParts,
             None => Kind::Get,
         },
-        Method::PUT if headers.iter().any(|(k, _)| k == "pic-operations") => Kind::Upload,
+        Method::PUT if root && plain_root => Kind::PutBucket,
+        Method::PUT if root => Kind::Unsupported,
+        Method::PUT if has("partNumber") && has("uploadId") => Kind::UploadPart {
+            copy: has_header("x-cos-copy-source"),
+        },
+        Method::PUT if has_header("pic-operations") => Kind::Upload,
+        Method::PUT if has_header("x-cos-copy-source") => Kind::CopyObject,
         Method::PUT => Kind::Put,
         Method::POST if has("image_process") => Kind::Cloud,
+        Method::POST if root && has("delete") => Kind::DeleteObjects,
+        Method::POST if !root && has("uploads") => Kind::InitiateUpload,
+        Method::POST if !root && has("uploadId") => Kind::CompleteUpload,
+        Method::HEAD if root && plain_root => Kind::HeadBucket,
+        Method::HEAD if root => Kind::Unsupported,
         Method::HEAD => Kind::Head,
+        Method::DELETE if root && plain_root => Kind::DeleteBucket,
+        Method::DELETE if root => Kind::Unsupported,
+        Method::DELETE if has("uploadId") => Kind::AbortUpload,
         Method::DELETE => Kind::Delete,
         _ => Kind::Unsupported,
     }
@@ -182,12 +286,24 @@ pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request
         .find(|(k, _)| k == "host")
         .map(|(_, v)| v.clone())
         .or_else(|| parts.uri.host().map(str::to_string));
-    let kind = classify(&parts.method, &query, &headers);
     let decoded = cos_ci_sign::decode_path(&raw_path);
     let target = addressing::resolve(
         host.as_deref(),
         decoded.as_deref().unwrap_or(&raw_path),
         &state.config.buckets,
+    );
+    let service = target.key.is_empty()
+        && matches!(decoded.as_deref(), Ok("/" | ""))
+        && host
+            .as_deref()
+            .and_then(addressing::bucket_from_host)
+            .is_none();
+    let kind = classify(
+        &parts.method,
+        &query,
+        &headers,
+        target.key.is_empty(),
+        service,
     );
     let ctx = Ctx {
         request_id,
@@ -272,7 +388,10 @@ async fn dispatch(
             "the request path is not valid percent-encoded UTF-8",
         ));
     }
-    if !state.has_bucket(&ctx.target.bucket) {
+    // GET Service names no bucket; PUT Bucket names one that is not there yet.
+    if !matches!(ctx.kind, Kind::GetService | Kind::PutBucket)
+        && !bucket::exists(state, &ctx.target.bucket).await?
+    {
         return Err(ApiError::new(
             ErrorCode::NoSuchBucket,
             format!("the bucket {:?} does not exist", ctx.target.bucket),
@@ -305,6 +424,20 @@ async fn dispatch(
         Kind::Head => object::get(state, ctx, account, true).await,
         Kind::Put => object::put(state, ctx, account, body).await,
         Kind::Delete => object::delete(state, ctx, account).await,
+        Kind::GetService => bucket::list_buckets(state, account).await,
+        Kind::GetBucket => bucket::list_objects(state, ctx, account).await,
+        Kind::HeadBucket => bucket::head(state, ctx, account).await,
+        Kind::PutBucket => bucket::put(state, ctx, account).await,
+        Kind::DeleteBucket => bucket::delete(state, ctx, account).await,
+        Kind::DeleteObjects => delete_objects::handle(state, ctx, account, body).await,
+        Kind::CopyObject => copy::copy_object(state, ctx, account).await,
+        Kind::InitiateUpload => multipart::initiate(state, ctx, account).await,
+        Kind::UploadPart { copy: false } => multipart::upload_part(state, ctx, account, body).await,
+        Kind::UploadPart { copy: true } => copy::upload_part_copy(state, ctx, account).await,
+        Kind::CompleteUpload => multipart::complete(state, ctx, account, body).await,
+        Kind::AbortUpload => multipart::abort(state, ctx, account).await,
+        Kind::ListParts => multipart::list_parts(state, ctx, account).await,
+        Kind::ListUploads => multipart::list_uploads(state, ctx, account).await,
         Kind::Unsupported => Err(ApiError::code(ErrorCode::MethodNotAllowed)),
     }
 }

@@ -16,6 +16,14 @@
 //! match the object-name pattern, so they are invisible, and `open` deletes
 //! leftovers from a crash.
 //!
+//! Buckets created through the API carry `<bucket dir>/bucket.json`. A multipart upload
+//! lives in `<root>/uploads/<upload id>/`: `upload.json` (written like an object: temp file,
+//! fsync, rename) and one `<part number>.part` per part in the object file format. Removing
+//! an upload first renames its directory to a dot name (one atomic step), so a crash leaves
+//! the whole upload or none of it; `open` deletes dot names and directories without
+//! `upload.json`. Completion publishes the object before it removes the upload, so a crash in
+//! between loses nothing (the upload can be completed or aborted again).
+//!
 //! MD5 is treated as collision-free for file naming (this is a test mock and
 //! keys are not adversarial); the stored key is still checked on every read,
 //! so a collision could at worst lose an object, never serve the wrong one.
@@ -29,7 +37,11 @@ use md5::{Digest, Md5};
 use tokio::fs::{self, File, OpenOptions};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 
-use super::{ByteRange, CHUNK_SIZE, Object, ObjectBody, ObjectMeta, StorageError};
+use super::multipart::is_upload_id;
+use super::{
+    BucketInfo, ByteRange, CHUNK_SIZE, Object, ObjectAttrs, ObjectBody, ObjectMeta, PartMeta,
+    StorageError, UploadInfo,
+};
 
 /// Identifies an object file and the format version of its trailer.
 const MAGIC: &[u8; 8] = b"COSCIOB1";
@@ -39,6 +51,10 @@ const TRAILER_LEN: u64 = 12;
 const MAX_META_LEN: u32 = 1 << 20;
 const OBJECT_SUFFIX: &str = ".obj";
 const TEMP_SUFFIX: &str = ".tmp";
+const PART_SUFFIX: &str = ".part";
+const UPLOADS_DIR: &str = "uploads";
+const UPLOAD_FILE: &str = "upload.json";
+const BUCKET_FILE: &str = "bucket.json";
 
 pub(super) struct DiskStore {
     root: PathBuf,
@@ -144,6 +160,114 @@ async fn read_meta(file: &mut File) -> io::Result<ObjectMeta> {
     Ok(meta)
 }
 
+/// Streams `body` into `<dir>/<name>` in the object file format (body, metadata from
+/// `make_meta(size, md5)`, trailer): temp file, fsync, rename, fsync of the directory.
+async fn write_object_file<S, E>(
+    dir: &Path,
+    name: &str,
+    mut body: S,
+    max_bytes: u64,
+    make_meta: impl FnOnce(u64, Md5) -> ObjectMeta,
+) -> Result<ObjectMeta, StorageError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+    E: std::fmt::Display,
+{
+    let temp_path = dir.join(format!(
+        ".{name}.{:016x}{TEMP_SUFFIX}",
+        rand::random::<u64>()
+    ));
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp_path)
+        .await?;
+    let mut guard = TempGuard(Some(temp_path.clone()));
+    // Declared after the guard so it is dropped (closed) before the unlink.
+    let mut out = BufWriter::with_capacity(CHUNK_SIZE, file);
+
+    // One chunk at a time: memory stays at one chunk plus the write buffer.
+    let mut md5 = Md5::new();
+    let mut size = 0u64;
+    while let Some(chunk) = super::next_chunk(&mut body).await? {
+        size = super::grow(size, &chunk, max_bytes)?;
+        md5.update(&chunk);
+        out.write_all(&chunk).await?;
+    }
+
+    let meta = make_meta(size, md5);
+    let json = serde_json::to_vec(&meta).map_err(io::Error::other)?;
+    let json_len = u32::try_from(json.len())
+        .ok()
+        .filter(|&n| n <= MAX_META_LEN)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "object metadata too large"))?;
+    out.write_all(&json).await?;
+    out.write_all(&json_len.to_le_bytes()).await?;
+    out.write_all(MAGIC).await?;
+    out.flush().await?;
+    let file = out.into_inner();
+    file.sync_all().await?;
+    drop(file);
+
+    fs::rename(&temp_path, dir.join(name)).await?;
+    guard.disarm();
+    sync_dir(dir).await?;
+    Ok(meta)
+}
+
+/// Writes a small file atomically: temp file, fsync, rename, fsync of the directory.
+async fn write_small_file(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+    let temp_path = dir.join(format!(
+        ".{name}.{:016x}{TEMP_SUFFIX}",
+        rand::random::<u64>()
+    ));
+    let mut guard = TempGuard(Some(temp_path.clone()));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp_path)
+        .await?;
+    file.write_all(data).await?;
+    file.sync_all().await?;
+    drop(file);
+    fs::rename(&temp_path, dir.join(name)).await?;
+    guard.disarm();
+    sync_dir(dir).await
+}
+
+/// Reads a small JSON file; `None` if it does not exist.
+async fn read_small_json<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<Option<T>> {
+    let file = match File::open(path).await {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut json = Vec::new();
+    // Bounded like object metadata, so a huge or corrupt file can't exhaust memory.
+    file.take(u64::from(MAX_META_LEN) + 1)
+        .read_to_end(&mut json)
+        .await?;
+    if json.len() > MAX_META_LEN as usize {
+        return Err(corrupt("metadata file too large"));
+    }
+    serde_json::from_slice(&json)
+        .map(Some)
+        .map_err(|e| corrupt(&e.to_string()))
+}
+
+fn part_file_name(part_number: u32) -> String {
+    format!("{part_number:05}{PART_SUFFIX}")
+}
+
+/// The part number a file name stands for, if it is a part file.
+fn part_number_of(name: &str) -> Option<u32> {
+    let digits = name.strip_suffix(PART_SUFFIX)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 impl DiskStore {
     /// Creates the root if needed and deletes temp files left by a crash.
     pub(super) async fn open(root: PathBuf) -> Result<Self, StorageError> {
@@ -160,7 +284,264 @@ impl DiskStore {
                 }
             }
         }
+        store.clean_uploads().await?;
         Ok(store)
+    }
+
+    /// Deletes what a crash may leave among the uploads: removed (dot-named) or half-created
+    /// (no `upload.json`) upload directories, and temp files in the others.
+    async fn clean_uploads(&self) -> io::Result<()> {
+        let mut entries = match fs::read_dir(self.uploads_root()).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        while let Some(entry) = entries.next_entry().await? {
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if !entry.file_type().await?.is_dir() {
+                continue;
+            }
+            let dead = name
+                .strip_prefix('.')
+                .is_some_and(|rest| rest.ends_with(TEMP_SUFFIX));
+            let complete =
+                is_upload_id(&name) && fs::try_exists(entry.path().join(UPLOAD_FILE)).await?;
+            if dead || (is_upload_id(&name) && !complete) {
+                remove_dir_all_lenient(&entry.path()).await?;
+            } else if complete {
+                let mut files = fs::read_dir(entry.path()).await?;
+                while let Some(file) = files.next_entry().await? {
+                    if file.file_name().to_str().is_some_and(is_temp_file_name) {
+                        match fs::remove_file(file.path()).await {
+                            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn uploads_root(&self) -> PathBuf {
+        self.root.join(UPLOADS_DIR)
+    }
+
+    fn upload_dir(&self, upload_id: &str) -> PathBuf {
+        self.uploads_root().join(upload_id)
+    }
+
+    pub(super) async fn create_upload(&self, info: &UploadInfo) -> Result<(), StorageError> {
+        let uploads = self.uploads_root();
+        match fs::create_dir(&uploads).await {
+            Ok(()) => sync_dir(&self.root).await?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        }
+        let dir = self.upload_dir(&info.upload_id);
+        fs::create_dir(&dir).await?;
+        sync_dir(&uploads).await?;
+        let json = serde_json::to_vec(info).map_err(io::Error::other)?;
+        write_small_file(&dir, UPLOAD_FILE, &json).await?;
+        Ok(())
+    }
+
+    pub(super) async fn upload(&self, upload_id: &str) -> Result<Option<UploadInfo>, StorageError> {
+        let info: Option<UploadInfo> =
+            read_small_json(&self.upload_dir(upload_id).join(UPLOAD_FILE)).await?;
+        Ok(info.filter(|u| u.upload_id == upload_id))
+    }
+
+    pub(super) async fn put_part<S, E>(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+        body: S,
+        max_bytes: u64,
+    ) -> Result<PartMeta, StorageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        let dir = self.upload_dir(upload_id);
+        let written = write_object_file(
+            &dir,
+            &part_file_name(part_number),
+            body,
+            max_bytes,
+            |size, md5| {
+                super::new_meta(
+                    &part_number.to_string(),
+                    size,
+                    md5,
+                    &ObjectAttrs::default(),
+                    None,
+                )
+            },
+        )
+        .await;
+        match written {
+            Ok(meta) => Ok(part_meta(part_number, &meta)),
+            // The upload was completed or aborted before or while the part streamed in.
+            Err(StorageError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+                Err(StorageError::NoSuchUpload)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn parts(&self, upload_id: &str) -> Result<Vec<PartMeta>, StorageError> {
+        let mut entries = match fs::read_dir(self.upload_dir(upload_id)).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StorageError::NoSuchUpload);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut parts = Vec::new();
+        while let Some(entry) = entries.next_entry().await? {
+            let Some(number) = entry.file_name().to_str().and_then(part_number_of) else {
+                continue;
+            };
+            let mut file = match File::open(entry.path()).await {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match read_meta(&mut file).await {
+                Ok(meta) if meta.key == number.to_string() => parts.push(part_meta(number, &meta)),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(parts)
+    }
+
+    pub(super) async fn part_body(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+    ) -> Result<ObjectBody, StorageError> {
+        let path = self.upload_dir(upload_id).join(part_file_name(part_number));
+        let mut file = match File::open(path).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StorageError::InvalidPart(format!(
+                    "part {part_number} is gone"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let meta = read_meta(&mut file).await?;
+        file.seek(SeekFrom::Start(0)).await?;
+        Ok(ObjectBody::File {
+            file,
+            len: meta.size,
+        })
+    }
+
+    pub(super) async fn uploads(&self) -> Result<Vec<UploadInfo>, StorageError> {
+        let mut entries = match fs::read_dir(self.uploads_root()).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut uploads = Vec::new();
+        while let Some(entry) = entries.next_entry().await? {
+            let Some(id) = entry
+                .file_name()
+                .to_str()
+                .filter(|n| is_upload_id(n))
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            match self.upload(&id).await {
+                Ok(Some(info)) => uploads.push(info),
+                Ok(None) => {}
+                Err(StorageError::Io(e)) if e.kind() == io::ErrorKind::InvalidData => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(uploads)
+    }
+
+    /// Renames the upload's directory to a dead name first (atomic), then deletes it.
+    pub(super) async fn remove_upload(&self, upload_id: &str) -> Result<(), StorageError> {
+        let uploads = self.uploads_root();
+        let dead = uploads.join(format!(
+            ".{upload_id}.{:016x}{TEMP_SUFFIX}",
+            rand::random::<u64>()
+        ));
+        match fs::rename(self.upload_dir(upload_id), &dead).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        sync_dir(&uploads).await?;
+        remove_dir_all_lenient(&dead).await?;
+        Ok(())
+    }
+
+    pub(super) async fn create_bucket(&self, bucket: &str) -> Result<bool, StorageError> {
+        if self.bucket_exists(bucket).await? {
+            return Ok(false);
+        }
+        let dir = self.ensure_bucket_dir(bucket).await?;
+        let info = BucketInfo {
+            name: bucket.to_owned(),
+            created: super::now_whole_seconds(),
+        };
+        let json = serde_json::to_vec(&info).map_err(io::Error::other)?;
+        write_small_file(&dir, BUCKET_FILE, &json).await?;
+        Ok(true)
+    }
+
+    pub(super) async fn bucket_exists(&self, bucket: &str) -> Result<bool, StorageError> {
+        Ok(self
+            .bucket_info(&self.bucket_dir(bucket))
+            .await?
+            .is_some_and(|b| b.name == bucket))
+    }
+
+    async fn bucket_info(&self, dir: &Path) -> Result<Option<BucketInfo>, StorageError> {
+        match read_small_json::<BucketInfo>(&dir.join(BUCKET_FILE)).await {
+            Ok(info) => Ok(info),
+            // A corrupt marker is no bucket; the objects in the directory stay untouched.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(super) async fn list_buckets(&self) -> Result<Vec<BucketInfo>, StorageError> {
+        let mut buckets = Vec::new();
+        for dir in self.bucket_dirs().await? {
+            if let Some(info) = self.bucket_info(&dir).await? {
+                if dir.file_name().and_then(|n| n.to_str())
+                    == Some(bucket_dir_name(&info.name).as_str())
+                {
+                    buckets.push(info);
+                }
+            }
+        }
+        Ok(buckets)
+    }
+
+    pub(super) async fn delete_bucket(&self, bucket: &str) -> Result<(), StorageError> {
+        let dir = self.bucket_dir(bucket);
+        match fs::remove_file(dir.join(BUCKET_FILE)).await {
+            Ok(()) => sync_dir(&dir).await?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Fails harmlessly while a put's temp file is still in it.
+        if fs::remove_dir(&dir).await.is_ok() {
+            sync_dir(&self.root).await?;
+        }
+        Ok(())
     }
 
     /// The root this store lives in.
@@ -204,9 +585,10 @@ impl DiskStore {
         &self,
         bucket: &str,
         key: &str,
-        content_type: &str,
-        mut body: S,
+        attrs: &ObjectAttrs,
+        body: S,
         max_bytes: u64,
+        etag: Option<String>,
     ) -> Result<ObjectMeta, StorageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
@@ -214,48 +596,10 @@ impl DiskStore {
     {
         let dir = self.ensure_bucket_dir(bucket).await?;
         let name = object_file_name(bucket, key);
-        let temp_path = dir.join(format!(
-            ".{name}.{:016x}{TEMP_SUFFIX}",
-            rand::random::<u64>()
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp_path)
-            .await?;
-        let mut guard = TempGuard(Some(temp_path.clone()));
-        // Declared after the guard so it is dropped (closed) before the unlink.
-        let mut out = BufWriter::with_capacity(CHUNK_SIZE, file);
-
-        // One chunk at a time: memory stays at one chunk plus the write buffer.
-        let mut md5 = Md5::new();
-        let mut size = 0u64;
-        while let Some(chunk) = super::next_chunk(&mut body).await? {
-            size = super::grow(size, &chunk, max_bytes)?;
-            md5.update(&chunk);
-            out.write_all(&chunk).await?;
-        }
-
-        let meta = super::new_meta(key, size, md5, content_type);
-        let json = serde_json::to_vec(&meta).map_err(io::Error::other)?;
-        let json_len = u32::try_from(json.len())
-            .ok()
-            .filter(|&n| n <= MAX_META_LEN)
-            .ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidInput, "object metadata too large")
-            })?;
-        out.write_all(&json).await?;
-        out.write_all(&json_len.to_le_bytes()).await?;
-        out.write_all(MAGIC).await?;
-        out.flush().await?;
-        let file = out.into_inner();
-        file.sync_all().await?;
-        drop(file);
-
-        fs::rename(&temp_path, dir.join(&name)).await?;
-        guard.disarm();
-        sync_dir(&dir).await?;
-        Ok(meta)
+        write_object_file(&dir, &name, body, max_bytes, |size, md5| {
+            super::new_meta(key, size, md5, attrs, etag)
+        })
+        .await
     }
 
     /// Opens the object once; later reads use this handle, so a concurrent
@@ -311,12 +655,25 @@ impl DiskStore {
     }
 
     pub(super) async fn list_keys(&self, bucket: &str) -> Result<Vec<String>, StorageError> {
+        Ok(self
+            .list_objects(bucket, "")
+            .await?
+            .into_iter()
+            .map(|m| m.key)
+            .collect())
+    }
+
+    pub(super) async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<ObjectMeta>, StorageError> {
         let mut entries = match fs::read_dir(self.bucket_dir(bucket)).await {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        let mut keys = Vec::new();
+        let mut objects = Vec::new();
         while let Some(entry) = entries.next_entry().await? {
             let Some(name) = entry
                 .file_name()
@@ -334,14 +691,18 @@ impl DiskStore {
             };
             match read_meta(&mut file).await {
                 // A file under a name its key doesn't hash to isn't that object; skip it.
-                Ok(meta) if object_file_name(bucket, &meta.key) == name => keys.push(meta.key),
+                Ok(meta) if object_file_name(bucket, &meta.key) == name => {
+                    if meta.key.starts_with(prefix) {
+                        objects.push(meta);
+                    }
+                }
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::InvalidData => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        keys.sort_unstable();
-        Ok(keys)
+        objects.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
     }
 
     /// Removes published objects only: temp files of puts in flight stay, so
@@ -359,7 +720,27 @@ impl DiskStore {
             }
             sync_dir(&dir).await?;
         }
+        for upload in self.uploads().await? {
+            self.remove_upload(&upload.upload_id).await?;
+        }
         Ok(())
+    }
+}
+
+fn part_meta(part_number: u32, meta: &ObjectMeta) -> PartMeta {
+    PartMeta {
+        part_number,
+        size: meta.size,
+        etag: meta.etag.clone(),
+        last_modified: meta.last_modified,
+    }
+}
+
+/// `remove_dir_all` that treats an already missing directory as removed.
+async fn remove_dir_all_lenient(dir: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(dir).await {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -389,7 +770,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = DiskStore::open(tmp.path().join("d")).await.unwrap();
         store
-            .put_stream("b", "k", "text/plain", once(b"hello"), 100)
+            .put_stream(
+                "b",
+                "k",
+                &ObjectAttrs::typed("text/plain"),
+                once(b"hello"),
+                100,
+                None,
+            )
             .await
             .unwrap();
         let raw = std::fs::read(store.object_path("b", "k")).unwrap();
@@ -402,7 +790,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = DiskStore::open(tmp.path().join("d")).await.unwrap();
         store
-            .put_stream("b", "good", "", once(b"ok"), 100)
+            .put_stream("b", "good", &ObjectAttrs::typed(""), once(b"ok"), 100, None)
             .await
             .unwrap();
         let dir = store.ensure_bucket_dir("b").await.unwrap();
@@ -431,7 +819,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = DiskStore::open(tmp.path().join("d")).await.unwrap();
         store
-            .put_stream("b", "k1", "", once(b"one"), 100)
+            .put_stream("b", "k1", &ObjectAttrs::typed(""), once(b"one"), 100, None)
             .await
             .unwrap();
         std::fs::rename(store.object_path("b", "k1"), store.object_path("b", "k2")).unwrap();

@@ -2,13 +2,17 @@
 //! lifetime of the process.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
 use md5::{Digest, Md5};
 
-use super::{ByteRange, Object, ObjectBody, ObjectMeta, StorageError};
+use super::{
+    BucketInfo, ByteRange, Object, ObjectAttrs, ObjectBody, ObjectMeta, PartMeta, StorageError,
+    UploadInfo,
+};
 
 /// One stored version; shared so readers never copy or block writers for long.
 struct Entry {
@@ -16,10 +20,43 @@ struct Entry {
     data: Bytes,
 }
 
+/// An unfinished multipart upload and its parts.
+struct MemUpload {
+    info: UploadInfo,
+    parts: BTreeMap<u32, (PartMeta, Bytes)>,
+}
+
 /// bucket -> key -> object; the `BTreeMap` keeps listings sorted for free.
 #[derive(Default)]
 pub(super) struct MemoryStore {
     buckets: RwLock<HashMap<String, BTreeMap<String, Arc<Entry>>>>,
+    /// The registered buckets and their creation times.
+    registry: Mutex<BTreeMap<String, SystemTime>>,
+    /// upload id -> upload.
+    uploads: Mutex<HashMap<String, MemUpload>>,
+}
+
+/// Reads a whole body into memory, at most `max_bytes` of it.
+async fn collect<S, E>(mut body: S, max_bytes: u64) -> Result<(Bytes, Md5, u64), StorageError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+    E: std::fmt::Display,
+{
+    let mut md5 = Md5::new();
+    let mut buf = BytesMut::new();
+    let mut size = 0u64;
+    while let Some(chunk) = super::next_chunk(&mut body).await? {
+        // Checked before buffering, so an oversized upload costs at most `max_bytes`.
+        size = super::grow(size, &chunk, max_bytes)?;
+        md5.update(&chunk);
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), md5, size))
+}
+
+/// Like the map locks: every critical section is one map operation, so poison is harmless.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl MemoryStore {
@@ -37,28 +74,22 @@ impl MemoryStore {
         &self,
         bucket: &str,
         key: &str,
-        content_type: &str,
-        mut body: S,
+        attrs: &ObjectAttrs,
+        body: S,
         max_bytes: u64,
+        etag: Option<String>,
     ) -> Result<ObjectMeta, StorageError>
     where
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let mut md5 = Md5::new();
-        let mut buf = BytesMut::new();
-        let mut size = 0u64;
-        while let Some(chunk) = super::next_chunk(&mut body).await? {
-            // Checked before buffering, so an oversized upload costs at most `max_bytes`.
-            size = super::grow(size, &chunk, max_bytes)?;
-            md5.update(&chunk);
-            buf.extend_from_slice(&chunk);
-        }
-        let meta = super::new_meta(key, size, md5, content_type);
-        self.insert(bucket, meta.clone(), buf.freeze());
+        let (data, md5, size) = collect(body, max_bytes).await?;
+        let meta = super::new_meta(key, size, md5, attrs, etag);
+        self.insert(bucket, meta.clone(), data);
         Ok(meta)
     }
 
+    #[cfg(test)]
     pub(super) fn put_bytes(
         &self,
         bucket: &str,
@@ -68,7 +99,13 @@ impl MemoryStore {
     ) -> ObjectMeta {
         let mut md5 = Md5::new();
         md5.update(&data);
-        let meta = super::new_meta(key, data.len() as u64, md5, content_type);
+        let meta = super::new_meta(
+            key,
+            data.len() as u64,
+            md5,
+            &ObjectAttrs::typed(content_type),
+            None,
+        );
         self.insert(bucket, meta.clone(), data);
         meta
     }
@@ -131,8 +168,123 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
+    pub(super) fn list_objects(&self, bucket: &str, prefix: &str) -> Vec<ObjectMeta> {
+        self.read()
+            .get(bucket)
+            .map(|objects| {
+                objects
+                    .range::<str, _>((
+                        std::ops::Bound::Included(prefix),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .map(|(_, e)| e.meta.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub(super) fn clear(&self) {
         self.write().clear();
+        lock(&self.uploads).clear();
+    }
+
+    pub(super) fn create_bucket(&self, bucket: &str) -> bool {
+        let mut registry = lock(&self.registry);
+        if registry.contains_key(bucket) {
+            return false;
+        }
+        registry.insert(bucket.to_owned(), super::now_whole_seconds());
+        true
+    }
+
+    pub(super) fn bucket_exists(&self, bucket: &str) -> bool {
+        lock(&self.registry).contains_key(bucket)
+    }
+
+    pub(super) fn list_buckets(&self) -> Vec<BucketInfo> {
+        lock(&self.registry)
+            .iter()
+            .map(|(name, created)| BucketInfo {
+                name: name.clone(),
+                created: *created,
+            })
+            .collect()
+    }
+
+    pub(super) fn delete_bucket(&self, bucket: &str) {
+        lock(&self.registry).remove(bucket);
+    }
+
+    pub(super) fn create_upload(&self, info: UploadInfo) {
+        lock(&self.uploads).insert(
+            info.upload_id.clone(),
+            MemUpload {
+                info,
+                parts: BTreeMap::new(),
+            },
+        );
+    }
+
+    pub(super) fn upload(&self, upload_id: &str) -> Option<UploadInfo> {
+        lock(&self.uploads).get(upload_id).map(|u| u.info.clone())
+    }
+
+    pub(super) async fn put_part<S, E>(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+        body: S,
+        max_bytes: u64,
+    ) -> Result<PartMeta, StorageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        let (data, md5, size) = collect(body, max_bytes).await?;
+        let part = PartMeta {
+            part_number,
+            size,
+            etag: format!("\"{}\"", hex::encode(md5.finalize())),
+            last_modified: super::now_whole_seconds(),
+        };
+        // The upload may have been completed or aborted while the body streamed in.
+        let mut uploads = lock(&self.uploads);
+        let upload = uploads
+            .get_mut(upload_id)
+            .ok_or(StorageError::NoSuchUpload)?;
+        upload.parts.insert(part_number, (part.clone(), data));
+        Ok(part)
+    }
+
+    pub(super) fn parts(&self, upload_id: &str) -> Result<Vec<PartMeta>, StorageError> {
+        lock(&self.uploads)
+            .get(upload_id)
+            .map(|u| u.parts.values().map(|(meta, _)| meta.clone()).collect())
+            .ok_or(StorageError::NoSuchUpload)
+    }
+
+    pub(super) fn part_body(
+        &self,
+        upload_id: &str,
+        part_number: u32,
+    ) -> Result<ObjectBody, StorageError> {
+        lock(&self.uploads)
+            .get(upload_id)
+            .and_then(|u| u.parts.get(&part_number))
+            .map(|(_, data)| ObjectBody::Bytes(data.clone()))
+            .ok_or_else(|| StorageError::InvalidPart(format!("part {part_number} is gone")))
+    }
+
+    pub(super) fn uploads(&self) -> Vec<UploadInfo> {
+        lock(&self.uploads)
+            .values()
+            .map(|u| u.info.clone())
+            .collect()
+    }
+
+    pub(super) fn remove_upload(&self, upload_id: &str) {
+        lock(&self.uploads).remove(upload_id);
     }
 }
 

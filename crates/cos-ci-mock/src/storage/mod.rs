@@ -5,6 +5,7 @@
 mod body;
 mod disk;
 mod memory;
+mod multipart;
 mod range;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 
 pub use body::{CHUNK_SIZE, ObjectBody};
+pub use multipart::{PartMeta, UploadInfo, multipart_etag};
 pub use range::ByteRange;
 
 /// COS's limit on the length of an object key, in UTF-8 bytes. Not enforced
@@ -36,6 +38,45 @@ pub struct ObjectMeta {
     pub content_type: String,
     /// Time of the upload, truncated to whole seconds.
     pub last_modified: SystemTime,
+    /// Other headers given at upload and answered on GET and HEAD (`Cache-Control`,
+    /// `Content-Disposition`, `x-cos-meta-*`, ...), names lower-case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// The storage class given at upload; `None` means `STANDARD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+/// What an uploader says about an object besides its bytes; kept with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectAttrs {
+    /// The `Content-Type`.
+    pub content_type: String,
+    /// Other headers to answer with (names lower-case).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The storage class; `None` means `STANDARD`.
+    #[serde(default)]
+    pub storage_class: Option<String>,
+}
+
+impl ObjectAttrs {
+    /// Just a content type.
+    pub fn typed(content_type: &str) -> Self {
+        ObjectAttrs {
+            content_type: content_type.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A bucket created through the API or from the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketInfo {
+    /// `<name>-<APPID>`.
+    pub name: String,
+    /// When it was created, whole seconds.
+    pub created: SystemTime,
 }
 
 impl ObjectMeta {
@@ -77,6 +118,36 @@ pub enum StorageError {
     /// The data directory could not be read or written.
     #[error("storage I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// No multipart upload with that id for that bucket and key.
+    #[error("the specified multipart upload does not exist")]
+    NoSuchUpload,
+    /// A part named in a completion does not exist or has another ETag.
+    #[error("{0}")]
+    InvalidPart(String),
+    /// The parts named in a completion are not in ascending order.
+    #[error("the list of parts was not in ascending order")]
+    InvalidPartOrder,
+    /// A part other than the last is smaller than the minimum part size.
+    #[error(
+        "part {part} is {size} bytes, smaller than the minimum of {min} bytes for all but the last part"
+    )]
+    PartTooSmall {
+        /// The part number.
+        part: u32,
+        /// Its size.
+        size: u64,
+        /// The minimum.
+        min: u64,
+    },
+    /// The bucket does not exist.
+    #[error("the specified bucket does not exist")]
+    NoSuchBucket,
+    /// The bucket still holds objects.
+    #[error("the bucket still holds {objects} objects")]
+    BucketNotEmpty {
+        /// How many.
+        objects: usize,
+    },
 }
 
 /// Handle to the object store; cheap to clone, all clones share the objects.
@@ -141,13 +212,54 @@ impl Storage {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
+        self.put_object(
+            bucket,
+            key,
+            &ObjectAttrs::typed(content_type),
+            body,
+            max_bytes,
+        )
+        .await
+    }
+
+    /// `put_stream` with every attribute of the object.
+    pub async fn put_object<S, E>(
+        &self,
+        bucket: &str,
+        key: &str,
+        attrs: &ObjectAttrs,
+        body: S,
+        max_bytes: u64,
+    ) -> Result<ObjectMeta, StorageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        self.put_with_etag(bucket, key, attrs, body, max_bytes, None)
+            .await
+    }
+
+    /// The one way objects are written; `etag` replaces the body's MD5 (multipart objects).
+    async fn put_with_etag<S, E>(
+        &self,
+        bucket: &str,
+        key: &str,
+        attrs: &ObjectAttrs,
+        body: S,
+        max_bytes: u64,
+        etag: Option<String>,
+    ) -> Result<ObjectMeta, StorageError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
         match &*self.backend {
             Backend::Memory(m) => {
-                m.put_stream(bucket, key, content_type, body, max_bytes)
+                m.put_stream(bucket, key, attrs, body, max_bytes, etag)
                     .await
             }
             Backend::Disk(d) => {
-                d.put_stream(bucket, key, content_type, body, max_bytes)
+                d.put_stream(bucket, key, attrs, body, max_bytes, etag)
                     .await
             }
         }
@@ -161,14 +273,15 @@ impl Storage {
         content_type: &str,
         data: Bytes,
     ) -> Result<ObjectMeta, StorageError> {
-        match &*self.backend {
-            Backend::Memory(m) => Ok(m.put_bytes(bucket, key, content_type, data)),
-            Backend::Disk(d) => {
-                let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(data)]);
-                d.put_stream(bucket, key, content_type, body, u64::MAX)
-                    .await
-            }
-        }
+        let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(data)]);
+        self.put_object(
+            bucket,
+            key,
+            &ObjectAttrs::typed(content_type),
+            body,
+            u64::MAX,
+        )
+        .await
     }
 
     /// Reads an object, or just `range` of it (`InvalidRange` if unsatisfiable).
@@ -211,7 +324,69 @@ impl Storage {
         }
     }
 
-    /// Removes every object in every bucket (the mock's reset).
+    /// Every object in `bucket` whose key starts with `prefix`, sorted by key (byte order).
+    pub async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<ObjectMeta>, StorageError> {
+        match &*self.backend {
+            Backend::Memory(m) => Ok(m.list_objects(bucket, prefix)),
+            Backend::Disk(d) => d.list_objects(bucket, prefix).await,
+        }
+    }
+
+    /// Registers a bucket; `false` if it already existed (nothing changes then).
+    pub async fn create_bucket(&self, bucket: &str) -> Result<bool, StorageError> {
+        match &*self.backend {
+            Backend::Memory(m) => Ok(m.create_bucket(bucket)),
+            Backend::Disk(d) => d.create_bucket(bucket).await,
+        }
+    }
+
+    /// Whether a bucket is registered.
+    pub async fn bucket_exists(&self, bucket: &str) -> Result<bool, StorageError> {
+        match &*self.backend {
+            Backend::Memory(m) => Ok(m.bucket_exists(bucket)),
+            Backend::Disk(d) => d.bucket_exists(bucket).await,
+        }
+    }
+
+    /// Every registered bucket, sorted by name.
+    pub async fn list_buckets(&self) -> Result<Vec<BucketInfo>, StorageError> {
+        let mut buckets = match &*self.backend {
+            Backend::Memory(m) => m.list_buckets(),
+            Backend::Disk(d) => d.list_buckets().await?,
+        };
+        buckets.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(buckets)
+    }
+
+    /// Unregisters an empty bucket (`BucketNotEmpty` while it holds objects) and drops
+    /// its unfinished multipart uploads.
+    pub async fn delete_bucket(&self, bucket: &str) -> Result<(), StorageError> {
+        if !self.bucket_exists(bucket).await? {
+            return Err(StorageError::NoSuchBucket);
+        }
+        let objects = self.list_keys(bucket).await?.len();
+        if objects > 0 {
+            return Err(StorageError::BucketNotEmpty { objects });
+        }
+        for upload in self.list_uploads(bucket).await? {
+            self.abort_upload(bucket, &upload.key, &upload.upload_id)
+                .await?;
+        }
+        match &*self.backend {
+            Backend::Memory(m) => {
+                m.delete_bucket(bucket);
+                Ok(())
+            }
+            Backend::Disk(d) => d.delete_bucket(bucket).await,
+        }
+    }
+
+    /// Removes every object in every bucket and every unfinished multipart upload (the
+    /// mock's reset); buckets stay.
     pub async fn clear(&self) -> Result<(), StorageError> {
         match &*self.backend {
             Backend::Memory(m) => {
@@ -245,14 +420,22 @@ fn grow(size: u64, chunk: &Bytes, max: u64) -> Result<u64, StorageError> {
         .ok_or(StorageError::TooLarge { limit: max })
 }
 
-/// Builds the metadata of a freshly written body.
-fn new_meta(key: &str, size: u64, md5: Md5, content_type: &str) -> ObjectMeta {
+/// Builds the metadata of a freshly written body; `etag` replaces the MD5 one.
+fn new_meta(
+    key: &str,
+    size: u64,
+    md5: Md5,
+    attrs: &ObjectAttrs,
+    etag: Option<String>,
+) -> ObjectMeta {
     ObjectMeta {
         key: key.to_owned(),
         size,
-        etag: format!("\"{}\"", hex::encode(md5.finalize())),
-        content_type: content_type.to_owned(),
+        etag: etag.unwrap_or_else(|| format!("\"{}\"", hex::encode(md5.finalize()))),
+        content_type: attrs.content_type.clone(),
         last_modified: now_whole_seconds(),
+        headers: attrs.headers.clone(),
+        storage_class: attrs.storage_class.clone(),
     }
 }
 

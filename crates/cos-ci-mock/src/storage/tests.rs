@@ -114,7 +114,297 @@ both_modes!(
     large_bodies_stream_in_chunks,
     last_modified_is_whole_seconds,
     into_bytes_respects_limit,
+    list_objects_filters_by_prefix_in_byte_order,
+    bucket_registry,
+    multipart_roundtrip,
+    multipart_completion_checks_parts,
+    multipart_uploads_are_separate_and_abortable,
+    attributes_are_kept,
 );
+
+async fn list_objects_filters_by_prefix_in_byte_order(s: Storage) {
+    for key in ["中", "z", "é", "Z", "a/1", "a/2", "a", "ab"] {
+        s.put_bytes("b-125", key, "", Bytes::from(key))
+            .await
+            .unwrap();
+    }
+    let keys = |metas: Vec<ObjectMeta>| metas.into_iter().map(|m| m.key).collect::<Vec<_>>();
+    // U+00E9 is 0xC3 0xA9, after 'z' (0x7A) and before U+4E2D (0xE4 ...), in bytes.
+    assert_eq!(
+        keys(s.list_objects("b-125", "").await.unwrap()),
+        ["Z", "a", "a/1", "a/2", "ab", "z", "é", "中"]
+    );
+    assert_eq!(
+        keys(s.list_objects("b-125", "a/").await.unwrap()),
+        ["a/1", "a/2"]
+    );
+    assert!(s.list_objects("b-125", "nope").await.unwrap().is_empty());
+    let meta = &s.list_objects("b-125", "ab").await.unwrap()[0];
+    assert_eq!(meta.size, 2);
+    assert_eq!(meta.etag, md5_etag(b"ab"));
+}
+
+async fn bucket_registry(s: Storage) {
+    assert!(!s.bucket_exists("new-125").await.unwrap());
+    assert!(s.create_bucket("new-125").await.unwrap());
+    assert!(!s.create_bucket("new-125").await.unwrap());
+    assert!(s.create_bucket("another-125").await.unwrap());
+    assert!(s.bucket_exists("new-125").await.unwrap());
+    let names: Vec<String> = s
+        .list_buckets()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["another-125", "new-125"]);
+    s.put_bytes("new-125", "k", "", Bytes::from_static(b"x"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.delete_bucket("new-125").await,
+        Err(StorageError::BucketNotEmpty { objects: 1 })
+    ));
+    s.delete("new-125", "k").await.unwrap();
+    let upload = s
+        .create_upload("new-125", "u", ObjectAttrs::default())
+        .await
+        .unwrap();
+    s.delete_bucket("new-125").await.unwrap();
+    assert!(!s.bucket_exists("new-125").await.unwrap());
+    // Its unfinished uploads went with it.
+    assert!(matches!(
+        s.upload_info("new-125", "u", &upload.upload_id).await,
+        Err(StorageError::NoSuchUpload)
+    ));
+    assert!(matches!(
+        s.delete_bucket("new-125").await,
+        Err(StorageError::NoSuchBucket)
+    ));
+    // Clearing objects keeps buckets.
+    s.clear().await.unwrap();
+    assert!(s.bucket_exists("another-125").await.unwrap());
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+async fn multipart_roundtrip(s: Storage) {
+    let attrs = ObjectAttrs {
+        content_type: "image/jpeg".into(),
+        headers: vec![("x-cos-meta-a".into(), "1".into())],
+        storage_class: None,
+    };
+    let up = s.create_upload("b", "big", attrs.clone()).await.unwrap();
+    let (one, two, three) = (pattern(100, 1), pattern(100, 2), pattern(30, 3));
+    // Out of order, and part 2 uploaded twice: the later one counts.
+    let p3 = s
+        .put_part("b", "big", &up.upload_id, 3, chunked(&three, 7), 1000)
+        .await
+        .unwrap();
+    s.put_part("b", "big", &up.upload_id, 2, chunked(b"stale", 2), 1000)
+        .await
+        .unwrap();
+    let p2 = s
+        .put_part("b", "big", &up.upload_id, 2, chunked(&two, 64), 1000)
+        .await
+        .unwrap();
+    let p1 = s
+        .put_part("b", "big", &up.upload_id, 1, chunked(&one, 13), 1000)
+        .await
+        .unwrap();
+    assert_eq!(p1.etag, md5_etag(&one));
+    assert_eq!(p2.size, 100);
+    let (info, parts) = s.list_parts("b", "big", &up.upload_id).await.unwrap();
+    assert_eq!(info, up);
+    assert_eq!(
+        parts.iter().map(|p| p.part_number).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(parts[1], p2);
+    assert_eq!(s.list_uploads("b").await.unwrap(), vec![up.clone()]);
+
+    let wanted = vec![
+        (1, p1.etag.clone()),
+        (2, p2.etag.trim_matches('"').to_string()),
+        (3, p3.etag.clone()),
+    ];
+    let meta = s
+        .complete_upload("b", "big", &up.upload_id, &wanted, 100, 1000)
+        .await
+        .unwrap();
+    let expected_etag = {
+        let mut md5 = Md5::new();
+        for part in [&one, &two, &three] {
+            md5.update(Md5::digest(part));
+        }
+        format!("\"{}-3\"", hex::encode(md5.finalize()))
+    };
+    assert_eq!(meta.etag, expected_etag);
+    assert_eq!(meta.size, 230);
+    assert_eq!(meta.content_type, "image/jpeg");
+    assert_eq!(meta.headers, attrs.headers);
+    assert_eq!(get_all(&s, "b", "big").await, [one, two, three].concat());
+    assert_eq!(s.head("b", "big").await.unwrap(), meta);
+    // The upload is gone once completed.
+    assert!(matches!(
+        s.list_parts("b", "big", &up.upload_id).await,
+        Err(StorageError::NoSuchUpload)
+    ));
+    assert!(s.list_uploads("b").await.unwrap().is_empty());
+}
+
+async fn multipart_completion_checks_parts(s: Storage) {
+    let up = s
+        .create_upload("b", "k", ObjectAttrs::default())
+        .await
+        .unwrap();
+    let id = up.upload_id.as_str();
+    let p1 = s
+        .put_part("b", "k", id, 1, chunked(&pattern(10, 1), 4), 100)
+        .await
+        .unwrap();
+    let p2 = s
+        .put_part("b", "k", id, 2, chunked(&pattern(4, 2), 4), 100)
+        .await
+        .unwrap();
+    let p3 = s
+        .put_part("b", "k", id, 3, chunked(&pattern(10, 3), 4), 100)
+        .await
+        .unwrap();
+    let e = |p: &PartMeta| p.etag.clone();
+    let complete = |wanted: Vec<(u32, String)>, min: u64, max: u64| {
+        let s = s.clone();
+        let id = id.to_string();
+        async move { s.complete_upload("b", "k", &id, &wanted, min, max).await }
+    };
+    assert!(matches!(
+        complete(vec![(2, e(&p2)), (1, e(&p1))], 0, 100).await,
+        Err(StorageError::InvalidPartOrder)
+    ));
+    assert!(matches!(
+        complete(vec![(1, e(&p1)), (1, e(&p1))], 0, 100).await,
+        Err(StorageError::InvalidPartOrder)
+    ));
+    assert!(matches!(
+        complete(vec![(1, e(&p1)), (4, e(&p1))], 0, 100).await,
+        Err(StorageError::InvalidPart(_))
+    ));
+    assert!(matches!(
+        complete(vec![(1, e(&p2))], 0, 100).await,
+        Err(StorageError::InvalidPart(_))
+    ));
+    // Part 2 (4 bytes) is below the minimum of 5 when it is not the last...
+    assert!(matches!(
+        complete(vec![(1, e(&p1)), (2, e(&p2)), (3, e(&p3))], 5, 100).await,
+        Err(StorageError::PartTooSmall {
+            part: 2,
+            size: 4,
+            min: 5
+        })
+    ));
+    assert!(matches!(
+        complete(vec![(1, e(&p1)), (3, e(&p3))], 5, 15).await,
+        Err(StorageError::TooLarge { limit: 15 })
+    ));
+    // Nothing was published and the upload is intact after refusals.
+    assert!(matches!(
+        s.head("b", "k").await,
+        Err(StorageError::NoSuchKey)
+    ));
+    assert_eq!(s.list_parts("b", "k", id).await.unwrap().1.len(), 3);
+    // ...but may be the last; parts left out are dropped.
+    let meta = complete(vec![(1, e(&p1)), (2, e(&p2))], 5, 100)
+        .await
+        .unwrap();
+    assert_eq!(meta.size, 14);
+    assert_eq!(
+        get_all(&s, "b", "k").await,
+        [pattern(10, 1), pattern(4, 2)].concat()
+    );
+}
+
+async fn multipart_uploads_are_separate_and_abortable(s: Storage) {
+    let a = s
+        .create_upload("b", "k", ObjectAttrs::default())
+        .await
+        .unwrap();
+    let b = s
+        .create_upload("b", "k", ObjectAttrs::default())
+        .await
+        .unwrap();
+    let other = s
+        .create_upload("c", "k", ObjectAttrs::default())
+        .await
+        .unwrap();
+    assert_ne!(a.upload_id, b.upload_id);
+    // The id only works with its own bucket and key.
+    for (bucket, key) in [("b", "other"), ("c", "k")] {
+        assert!(matches!(
+            s.upload_info(bucket, key, &a.upload_id).await,
+            Err(StorageError::NoSuchUpload)
+        ));
+    }
+    for bad in ["", "../x", "ZZ", &"a".repeat(65)] {
+        assert!(matches!(
+            s.put_part("b", "k", bad, 1, chunked(b"x", 1), 10).await,
+            Err(StorageError::NoSuchUpload)
+        ));
+    }
+    s.put_part("b", "k", &a.upload_id, 1, chunked(b"aaa", 1), 10)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.put_part("b", "k", &b.upload_id, 1, chunked(b"too long", 1), 3)
+            .await,
+        Err(StorageError::TooLarge { limit: 3 })
+    ));
+    assert!(
+        s.list_parts("b", "k", &b.upload_id)
+            .await
+            .unwrap()
+            .1
+            .is_empty()
+    );
+    assert_eq!(s.list_uploads("b").await.unwrap().len(), 2);
+    s.abort_upload("b", "k", &a.upload_id).await.unwrap();
+    assert!(matches!(
+        s.abort_upload("b", "k", &a.upload_id).await,
+        Err(StorageError::NoSuchUpload)
+    ));
+    assert!(matches!(
+        s.put_part("b", "k", &a.upload_id, 2, chunked(b"x", 1), 10)
+            .await,
+        Err(StorageError::NoSuchUpload)
+    ));
+    assert_eq!(s.list_uploads("b").await.unwrap(), vec![b]);
+    assert_eq!(s.list_uploads("c").await.unwrap(), vec![other]);
+    s.clear().await.unwrap();
+    assert!(s.list_uploads("b").await.unwrap().is_empty());
+    assert!(s.list_uploads("c").await.unwrap().is_empty());
+}
+
+async fn attributes_are_kept(s: Storage) {
+    let attrs = ObjectAttrs {
+        content_type: "text/plain".into(),
+        headers: vec![
+            ("cache-control".into(), "max-age=60".into()),
+            ("x-cos-meta-owner".into(), "名前".into()),
+        ],
+        storage_class: Some("STANDARD_IA".into()),
+    };
+    let meta = s
+        .put_object("b", "k", &attrs, chunked(FOX, 5), 1000)
+        .await
+        .unwrap();
+    assert_eq!(meta.headers, attrs.headers);
+    assert_eq!(meta.storage_class.as_deref(), Some("STANDARD_IA"));
+    assert_eq!(s.head("b", "k").await.unwrap(), meta);
+    assert_eq!(s.list_objects("b", "").await.unwrap(), vec![meta]);
+}
 
 async fn put_get_head_delete(s: Storage) {
     assert!(matches!(
@@ -604,6 +894,89 @@ async fn disk_persists_across_reopen() {
 }
 
 #[tokio::test]
+async fn disk_uploads_buckets_and_parts_survive_reopen() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (s, data) = open(&scratch).await;
+    s.create_bucket("kept-125").await.unwrap();
+    let attrs = ObjectAttrs::typed("image/png");
+    let up = s.create_upload("b", "k", attrs).await.unwrap();
+    let p1 = s
+        .put_part("b", "k", &up.upload_id, 1, chunked(&pattern(50, 1), 8), 100)
+        .await
+        .unwrap();
+    let p2 = s
+        .put_part("b", "k", &up.upload_id, 2, chunked(&pattern(20, 2), 8), 100)
+        .await
+        .unwrap();
+    let doomed = s
+        .create_upload("b", "gone", ObjectAttrs::default())
+        .await
+        .unwrap();
+    s.abort_upload("b", "gone", &doomed.upload_id)
+        .await
+        .unwrap();
+    drop(s);
+
+    let s = Storage::open_dir(&data).await.unwrap();
+    assert!(s.bucket_exists("kept-125").await.unwrap());
+    assert_eq!(s.list_uploads("b").await.unwrap(), vec![up.clone()]);
+    let (_, parts) = s.list_parts("b", "k", &up.upload_id).await.unwrap();
+    assert_eq!(parts, vec![p1.clone(), p2.clone()]);
+    let meta = s
+        .complete_upload(
+            "b",
+            "k",
+            &up.upload_id,
+            &[(1, p1.etag), (2, p2.etag)],
+            10,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(meta.content_type, "image/png");
+    drop(s);
+    let s = Storage::open_dir(&data).await.unwrap();
+    assert_eq!(
+        get_all(&s, "b", "k").await,
+        [pattern(50, 1), pattern(20, 2)].concat()
+    );
+    assert!(s.list_uploads("b").await.unwrap().is_empty());
+    assert_disk_invariants(scratch.path(), &data);
+}
+
+#[tokio::test]
+async fn disk_open_removes_upload_crash_leftovers() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (s, data) = open(&scratch).await;
+    let up = s
+        .create_upload("b", "k", ObjectAttrs::default())
+        .await
+        .unwrap();
+    s.put_part("b", "k", &up.upload_id, 1, chunked(b"part", 2), 100)
+        .await
+        .unwrap();
+    drop(s);
+    let uploads = data.join("uploads");
+    // A part write cut short, an upload removed halfway, one created halfway.
+    std::fs::write(
+        uploads.join(&up.upload_id).join(".00002.part.1.tmp"),
+        b"half",
+    )
+    .unwrap();
+    std::fs::create_dir(uploads.join(".abc.0.tmp")).unwrap();
+    std::fs::write(uploads.join(".abc.0.tmp/00001.part"), b"x").unwrap();
+    std::fs::create_dir(uploads.join("abcdef")).unwrap();
+    let s = Storage::open_dir(&data).await.unwrap();
+    assert!(!uploads.join(".abc.0.tmp").exists());
+    assert!(!uploads.join("abcdef").exists());
+    assert_eq!(temp_files(&data), Vec::<PathBuf>::new());
+    assert_eq!(
+        s.list_parts("b", "k", &up.upload_id).await.unwrap().1.len(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn disk_keys_cannot_escape_the_data_dir() {
     let scratch = tempfile::tempdir().unwrap();
     let (s, data) = open(&scratch).await;
@@ -785,6 +1158,8 @@ fn errors_display_usefully() {
         etag: FOX_ETAG.into(),
         content_type: "a/b".into(),
         last_modified: UNIX_EPOCH,
+        headers: vec![("cache-control".into(), "no-cache".into())],
+        storage_class: Some("STANDARD_IA".into()),
     };
     assert_eq!(meta.last_modified_http(), "Thu, 01 Jan 1970 00:00:00 GMT");
     let json = serde_json::to_string(&meta).unwrap();

@@ -48,6 +48,10 @@ pub enum ErrorCode {
     EntityTooLarge,
     /// The body is smaller than allowed. (HTTP 400)
     EntityTooSmall,
+    /// One or more of the specified parts could not be found or its ETag does not match. (HTTP 400)
+    InvalidPart,
+    /// The list of parts was not in ascending order. (HTTP 400)
+    InvalidPartOrder,
     /// The security token has expired. (HTTP 400)
     ExpiredToken,
     /// The Content-MD5 does not match the body. (HTTP 400)
@@ -100,6 +104,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The bucket already exists. (HTTP 409)
     BucketAlreadyExists,
+    /// The bucket you tried to delete is not empty. (HTTP 409)
+    BucketNotEmpty,
     /// The path conflicts with an existing object. (HTTP 409)
     PathConflict,
     /// The object is not appendable. (HTTP 409)
@@ -132,6 +138,8 @@ impl ErrorCode {
         ErrorCode::KeyTooLong,
         ErrorCode::EntityTooLarge,
         ErrorCode::EntityTooSmall,
+        ErrorCode::InvalidPart,
+        ErrorCode::InvalidPartOrder,
         ErrorCode::ExpiredToken,
         ErrorCode::BadDigest,
         ErrorCode::InvalidDigest,
@@ -158,6 +166,7 @@ impl ErrorCode {
         ErrorCode::NoSuchVersion,
         ErrorCode::MethodNotAllowed,
         ErrorCode::BucketAlreadyExists,
+        ErrorCode::BucketNotEmpty,
         ErrorCode::PathConflict,
         ErrorCode::ObjectNotAppendable,
         ErrorCode::MissingContentLength,
@@ -179,6 +188,8 @@ impl ErrorCode {
             ErrorCode::KeyTooLong => "KeyTooLong",
             ErrorCode::EntityTooLarge => "EntityTooLarge",
             ErrorCode::EntityTooSmall => "EntityTooSmall",
+            ErrorCode::InvalidPart => "InvalidPart",
+            ErrorCode::InvalidPartOrder => "InvalidPartOrder",
             ErrorCode::ExpiredToken => "ExpiredToken",
             ErrorCode::BadDigest => "BadDigest",
             ErrorCode::InvalidDigest => "InvalidDigest",
@@ -205,6 +216,7 @@ impl ErrorCode {
             ErrorCode::NoSuchVersion => "NoSuchVersion",
             ErrorCode::MethodNotAllowed => "MethodNotAllowed",
             ErrorCode::BucketAlreadyExists => "BucketAlreadyExists",
+            ErrorCode::BucketNotEmpty => "BucketNotEmpty",
             ErrorCode::PathConflict => "PathConflict",
             ErrorCode::ObjectNotAppendable => "ObjectNotAppendable",
             ErrorCode::MissingContentLength => "MissingContentLength",
@@ -227,6 +239,8 @@ impl ErrorCode {
             ErrorCode::KeyTooLong => 400u16,
             ErrorCode::EntityTooLarge => 400u16,
             ErrorCode::EntityTooSmall => 400u16,
+            ErrorCode::InvalidPart => 400u16,
+            ErrorCode::InvalidPartOrder => 400u16,
             ErrorCode::ExpiredToken => 400u16,
             ErrorCode::BadDigest => 400u16,
             ErrorCode::InvalidDigest => 400u16,
@@ -253,6 +267,7 @@ impl ErrorCode {
             ErrorCode::NoSuchVersion => 404u16,
             ErrorCode::MethodNotAllowed => 405u16,
             ErrorCode::BucketAlreadyExists => 409u16,
+            ErrorCode::BucketNotEmpty => 409u16,
             ErrorCode::PathConflict => 409u16,
             ErrorCode::ObjectNotAppendable => 409u16,
             ErrorCode::MissingContentLength => 411u16,
@@ -275,6 +290,12 @@ impl ErrorCode {
             ErrorCode::KeyTooLong => "The object key is too long.",
             ErrorCode::EntityTooLarge => "The body is larger than allowed.",
             ErrorCode::EntityTooSmall => "The body is smaller than allowed.",
+            ErrorCode::InvalidPart => {
+                "One or more of the specified parts could not be found or its ETag does not match."
+            }
+            ErrorCode::InvalidPartOrder => {
+                "The list of parts was not in ascending order."
+            }
             ErrorCode::ExpiredToken => "The security token has expired.",
             ErrorCode::BadDigest => "The Content-MD5 does not match the body.",
             ErrorCode::InvalidDigest => "The Content-MD5 is not valid.",
@@ -311,6 +332,7 @@ impl ErrorCode {
             ErrorCode::NoSuchVersion => "The specified version does not exist.",
             ErrorCode::MethodNotAllowed => "The method is not allowed on this resource.",
             ErrorCode::BucketAlreadyExists => "The bucket already exists.",
+            ErrorCode::BucketNotEmpty => "The bucket you tried to delete is not empty.",
             ErrorCode::PathConflict => "The path conflicts with an existing object.",
             ErrorCode::ObjectNotAppendable => "The object is not appendable.",
             ErrorCode::MissingContentLength => "Content-Length is required.",
@@ -338,6 +360,8 @@ impl ErrorCode {
                 "KeyTooLong" => ErrorCode::KeyTooLong,
                 "EntityTooLarge" => ErrorCode::EntityTooLarge,
                 "EntityTooSmall" => ErrorCode::EntityTooSmall,
+                "InvalidPart" => ErrorCode::InvalidPart,
+                "InvalidPartOrder" => ErrorCode::InvalidPartOrder,
                 "ExpiredToken" => ErrorCode::ExpiredToken,
                 "BadDigest" => ErrorCode::BadDigest,
                 "InvalidDigest" => ErrorCode::InvalidDigest,
@@ -364,6 +388,7 @@ impl ErrorCode {
                 "NoSuchVersion" => ErrorCode::NoSuchVersion,
                 "MethodNotAllowed" => ErrorCode::MethodNotAllowed,
                 "BucketAlreadyExists" => ErrorCode::BucketAlreadyExists,
+                "BucketNotEmpty" => ErrorCode::BucketNotEmpty,
                 "PathConflict" => ErrorCode::PathConflict,
                 "ObjectNotAppendable" => ErrorCode::ObjectNotAppendable,
                 "MissingContentLength" => ErrorCode::MissingContentLength,
