@@ -92,7 +92,6 @@ async fn uploads_in_progress(client: &Client, prefix: &str) -> usize {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn multipart_upload_of_26_mib_matches_byte_for_byte_with_progress() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -142,7 +141,6 @@ async fn multipart_upload_of_26_mib_matches_byte_for_byte_with_progress() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn a_part_that_keeps_failing_aborts_the_upload() {
     let server = MockServer::start().await.unwrap();
     let client = client_with(&server, RetryPolicy::none());
@@ -167,7 +165,6 @@ async fn a_part_that_keeps_failing_aborts_the_upload() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn a_failed_part_is_retried_on_its_own() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -195,7 +192,6 @@ async fn a_failed_part_is_retried_on_its_own() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn a_dropped_upload_is_aborted() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -226,7 +222,6 @@ async fn a_dropped_upload_is_aborted() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn resume_sends_only_the_missing_or_different_parts() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -316,7 +311,6 @@ async fn ranged_download_equals_the_object_and_leaves_no_temporary_file() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn listing_follows_markers_with_small_pages() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -392,7 +386,6 @@ async fn listing_follows_markers_with_small_pages() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn delete_objects_reports_each_key_and_quiet_reports_none() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);
@@ -414,7 +407,6 @@ async fn delete_objects_reports_each_key_and_quiet_reports_none() {
 }
 
 #[tokio::test]
-#[ignore = "needs the mock's bucket, copy, batch-delete and multipart operations (branch h-store); run with --ignored once merged"]
 async fn copy_and_head_bucket() {
     let server = MockServer::start().await.unwrap();
     let client = client(&server);

@@ -125,7 +125,6 @@ async fn get_comes_in_parallel_ranges_through_a_temporary_file() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the mock's multipart operations (branch h-store); run with --ignored once merged"]
 async fn put_goes_in_parts_and_round_trips() {
     let server = MockServer::start().await.unwrap();
     let cli = Cli::new(&server);
@@ -150,7 +149,6 @@ async fn put_goes_in_parts_and_round_trips() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the mock's bucket listing, copy and batch delete (branch h-store); run with --ignored once merged"]
 async fn ls_shows_folders_sizes_and_json() {
     let server = MockServer::start().await.unwrap();
     let cli = Cli::new(&server);
@@ -195,7 +193,6 @@ async fn ls_shows_folders_sizes_and_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the mock's bucket listing, copy and batch delete (branch h-store); run with --ignored once merged"]
 async fn cp_goes_up_across_and_down() {
     let server = MockServer::start().await.unwrap();
     let cli = Cli::new(&server);
@@ -225,7 +222,6 @@ async fn cp_goes_up_across_and_down() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the mock's bucket listing, copy and batch delete (branch h-store); run with --ignored once merged"]
 async fn rm_dry_run_deletes_nothing_and_recursive_deletes_the_prefix() {
     let server = MockServer::start().await.unwrap();
     let cli = Cli::new(&server);
