@@ -6,6 +6,7 @@
 mod add_operation;
 mod client_config;
 mod client_mock;
+mod client_transfer;
 mod every_operation;
 mod mock_bad_input;
 mod mock_bucket;

@@ -6,14 +6,20 @@
 //! cos-ci [GLOBAL] upload  <OP> <FILE> <KEY> --fileid <FILEID> [-p NAME=VALUE]...
 //! cos-ci [GLOBAL] cloud   <OP> <KEY> --fileid <FILEID> [-p NAME=VALUE]...
 //! cos-ci [GLOBAL] presign <OP> <KEY> [-p NAME=VALUE]... [--expires SECS]
+//! cos-ci [GLOBAL] ls [PREFIX] [--recursive]
+//! cos-ci [GLOBAL] cp <SRC> <DST>               # SRC/DST: a local path or cos://BUCKET/KEY
+//! cos-ci [GLOBAL] rm <KEY>... [--recursive] [--dry-run]
 //! cos-ci ops
 //! ```
 
 mod args;
+mod listing;
 mod ops;
 mod output;
 mod progress;
+mod remote;
 mod run;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -37,9 +43,18 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(run::Failure::Client(e)) => {
             eprintln!("{}", output::describe_error(&e));
             ExitCode::FAILURE
+        }
+        Err(run::Failure::Usage(message) | run::Failure::Partial(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+        Err(run::Failure::Interrupted) => {
+            eprintln!("interrupted");
+            // 128 + SIGINT, as shells report it.
+            ExitCode::from(130)
         }
     }
 }

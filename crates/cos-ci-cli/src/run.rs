@@ -3,21 +3,98 @@
 use std::time::Duration;
 
 use cos_ci_client::{
-    Body, Client, ClientBuilder, Credentials, Error, OpSpec, ParamValues, PicOperations, PicRule,
-    Source,
+    Body, Cleanup, Client, ClientBuilder, Credentials, Error, OpSpec, ParamValues, PicOperations,
+    PicRule, Source,
 };
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
 
 use crate::args::{Cli, Command, Global};
-use crate::{ops, output, progress};
+use crate::{listing, ops, output, transfer};
 
-/// Runs every command but `ops`.
-pub async fn run(cli: Cli) -> Result<(), Error> {
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A call failed.
+    Client(Error),
+    /// Arguments that cannot work.
+    Usage(String),
+    /// Some of many items failed (each reported as it happened).
+    Partial(String),
+    /// Ctrl-C: the transfer was stopped and cleaned up.
+    Interrupted,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Client(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Client(Error::Io(e))
+    }
+}
+
+/// The configured bucket's client, and clients for others named with `cos://BUCKET/...`.
+pub struct Clients {
+    /// The client of `--bucket`.
+    pub default: Client,
+}
+
+impl Clients {
+    /// A client for `bucket`, otherwise configured as the default one.
+    pub fn for_bucket(&self, bucket: &str) -> Result<Client, Error> {
+        if bucket == self.default.config().bucket {
+            return Ok(self.default.clone());
+        }
+        let mut config = self.default.config().clone();
+        config.bucket = bucket.to_string();
+        Client::new(config)
+    }
+}
+
+/// Runs every command but `ops`; Ctrl-C stops it, removes a partial download and aborts a
+/// multipart upload (waiting up to 10 s for the abort).
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let cleanup = Cleanup::new();
+    let result = tokio::select! {
+        result = run_command(cli, &cleanup) => result,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+    };
+    if !cleanup.wait(Duration::from_secs(10)).await {
+        eprintln!("warning: an interrupted multipart upload could not be aborted in time");
+    }
+    result
+}
+
+async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
+    let json = cli.global.json;
     let client = client(cli.global)?;
+    let clients = Clients {
+        default: client.clone(),
+    };
     match cli.command {
-        Command::Put { file, key } => put(&client, &file, &key).await,
-        Command::Get { key, file } => get(&client, &key, &file).await,
+        Command::Put {
+            file,
+            key,
+            transfer: t,
+        } => transfer::put(&client, &file, &key, t, cleanup).await,
+        Command::Get {
+            key,
+            file,
+            transfer: t,
+        } => transfer::get(&client, &key, &file, t, cleanup).await,
+        Command::Cp {
+            src,
+            dst,
+            transfer: t,
+        } => transfer::cp(&clients, &src, &dst, t, cleanup).await,
+        Command::Ls { prefix, recursive } => listing::ls(&clients, &prefix, recursive, json).await,
+        Command::Rm {
+            keys,
+            recursive,
+            dry_run,
+        } => listing::rm(&clients, &keys, recursive, dry_run).await,
         Command::Process {
             op,
             key,
@@ -30,10 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 (_, Some(url)) => Source::url(url),
                 (Some(key), None) => Source::key(key),
                 (None, None) => {
-                    return Err(Error::InvalidArgument {
-                        argument: "KEY",
-                        reason: "give an object key or --detect-url".into(),
-                    });
+                    return Err(Failure::Usage("give an object key or --detect-url".into()));
                 }
             };
             let image = client.process_values(spec, &values, &source).await?;
@@ -139,45 +213,4 @@ fn rule(op: &str, fileid: &str, params: &[String]) -> Result<PicOperations, Erro
         rule: spec.encode_rule(&values),
     });
     Ok(ops)
-}
-
-async fn put(client: &Client, file: &std::path::Path, key: &str) -> Result<(), Error> {
-    let body = Body::from_file(file).await?;
-    let bar = progress::bar(Some(body.len()), "put");
-    let len = body.len();
-    let put = client.put_object(key, body).await;
-    bar.finish_and_clear();
-    let put = put?;
-    eprintln!(
-        "stored {len} bytes at {key} (ETag {})",
-        put.etag.unwrap_or_default()
-    );
-    Ok(())
-}
-
-async fn get(client: &Client, key: &str, file: &std::path::Path) -> Result<(), Error> {
-    let mut stream = client.get_object_stream(key).await?;
-    let bar = progress::bar(stream.content_length, "get");
-    // Write to a temporary file first, so a failed transfer never leaves a partial FILE.
-    let tmp = file.with_extension("cos-ci-partial");
-    let mut out = tokio::fs::File::create(&tmp).await?;
-    let mut written = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
-        };
-        out.write_all(&chunk).await?;
-        written += chunk.len() as u64;
-        bar.set_position(written);
-    }
-    out.flush().await?;
-    drop(out);
-    tokio::fs::rename(&tmp, file).await?;
-    bar.finish_and_clear();
-    eprintln!("wrote {written} bytes to {}", file.display());
-    Ok(())
 }

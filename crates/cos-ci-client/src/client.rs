@@ -574,7 +574,7 @@ impl Client {
     /// One call: signs and sends it (with retries), then reads the answer with `read`, all
     /// under the call's deadline and inside its tracing span (operation, mode, key, and the
     /// attempt and request id as they become known).
-    async fn call<T, F, Fut>(
+    pub(crate) async fn call<T, F, Fut>(
         &self,
         parts: RequestParts,
         body: Option<Body>,
@@ -601,10 +601,25 @@ impl Client {
         limits.bounded(work).instrument(span).await
     }
 
+    /// One call whose answer is an XML document with root `root` (bucket, copy, delete and
+    /// multipart calls): the document and the request id.
+    pub(crate) async fn call_xml(
+        &self,
+        parts: RequestParts,
+        body: Option<Body>,
+        root: &'static str,
+    ) -> Result<(cos_ci_validate::xml::Element, Option<String>), Error> {
+        let max = self.config.max_response_bytes;
+        self.call(parts, body, false, move |response, limits| {
+            crate::answer::read_xml(response, root, max, limits)
+        })
+        .await
+    }
+
     /// Sends with retries; a non-2xx answer becomes [`Error::Service`]. A streamed body is
     /// sent once: it cannot be replayed. Every attempt signs with the credentials current
     /// at its start.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         parts: RequestParts,
         body: Option<Body>,
@@ -808,7 +823,7 @@ fn chunks(bytes: &Bytes) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 
     }))
 }
 
-fn upload_parts(
+pub(crate) fn upload_parts(
     key: &str,
     len: Option<u64>,
     content_type: Option<String>,
@@ -868,7 +883,7 @@ fn object_parts(method: &'static str, key: &str) -> Result<RequestParts, Error> 
     })
 }
 
-fn required_key(key: &str) -> Result<String, Error> {
+pub(crate) fn required_key(key: &str) -> Result<String, Error> {
     let invalid = |reason: String| Error::InvalidArgument {
         argument: "key",
         reason,
@@ -892,7 +907,7 @@ fn required_key(key: &str) -> Result<String, Error> {
     Ok(key.to_string())
 }
 
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn header(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)
@@ -900,11 +915,11 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn request_id(response: &reqwest::Response) -> Option<String> {
+pub(crate) fn request_id(response: &reqwest::Response) -> Option<String> {
     header(response, "x-cos-request-id").or_else(|| header(response, "x-ci-request-id"))
 }
 
-fn object_info(response: &reqwest::Response) -> ObjectInfo {
+pub(crate) fn object_info(response: &reqwest::Response) -> ObjectInfo {
     ObjectInfo {
         // The header, not the body's size hint: a HEAD answer has no body.
         size: header(response, "content-length")
@@ -924,7 +939,7 @@ fn too_large(max: u64, request_id: Option<String>) -> Error {
     }
 }
 
-async fn read_limited(
+pub(crate) async fn read_limited(
     response: reqwest::Response,
     max: u64,
     request_id: &Option<String>,
@@ -951,7 +966,7 @@ fn body_stream(response: reqwest::Response) -> BoxStream<'static, Result<Bytes, 
 
 /// A streamed answer; every chunk within the read timeout and the call's deadline, and the
 /// stream ends after the first error.
-fn stream(response: reqwest::Response, limits: Limits) -> ImageStream {
+pub(crate) fn stream(response: reqwest::Response, limits: Limits) -> ImageStream {
     let content_type = header(&response, "content-type").unwrap_or_default();
     let content_length = response.content_length();
     let request_id = request_id(&response);

@@ -54,30 +54,46 @@
 //! default, all overridable per call with [`Client::with_timeouts`] — and every call runs in
 //! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
 
+mod answer;
 mod body;
+mod bucket;
 mod client;
 pub mod config;
+mod copy;
 pub mod credentials;
+mod delete;
 mod error;
+mod multipart;
+mod progress;
+mod transfer;
 #[rustfmt::skip]
 mod generated;
 mod request;
 mod retry;
 
 pub use body::Body;
+pub use bucket::{BucketInfo, ListEntry, ListObjects, ListPage, MAX_KEYS, ObjectSummary};
 pub use client::{
     Client, ImageStream, Object, ObjectInfo, ProcessedImage, PutObjectOutput, Source, USER_AGENT,
 };
 pub use config::{ClientBuilder, Clock, Config, Domain, Timeouts};
+pub use copy::{CopyObjectOutput, CopyOptions, CopySource, MetadataDirective};
 pub use cos_ci_validate::{
     ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,
 };
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};
+pub use delete::{DeleteError, DeleteObjectsOutput, MAX_DELETE_KEYS};
 pub use error::{ConfigError, Error, ServiceCode, ServiceError, Timeout, TimeoutKind};
 pub use generated::*;
+pub use multipart::{
+    CompleteOutput, CompletedPart, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, PartInfo,
+    UploadSummary, UploadsPage,
+};
+pub use progress::Progress;
 pub use request::PreparedRequest;
 pub use retry::RetryPolicy;
+pub use transfer::{Cleanup, DownloadOutput, TransferOptions, UploadOutput};
 
 /// Every operation the client knows, from the spec.
 pub use cos_ci_validate::OPERATIONS;
