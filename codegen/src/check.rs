@@ -12,6 +12,8 @@ use crate::locate::Locator;
 use crate::model;
 
 const MODES: [(&str, &str); 3] = [("download", "GET"), ("upload", "PUT"), ("cloud", "POST")];
+/// The host kinds `cos_ci_validate::HostKind` has.
+const HOST_KINDS: [&str; 3] = ["cos", "pic", "ci"];
 const SCALARS: [&str; 4] = ["string", "integer", "number", "boolean"];
 const PARAM_TYPES: [&str; 5] = ["integer", "number", "flag", "text", "pair"];
 /// Query names the runtime handles itself.
@@ -126,12 +128,18 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             c.error(&format!("modes.{name}.doc"), "the doc is empty");
         }
     }
-    for kind in ["cos", "pic"] {
+    for kind in ["cos", "pic", "ci"] {
         if !s.hosts.contains_key(kind) {
             c.error("hosts", format!("missing host kind `{kind}`"));
         }
     }
     for (kind, template) in &s.hosts {
+        if !HOST_KINDS.contains(&kind.as_str()) {
+            c.error(
+                &format!("hosts.{kind}"),
+                format!("unknown host kind `{kind}`; the runtime knows cos, pic and ci"),
+            );
+        }
         if !template.contains("{bucket}") || !template.contains("{region}") {
             c.error(
                 &format!("hosts.{kind}"),
@@ -402,6 +410,42 @@ fn nodes(
                 Vec::new()
             }
         };
+        for (i, alias) in node.aliases.iter().enumerate() {
+            let at = format!("{here}.aliases.{i}");
+            if !is_xml_name(alias) {
+                c.error(&at, format!("`{alias}` is not an XML element name"));
+            } else if alias == name || node.aliases[..i].contains(alias) {
+                c.error(&at, format!("`{alias}` is already a spelling of this node"));
+            } else if map.contains_key(alias) {
+                c.error(
+                    &at,
+                    format!(
+                        "`{alias}` is a node of its own here; an alias must not read another node"
+                    ),
+                );
+            }
+        }
+        if let Some(words) = &node.spelling {
+            if node.ty.as_deref() != Some("boolean") {
+                c.error(
+                    &format!("{here}.spelling"),
+                    "`spelling` is for boolean nodes: the words for true and false",
+                );
+            } else if node.repeated {
+                c.error(
+                    &format!("{here}.spelling"),
+                    "a repeated boolean is written as true/false; `spelling` is for single nodes",
+                );
+            } else if !(is_true_word(&words[0]) && is_false_word(&words[1])) {
+                c.error(
+                    &format!("{here}.spelling"),
+                    format!(
+                        "`[{}, {}]` is not a spelling of true and false (like [TRUE, FALSE] or [1, 0])",
+                        words[0], words[1]
+                    ),
+                );
+            }
+        }
         let example = node.example.as_ref().and_then(|v| match scalar_text(v) {
             Some(text) => Some(text),
             None => {
@@ -416,7 +460,11 @@ fn nodes(
             let ok = match ty.as_str() {
                 "integer" => ex.parse::<i64>().is_ok(),
                 "number" => ex.parse::<f64>().is_ok_and(f64::is_finite),
-                "boolean" => ex == "true" || ex == "false",
+                "boolean" => {
+                    ex == "true"
+                        || ex == "false"
+                        || node.spelling.as_ref().is_some_and(|w| w.contains(ex))
+                }
                 _ => true,
             };
             if !ok {
@@ -435,10 +483,22 @@ fn nodes(
             repeated: node.repeated,
             doc: node.doc.clone(),
             example,
+            aliases: node.aliases.clone(),
+            spelling: node.spelling.clone(),
             nodes: children,
         });
     }
     out
+}
+
+/// Whether `word` is a way to write true that the runtime reads: `true` in any case, or `1`.
+fn is_true_word(word: &str) -> bool {
+    word.eq_ignore_ascii_case("true") || word == "1"
+}
+
+/// Whether `word` is a way to write false that the runtime reads: `false` in any case, or `0`.
+fn is_false_word(word: &str) -> bool {
+    word.eq_ignore_ascii_case("false") || word == "0"
 }
 
 /// `an integer`, `a string`, … for a scalar type name.
@@ -561,10 +621,14 @@ pub fn operation(
             .detect_url_host
             .clone()
             .unwrap_or_else(|| "cos".to_string());
-        if service.is_some_and(|(s, _)| !s.hosts.contains_key(&host)) {
+        if !HOST_KINDS.contains(&host.as_str())
+            || service.is_some_and(|(s, _)| !s.hosts.contains_key(&host))
+        {
             c.error(
                 "source.detect_url_host",
-                format!("unknown host kind `{host}`; expected cos or pic (service.yaml `hosts`)"),
+                format!(
+                    "unknown host kind `{host}`; expected cos, pic or ci (service.yaml `hosts`)"
+                ),
             );
         }
         Some(host)
@@ -783,6 +847,7 @@ fn param(c: &mut Checker<'_>, path: &str, name: &str, p: &model::Param) -> Optio
     only(c, "separator", p.separator.is_some() && ty != "pair", ty);
     only(c, "names", p.names.is_some() && ty != "pair", ty);
     only(c, "max_len", p.max_len.is_some() && ty != "text", ty);
+    only(c, "encoding", p.encoding.is_some() && ty != "text", ty);
     only(
         c,
         "variant_prefix",
@@ -928,9 +993,28 @@ fn param(c: &mut Checker<'_>, path: &str, name: &str, p: &model::Param) -> Optio
             if p.max_len == Some(0) {
                 c.error(&format!("{path}.max_len"), "`max_len` must be at least 1");
             }
+            let encoding = match p.encoding.as_deref() {
+                None => ir::TextEncoding::Plain,
+                Some("base64url") if !values.is_empty() => {
+                    c.error(
+                        &format!("{path}.encoding"),
+                        "a closed set of values is written as it is; drop `encoding` or `values`",
+                    );
+                    ir::TextEncoding::Plain
+                }
+                Some("base64url") => ir::TextEncoding::Base64Url,
+                Some(other) => {
+                    c.error(
+                        &format!("{path}.encoding"),
+                        format!("unknown encoding `{other}`; expected base64url"),
+                    );
+                    ir::TextEncoding::Plain
+                }
+            };
             ir::Kind::Text {
                 values,
                 max_len: p.max_len.unwrap_or(DEFAULT_MAX_TEXT),
+                encoding,
             }
         }
         _ => {
@@ -1261,9 +1345,16 @@ fn describe(kind: &ir::Kind) -> String {
         }
         ir::Kind::Number { min, max } => format!("{min}..={max}"),
         ir::Kind::Flag => "0 or 1".to_string(),
-        ir::Kind::Text { values, max_len } if values.is_empty() => {
-            format!("text of at most {max_len} bytes")
-        }
+        ir::Kind::Text {
+            values,
+            max_len,
+            encoding: ir::TextEncoding::Plain,
+        } if values.is_empty() => format!("text of at most {max_len} bytes"),
+        ir::Kind::Text {
+            values,
+            max_len,
+            encoding: ir::TextEncoding::Base64Url,
+        } if values.is_empty() => format!("URL-safe base64 of text of at most {max_len} bytes"),
         ir::Kind::Text { values, .. } => values.join(", "),
         ir::Kind::Pair {
             separator,

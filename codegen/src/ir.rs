@@ -138,6 +138,8 @@ pub enum Kind {
         values: Vec<String>,
         /// Longest.
         max_len: usize,
+        /// How the text is written on the wire.
+        encoding: TextEncoding,
     },
     /// `<a><sep><b>`.
     Pair {
@@ -150,6 +152,15 @@ pub enum Kind {
         /// Names of the two numbers.
         names: [String; 2],
     },
+}
+
+/// How a text parameter is written on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// As it is.
+    Plain,
+    /// URL-safe base64 (`encoding: base64url`).
+    Base64Url,
 }
 
 /// One example.
@@ -195,6 +206,10 @@ pub struct Node {
     pub doc: Option<String>,
     /// Sample value (scalars), in text form.
     pub example: Option<String>,
+    /// Other spellings read too.
+    pub aliases: Vec<String>,
+    /// The words a boolean is written with (true, false).
+    pub spelling: Option<[String; 2]>,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

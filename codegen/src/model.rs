@@ -114,6 +114,10 @@ pub struct Node {
     pub doc: Option<String>,
     /// A sample value the mock answers with (scalars).
     pub example: Option<serde_yaml::Value>,
+    /// Other spellings of the node that are read too (sources disagree on the name).
+    pub aliases: Vec<String>,
+    /// How a boolean is written: the words for true and false (`[TRUE, FALSE]`).
+    pub spelling: Option<[String; 2]>,
     /// A container's children.
     pub nodes: Option<IndexMap<String, Node>>,
 }
@@ -135,6 +139,10 @@ struct NodeFull {
     doc: Option<String>,
     #[serde(default)]
     example: Option<serde_yaml::Value>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    spelling: Option<[String; 2]>,
     #[serde(default)]
     nodes: Option<IndexMap<String, Node>>,
 }
@@ -173,6 +181,8 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             rust_name: f.rust_name,
             doc: f.doc,
             example: f.example,
+            aliases: f.aliases,
+            spelling: f.spelling,
             nodes: f.nodes,
         })
     }
@@ -250,6 +260,9 @@ pub struct Param {
     /// Longest text in bytes.
     #[serde(default)]
     pub max_len: Option<usize>,
+    /// How a text is written on the wire: `base64url` (URL-safe base64).
+    #[serde(default)]
+    pub encoding: Option<String>,
     /// The server's default.
     #[serde(default)]
     pub default: Option<serde_yaml::Value>,

@@ -155,4 +155,8 @@ single_defect!(
     wrong_range_length,
     tab_indentation,
     client_method_clash,
+    unknown_encoding,
+    unknown_host_kind,
+    spelling_not_boolean,
+    alias_reads_sibling,
 );

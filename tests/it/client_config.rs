@@ -135,7 +135,8 @@ async fn credentials_rotate_under_concurrent_requests() {
     let token = header(&log[0], "x-cos-security-token");
     assert!(token.is_some_and(|t| t != "t"), "{token:?}");
     assert!(
-        log.iter().all(|r| header(r, "x-cos-security-token") == token),
+        log.iter()
+            .all(|r| header(r, "x-cos-security-token") == token),
         "the token goes with every pair"
     );
 }

@@ -76,7 +76,11 @@ fn sample(module: &str, tree: &Tree) -> TokenStream {
 
 fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
     let m = ident(module);
-    let sets = nodes.iter().map(|n| {
+    // An optional scalar without a sample is one the answer may leave out: the mock does.
+    let present = nodes
+        .iter()
+        .filter(|n| !(n.optional && n.scalar.is_some() && n.example.is_none()));
+    let sets = present.map(|n| {
         let field = ident(&n.field);
         let value = match &n.scalar {
             Some(ty) => scalar(n, ty),
@@ -120,7 +124,8 @@ fn scalar(n: &Node, ty: &str) -> TokenStream {
             quote! { #v }
         }
         "boolean" => {
-            let v = ex == Some("true");
+            // `example: TRUE` reaches here as `true`; a quoted spelling as itself.
+            let v = ex.is_some_and(|e| e.eq_ignore_ascii_case("true") || e == "1");
             quote! { #v }
         }
         _ => {

@@ -44,29 +44,30 @@ fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
     });
     let reads = nodes.iter().map(|n| {
         let field = ident(&n.field);
+        let call = call(n);
         let tag = &n.name;
-        let call = match (n.scalar.is_some(), n.repeated, n.optional) {
-            (true, true, _) => quote! { fields },
-            (true, false, true) => quote! { opt_field },
-            (true, false, false) => quote! { field },
-            (false, true, _) => quote! { nodes },
-            (false, false, true) => quote! { opt_node },
-            (false, false, false) => quote! { node },
+        // A node with other documented spellings reads every one of them.
+        let names = if n.aliases.is_empty() {
+            quote! { #tag }
+        } else {
+            let aliases = &n.aliases;
+            quote! { &[#tag, #(#aliases),*] }
         };
-        quote! { #field: element.#call(#tag)?, }
+        quote! { #field: element.#call(#names)?, }
     });
     let writes = nodes.iter().map(|n| {
         let field = ident(&n.field);
         let tag = &n.name;
-        let call = match (n.scalar.is_some(), n.repeated, n.optional) {
-            (true, true, _) => quote! { fields },
-            (true, false, true) => quote! { opt_field },
-            (true, false, false) => quote! { field },
-            (false, true, _) => quote! { nodes },
-            (false, false, true) => quote! { opt_node },
-            (false, false, false) => quote! { node },
-        };
-        quote! { w.#call(#tag, &self.#field); }
+        let call = call(n);
+        match (&n.spelling, n.optional) {
+            (Some([yes, no]), false) => quote! {
+                w.field(#tag, &crate::xml::Spelled(self.#field, [#yes, #no]));
+            },
+            (Some([yes, no]), true) => quote! {
+                w.opt_field(#tag, &self.#field.map(|b| crate::xml::Spelled(b, [#yes, #no])));
+            },
+            (None, _) => quote! { w.#call(#tag, &self.#field); },
+        }
     });
     let derive = if nodes.iter().any(has_number) {
         quote! { #[derive(Clone, Debug, Default, PartialEq)] }
@@ -88,6 +89,18 @@ fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
                 #(#writes)*
             }
         }
+    }
+}
+
+/// The `Element` / `XmlWriter` method for a node of this shape.
+fn call(n: &Node) -> TokenStream {
+    match (n.scalar.is_some(), n.repeated, n.optional) {
+        (true, true, _) => quote! { fields },
+        (true, false, true) => quote! { opt_field },
+        (true, false, false) => quote! { field },
+        (false, true, _) => quote! { nodes },
+        (false, false, true) => quote! { opt_node },
+        (false, false, false) => quote! { node },
     }
 }
 

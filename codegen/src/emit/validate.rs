@@ -4,7 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, ident, mode, module_doc, nodes, opt_str, render};
-use crate::ir::{Kind, Op, Param, Spec};
+use crate::ir::{Kind, Op, Param, Spec, TextEncoding};
 
 const DIR: &str = "crates/cos-ci-validate/src/generated";
 
@@ -48,7 +48,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (cos_host, pic_host) = (host("cos"), host("pic"));
+    let (cos_host, pic_host, ci_host) = (host("cos"), host("pic"), host("ci"));
     let limits = limits(&s.limits);
     let param_code = format_ident!("{}", s.param_error_code);
     let variants = s.errors.iter().map(|(code, status, message)| {
@@ -87,6 +87,8 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const COS_HOST: &str = #cos_host;
         /// Host template of the persistence (pic) endpoint.
         pub const PIC_HOST: &str = #pic_host;
+        /// Host template of the Cloud Infinite (ci) endpoint.
+        pub const CI_HOST: &str = #ci_host;
         /// Domain suffixes of virtual-hosted bucket names.
         pub const HOST_SUFFIXES: &[&str] = &[#(#suffixes),*];
         /// Limits every operation inherits unless it narrows them.
@@ -388,6 +390,7 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     });
     let detect = match op.detect_url.as_deref() {
         Some("pic") => quote! { ::core::option::Option::Some(#sp HostKind::Pic) },
+        Some("ci") => quote! { ::core::option::Option::Some(#sp HostKind::Ci) },
         Some(_) => quote! { ::core::option::Option::Some(#sp HostKind::Cos) },
         None => quote! { ::core::option::Option::None },
     };
@@ -449,8 +452,16 @@ fn kind(k: &Kind) -> TokenStream {
         Kind::IntegerSet { values, .. } => quote! { ParamKind::IntegerSet(&[#(#values),*]) },
         Kind::Number { min, max } => quote! { ParamKind::Number { min: #min, max: #max } },
         Kind::Flag => quote! { ParamKind::Flag },
-        Kind::Text { values, max_len } => {
-            quote! { ParamKind::Text { values: &[#(#values),*], max_len: #max_len } }
+        Kind::Text {
+            values,
+            max_len,
+            encoding,
+        } => {
+            let encoding = match encoding {
+                TextEncoding::Plain => quote! { TextEncoding::Plain },
+                TextEncoding::Base64Url => quote! { TextEncoding::Base64Url },
+            };
+            quote! { ParamKind::Text { values: &[#(#values),*], max_len: #max_len, encoding: #encoding } }
         }
         Kind::Pair {
             separator,
@@ -472,8 +483,17 @@ fn param_doc(p: &Param) -> String {
         }
         Kind::Number { min, max } => format!("a number in {min}..={max}"),
         Kind::Flag => "`1` or `0`".to_string(),
-        Kind::Text { values, max_len } if values.is_empty() => {
-            format!("text of at most {max_len} bytes")
+        Kind::Text {
+            values,
+            max_len,
+            encoding: TextEncoding::Plain,
+        } if values.is_empty() => format!("text of at most {max_len} bytes"),
+        Kind::Text {
+            values,
+            max_len,
+            encoding: TextEncoding::Base64Url,
+        } if values.is_empty() => {
+            format!("text of at most {max_len} bytes, sent as URL-safe base64")
         }
         Kind::Text { values, .. } => format!("one of {}", values.join(", ")),
         Kind::Pair {

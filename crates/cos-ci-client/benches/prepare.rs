@@ -38,6 +38,7 @@ fn sample(p: &ParamSpec) -> Value {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => {
             let text = "[[[10,10],[40,10],[40,40]]]";
             Value::Text(text[..text.len().min(max_len)].to_string())

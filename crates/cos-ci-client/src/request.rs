@@ -59,10 +59,11 @@ pub(crate) struct RequestParts {
 impl Config {
     /// The host name of the bucket for `kind`, by [`Domain`]. The persistence (`pic`) host
     /// that detect-url requests go to is `<bucket>.pic.<region>.myqcloud.com` in every style,
-    /// as the official Python SDK's default `EndpointPic`.
+    /// as the official Python SDK's default `EndpointPic`; the `ci` host likewise (no other
+    /// style of it is documented).
     pub(crate) fn host_name(&self, kind: HostKind) -> String {
         match (&self.domain, kind) {
-            (Domain::MyQcloud, _) | (_, HostKind::Pic) => {
+            (Domain::MyQcloud, _) | (_, HostKind::Pic | HostKind::Ci) => {
                 bucket_host(kind, &self.bucket, &self.region)
             }
             (Domain::TencentCos, HostKind::Cos) => {

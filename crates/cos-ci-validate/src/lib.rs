@@ -30,8 +30,8 @@ mod violation;
 pub mod xml;
 
 pub use generated::service::{
-    COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo, MAX_RULES,
-    OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
+    CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
+    MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
     ProcessedObject, UploadResult,
 };
 pub use generated::*;
@@ -40,7 +40,7 @@ pub use pic_operations::{
     MAX_KEY_BYTES, PicOperations, PicOperationsError, PicRule, check_fileid, resolve_fileid,
     rule_operation,
 };
-pub use spec::{HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec};
+pub use spec::{HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding};
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};
 
@@ -101,6 +101,7 @@ pub fn bucket_host(kind: HostKind, bucket: &str, region: &str) -> String {
     let template = match kind {
         HostKind::Cos => COS_HOST,
         HostKind::Pic => PIC_HOST,
+        HostKind::Ci => CI_HOST,
     };
     template
         .replace("{bucket}", bucket)

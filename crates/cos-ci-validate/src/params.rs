@@ -2,7 +2,7 @@
 //! download query (`ci-process=X&k=v`) and the Pic-Operations rule string (same shape).
 
 use crate::PARAM_ERROR_CODE;
-use crate::spec::{OpSpec, ParamKind, ParamSpec};
+use crate::spec::{OpSpec, ParamKind, ParamSpec, TextEncoding};
 use crate::violation::{ValidationError, Violation};
 
 /// The name of the query parameter that selects the operation.
@@ -30,6 +30,13 @@ impl Value {
             (Value::Int(v), _) => v.to_string(),
             (Value::Number(v), _) => v.to_string(),
             (Value::Flag(v), _) => if *v { "1" } else { "0" }.to_string(),
+            (
+                Value::Text(v),
+                ParamKind::Text {
+                    encoding: TextEncoding::Base64Url,
+                    ..
+                },
+            ) => base64url::encode(v),
             (Value::Text(v), _) => v.clone(),
             (Value::Pair(a, b), ParamKind::Pair { separator, .. }) => format!("{a}{separator}{b}"),
             (Value::Pair(a, b), _) => format!("{a}x{b}"),
@@ -158,7 +165,14 @@ impl OpSpec {
                 "0" => Value::Flag(false),
                 _ => return Err(bad()),
             },
-            ParamKind::Text { .. } => Value::Text(raw.to_string()),
+            ParamKind::Text {
+                encoding: TextEncoding::Plain,
+                ..
+            } => Value::Text(raw.to_string()),
+            ParamKind::Text {
+                encoding: TextEncoding::Base64Url,
+                ..
+            } => Value::Text(base64url::decode(raw).ok_or_else(bad)?),
             ParamKind::Pair { separator, .. } => {
                 let (a, b) = raw.split_once(separator).ok_or_else(bad)?;
                 let a = a.trim().parse().map_err(|_| bad())?;
@@ -338,9 +352,12 @@ fn check_value(spec: &ParamSpec, value: &Value) -> Option<Violation> {
         }
         (ParamKind::Number { min, max }, Value::Int(v)) => (*min..=*max).contains(&(*v as f64)),
         (ParamKind::Flag, Value::Flag(_)) => true,
-        (ParamKind::Text { values, max_len }, Value::Text(v)) => {
-            v.len() <= *max_len && (values.is_empty() || values.contains(&v.as_str()))
-        }
+        (
+            ParamKind::Text {
+                values, max_len, ..
+            },
+            Value::Text(v),
+        ) => v.len() <= *max_len && (values.is_empty() || values.contains(&v.as_str())),
         (ParamKind::Pair { min, max, .. }, Value::Pair(a, b)) => {
             (min..=max).contains(&a) && (min..=max).contains(&b)
         }
@@ -396,5 +413,65 @@ pub trait Operation: Sized {
     /// Decodes a Pic-Operations rule string.
     fn from_rule(rule: &str) -> Result<Self, ValidationError> {
         Self::SPEC.decode_rule(rule).map(|v| Self::from_values(&v))
+    }
+}
+
+/// URL-safe base64 of text parameters (`MaskPic`, `MaskPoly`).
+mod base64url {
+    use base64::Engine;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+    /// Writes without padding; reads with or without it.
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CONFIG);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, CONFIG);
+
+    /// The URL-safe base64 of `text`.
+    pub fn encode(text: &str) -> String {
+        URL_SAFE.encode(text.as_bytes())
+    }
+
+    /// The text of URL-safe or standard base64 `raw`; `None` when it is neither or not UTF-8.
+    ///
+    /// Tencent's Python demo encodes with the standard alphabet, so `+` and `/` are accepted;
+    /// a `+` that reached a form-style query decoder unescaped arrives as a space and is read
+    /// back as `+` (base64 never holds a space).
+    pub fn decode(raw: &str) -> Option<String> {
+        let raw = raw.trim_end_matches(['\r', '\n']).replace(' ', "+");
+        let bytes = if raw.contains(['+', '/']) {
+            STANDARD.decode(raw.as_bytes()).ok()?
+        } else {
+            URL_SAFE.decode(raw.as_bytes()).ok()?
+        };
+        String::from_utf8(bytes).ok()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn both_alphabets_and_both_paddings_read_the_same_text() {
+            // "??>" is 0x3f 0x3f 0x3e: standard base64 "Pz8+", URL-safe "Pz8-".
+            for raw in ["Pz8-", "Pz8+", "Pz8 "] {
+                assert_eq!(decode(raw).as_deref(), Some("??>"), "{raw}");
+            }
+            assert_eq!(encode("??>"), "Pz8-");
+            // One byte: padded "YQ==" and unpadded "YQ" both read as "a".
+            assert_eq!(decode("YQ==").as_deref(), Some("a"));
+            assert_eq!(decode("YQ").as_deref(), Some("a"));
+            assert_eq!(encode("a"), "YQ");
+        }
+
+        #[test]
+        fn what_is_not_base64_is_refused() {
+            assert_eq!(decode("[[[1,2]]]"), None);
+            assert_eq!(decode("Y"), None);
+            // Valid base64 of bytes that are not UTF-8.
+            assert_eq!(decode("_w"), None);
+        }
     }
 }

@@ -50,6 +50,18 @@ pub enum HostKind {
     Cos,
     /// `<bucket>.pic.<region>.myqcloud.com`
     Pic,
+    /// `<bucket>.ci.<region>.myqcloud.com`, the Cloud Infinite endpoint of bucket-level jobs.
+    Ci,
+}
+
+/// How a text parameter's value is written on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// As it is (then percent-encoded like every query value).
+    Plain,
+    /// URL-safe base64 (RFC 4648 §5) of the text, written without padding. Reading also
+    /// accepts the standard alphabet and padding: Tencent's own demos send both.
+    Base64Url,
 }
 
 /// The kind and allowed values of one parameter.
@@ -77,8 +89,10 @@ pub enum ParamKind {
     Text {
         /// The allowed values; empty means any text up to `max_len` bytes.
         values: &'static [&'static str],
-        /// Longest allowed value in bytes.
+        /// Longest allowed value in bytes (of the text itself, before any encoding).
         max_len: usize,
+        /// How the text is written on the wire.
+        encoding: TextEncoding,
     },
     /// Two integers joined by `separator`, each in `min..=max` (padding-layout `<dx>x<dy>`).
     Pair {
@@ -105,9 +119,13 @@ impl ParamKind {
             ParamKind::Text {
                 values: [],
                 max_len,
-            } => {
-                format!("text of at most {max_len} bytes")
-            }
+                encoding: TextEncoding::Plain,
+            } => format!("text of at most {max_len} bytes"),
+            ParamKind::Text {
+                values: [],
+                max_len,
+                encoding: TextEncoding::Base64Url,
+            } => format!("URL-safe base64 of text of at most {max_len} bytes"),
             ParamKind::Text { values, .. } => format!("one of {}", values.join(", ")),
             ParamKind::Pair {
                 separator,

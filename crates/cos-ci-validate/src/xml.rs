@@ -150,50 +150,67 @@ impl Element {
         self.children.iter().find(|c| c.name == name)
     }
 
+    /// The first child with one of `names`' spellings.
+    fn child_named<N: NodeName + ?Sized>(&self, names: &N) -> Option<&Element> {
+        self.children.iter().find(|c| names.matches(&c.name))
+    }
+
     /// A required scalar child.
-    pub fn field<T: XmlScalar>(&self, name: &str) -> Result<T, XmlError> {
-        match self.child(name) {
-            Some(child) => T::from_text(name, &child.text),
-            None => Err(self.missing(name)),
+    pub fn field<T: XmlScalar, N: NodeName + ?Sized>(&self, names: &N) -> Result<T, XmlError> {
+        match self.child_named(names) {
+            Some(child) => T::from_text(names.primary(), &child.text),
+            None => Err(self.missing(names.primary())),
         }
     }
 
     /// An optional scalar child; an empty element counts as absent, except for text.
-    pub fn opt_field<T: XmlScalar>(&self, name: &str) -> Result<Option<T>, XmlError> {
-        match self.child(name) {
+    pub fn opt_field<T: XmlScalar, N: NodeName + ?Sized>(
+        &self,
+        names: &N,
+    ) -> Result<Option<T>, XmlError> {
+        match self.child_named(names) {
             Some(child) if child.text.trim().is_empty() && !T::EMPTY_IS_VALUE => Ok(None),
-            Some(child) => T::from_text(name, &child.text).map(Some),
+            Some(child) => T::from_text(names.primary(), &child.text).map(Some),
             None => Ok(None),
         }
     }
 
-    /// Every scalar child called `name`.
-    pub fn fields<T: XmlScalar>(&self, name: &str) -> Result<Vec<T>, XmlError> {
+    /// Every scalar child with one of `names`' spellings.
+    pub fn fields<T: XmlScalar, N: NodeName + ?Sized>(
+        &self,
+        names: &N,
+    ) -> Result<Vec<T>, XmlError> {
         self.children
             .iter()
-            .filter(|c| c.name == name)
-            .map(|c| T::from_text(name, &c.text))
+            .filter(|c| names.matches(&c.name))
+            .map(|c| T::from_text(names.primary(), &c.text))
             .collect()
     }
 
     /// A required container child.
-    pub fn node<T: FromElement>(&self, name: &str) -> Result<T, XmlError> {
-        match self.child(name) {
+    pub fn node<T: FromElement, N: NodeName + ?Sized>(&self, names: &N) -> Result<T, XmlError> {
+        match self.child_named(names) {
             Some(child) => T::from_element(child),
-            None => Err(self.missing(name)),
+            None => Err(self.missing(names.primary())),
         }
     }
 
     /// An optional container child.
-    pub fn opt_node<T: FromElement>(&self, name: &str) -> Result<Option<T>, XmlError> {
-        self.child(name).map(T::from_element).transpose()
+    pub fn opt_node<T: FromElement, N: NodeName + ?Sized>(
+        &self,
+        names: &N,
+    ) -> Result<Option<T>, XmlError> {
+        self.child_named(names).map(T::from_element).transpose()
     }
 
-    /// Every container child called `name`.
-    pub fn nodes<T: FromElement>(&self, name: &str) -> Result<Vec<T>, XmlError> {
+    /// Every container child with one of `names`' spellings.
+    pub fn nodes<T: FromElement, N: NodeName + ?Sized>(
+        &self,
+        names: &N,
+    ) -> Result<Vec<T>, XmlError> {
         self.children
             .iter()
-            .filter(|c| c.name == name)
+            .filter(|c| names.matches(&c.name))
             .map(T::from_element)
             .collect()
     }
@@ -203,6 +220,36 @@ impl Element {
             node: name.to_string(),
             parent: self.name.clone(),
         }
+    }
+}
+
+/// The name of a node when reading: one element name (`"Key"`), or several spellings of one
+/// node (`["Confidence", "Sorce"]`), the first being the one written.
+///
+/// Several spellings exist because Tencent's pages and SDKs disagree on some answers (the
+/// spec's `aliases:`); reading every documented spelling keeps the client working with both.
+pub trait NodeName {
+    /// Whether an element called `name` is this node.
+    fn matches(&self, name: &str) -> bool;
+    /// The spelling named in errors.
+    fn primary(&self) -> &str;
+}
+
+impl NodeName for str {
+    fn matches(&self, name: &str) -> bool {
+        self == name
+    }
+    fn primary(&self) -> &str {
+        self
+    }
+}
+
+impl<const N: usize> NodeName for [&str; N] {
+    fn matches(&self, name: &str) -> bool {
+        self.contains(&name)
+    }
+    fn primary(&self) -> &str {
+        self.first().copied().unwrap_or_default()
     }
 }
 
@@ -270,15 +317,32 @@ impl XmlScalar for f64 {
 }
 
 impl XmlScalar for bool {
+    /// `true`/`false` in any case (AssessQuality answers `TRUE`/`FALSE`, doc 436/75085; Go's
+    /// SDK reads them with `strconv.ParseBool`, which takes every case), or `1`/`0`.
     fn from_text(node: &str, text: &str) -> Result<Self, XmlError> {
         match text.trim() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
+            t if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
+            t if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
             _ => Err(invalid(node, text, "a boolean")),
         }
     }
     fn to_text(&self) -> String {
         self.to_string()
+    }
+}
+
+/// A boolean written with the spec's own spelling of true and false (`spelling: [TRUE, FALSE]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spelled(pub bool, pub [&'static str; 2]);
+
+impl XmlScalar for Spelled {
+    fn from_text(node: &str, text: &str) -> Result<Self, XmlError> {
+        // Only written, never read (the field is a plain `bool`); reading keeps the words.
+        bool::from_text(node, text).map(|b| Spelled(b, ["true", "false"]))
+    }
+    fn to_text(&self) -> String {
+        let [yes, no] = self.1;
+        if self.0 { yes } else { no }.to_string()
     }
 }
 

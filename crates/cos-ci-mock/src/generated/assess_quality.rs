@@ -20,6 +20,7 @@ fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
     doc.pure_image = false;
     doc.clarity_score = ::core::option::Option::Some(80i64);
     doc.aesthetic_score = ::core::option::Option::Some(70i64);
-    doc.relative_quality = ::core::option::Option::Some(75i64);
+    doc.low_quality_score = ::core::option::Option::Some(40i64);
+    doc.request_id = ::core::option::Option::Some(::std::string::String::from(""));
     doc.to_xml()
 }

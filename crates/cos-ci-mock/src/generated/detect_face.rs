@@ -16,6 +16,7 @@ fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
     doc.image_width = i64::from(image.width);
     doc.image_height = i64::from(image.height);
     doc.face_model_version = ::std::string::String::from("3.0");
+    doc.request_id = ::core::option::Option::Some(::std::string::String::from(""));
     doc.face_infos = ::std::vec::Vec::from([
         {
             let mut node = cos_ci_validate::detect_face::FaceInfo::default();

@@ -20,9 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
-    permissions: &[
-        (Mode::Download, &["cos:GetObject", "ci:CreateAIBodyRecognitionJob"]),
-    ],
+    permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateBodyRecognitionJob"])],
     permission_aliases: &[],
     params: &[],
     output: Output::Xml {
@@ -75,9 +73,9 @@ impl Operation for AiBodyRecognition {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiBodyRecognitionResult {
-    /// 1 when people were found.
+    /// 1 when people were found, 0 when none were.
     pub status: i64,
-    /// `<PedestrianInfo>`
+    /// One person found.
     pub pedestrian_info: ::std::vec::Vec<PedestrianInfo>,
 }
 
@@ -103,15 +101,15 @@ impl crate::xml::XmlDocument for AiBodyRecognitionResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
-/// The `<PedestrianInfo>` node.
+/// One person found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PedestrianInfo {
-    /// `<Name>`
+    /// The kind found; always person.
     pub name: ::std::string::String,
-    /// `<Score>`
+    /// Confidence 0 to 100.
     pub score: i64,
-    /// `<Location>`
+    /// Where the person is.
     pub location: Location,
 }
 
@@ -121,7 +119,7 @@ impl crate::xml::FromElement for PedestrianInfo {
     ) -> ::core::result::Result<Self, crate::xml::XmlError> {
         ::core::result::Result::Ok(Self {
             name: element.field("Name")?,
-            score: element.field("Score")?,
+            score: element.field(&["Score", "Sorce"])?,
             location: element.node("Location")?,
         })
     }
@@ -135,11 +133,11 @@ impl crate::xml::ToElement for PedestrianInfo {
     }
 }
 
-/// The `<Location>` node.
+/// Where the person is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location {
-    /// `<Point>`
+    /// One corner, `X,Y`.
     pub point: ::std::vec::Vec<::std::string::String>,
 }
 

@@ -20,7 +20,9 @@ pub const SPEC: OpSpec = OpSpec {
     ),
     modes: &[Mode::Download],
     detect_url: ::core::option::Option::Some(HostKind::Cos),
-    permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecJob"])],
+    permissions: &[
+        (Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecognitionJob"]),
+    ],
     permission_aliases: &[],
     params: &[
         ParamSpec {
@@ -29,6 +31,7 @@ pub const SPEC: OpSpec = OpSpec {
             kind: ParamKind::Text {
                 values: &["IDCard", "DriverLicense"],
                 max_len: 1024usize,
+                encoding: TextEncoding::Plain,
             },
             default: ::core::option::Option::None,
             required: true,
@@ -124,7 +127,7 @@ impl Operation for AiLicenseRec {
 pub struct AiLicenseRecResponse {
     /// 1 when a card was read.
     pub status: i64,
-    /// `<IdInfo>`
+    /// One field read from the card.
     pub id_info: ::std::vec::Vec<IdInfo>,
 }
 
@@ -150,17 +153,17 @@ impl crate::xml::XmlDocument for AiLicenseRecResponse {
     const ROOT: &'static str = "Response";
 }
 
-/// The `<IdInfo>` node.
+/// One field read from the card.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IdInfo {
-    /// `<Name>`
+    /// Which field.
     pub name: ::std::string::String,
-    /// `<DetectedText>`
+    /// The field's text.
     pub detected_text: ::std::string::String,
-    /// `<Score>`
+    /// Confidence 0 to 100.
     pub score: i64,
-    /// `<Location>`
+    /// Where the field is.
     pub location: Location,
 }
 
@@ -186,11 +189,11 @@ impl crate::xml::ToElement for IdInfo {
     }
 }
 
-/// The `<Location>` node.
+/// Where the field is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location {
-    /// `<Point>`
+    /// One corner, `X,Y`.
     pub point: ::std::vec::Vec<::std::string::String>,
 }
 

@@ -119,7 +119,7 @@ impl crate::xml::FromElement for DetectMultiObj {
     ) -> ::core::result::Result<Self, crate::xml::XmlError> {
         ::core::result::Result::Ok(Self {
             name: element.field("Name")?,
-            confidence: element.field("Confidence")?,
+            confidence: element.field(&["Confidence", "Sorce"])?,
             location: element.node("Location")?,
         })
     }

@@ -25,7 +25,9 @@ pub const SPEC: OpSpec = OpSpec {
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
+    permission_aliases: &[
+        ("ci:CreateAIPortraitMattingJob", &["ci:CreateS3AIPicPortraitMattingJob"]),
+    ],
     params: &[
         ParamSpec {
             name: "center-layout",

@@ -29,6 +29,7 @@ pub const SPEC: OpSpec = OpSpec {
             kind: ParamKind::Text {
                 values: &["true", "false"],
                 max_len: 1024usize,
+                encoding: TextEncoding::Plain,
             },
             default: ::core::option::Option::None,
             required: false,
@@ -40,6 +41,7 @@ pub const SPEC: OpSpec = OpSpec {
             kind: ParamKind::Text {
                 values: &["true", "false"],
                 max_len: 1024usize,
+                encoding: TextEncoding::Plain,
             },
             default: ::core::option::Option::None,
             required: false,
@@ -47,10 +49,11 @@ pub const SPEC: OpSpec = OpSpec {
         },
         ParamSpec {
             name: "enable_lowquality",
-            doc: "Whether to flag low-quality images.",
+            doc: "Whether to score how low the quality is.",
             kind: ParamKind::Text {
                 values: &["true", "false"],
                 max_len: 1024usize,
+                encoding: TextEncoding::Plain,
             },
             default: ::core::option::Option::None,
             required: false,
@@ -121,7 +124,7 @@ impl EnableAesthetics {
     }
 }
 
-/// Values of `enable_lowquality`: Whether to flag low-quality images.
+/// Values of `enable_lowquality`: Whether to score how low the quality is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EnableLowquality {
     /// `true`
@@ -162,7 +165,7 @@ pub struct AssessQuality {
     ///
     /// Allowed: one of true, false.
     pub enable_aesthetics: ::core::option::Option<EnableAesthetics>,
-    /// `enable_lowquality`: Whether to flag low-quality images.
+    /// `enable_lowquality`: Whether to score how low the quality is.
     ///
     /// Allowed: one of true, false.
     pub enable_lowquality: ::core::option::Option<EnableLowquality>,
@@ -190,7 +193,7 @@ impl AssessQuality {
         self.enable_aesthetics = ::core::option::Option::Some(value);
         self
     }
-    /// Sets `enable_lowquality`: Whether to flag low-quality images.
+    /// Sets `enable_lowquality`: Whether to score how low the quality is.
     #[must_use]
     pub fn with_enable_lowquality(mut self, value: EnableLowquality) -> Self {
         self.enable_lowquality = ::core::option::Option::Some(value);
@@ -252,22 +255,24 @@ impl Operation for AssessQuality {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AssessQualityResponse {
-    /// `<LongImage>`
+    /// TRUE for a long image.
     pub long_image: bool,
-    /// `<BlackAndWhite>`
+    /// TRUE for a black-and-white image.
     pub black_and_white: bool,
-    /// `<SmallImage>`
+    /// TRUE for a small image.
     pub small_image: bool,
-    /// `<BigImage>`
+    /// TRUE for a big image.
     pub big_image: bool,
-    /// `<PureImage>`
+    /// TRUE for a single-colour image.
     pub pure_image: bool,
-    /// `<ClarityScore>`
+    /// Clarity 0 to 100.
     pub clarity_score: ::core::option::Option<i64>,
-    /// `<AestheticScore>`
+    /// Aesthetics 0 to 100.
     pub aesthetic_score: ::core::option::Option<i64>,
-    /// `<RelativeQuality>`
-    pub relative_quality: ::core::option::Option<i64>,
+    /// How low the quality is, 0 to 100.
+    pub low_quality_score: ::core::option::Option<i64>,
+    /// The request's id.
+    pub request_id: ::core::option::Option<::std::string::String>,
 }
 
 impl crate::xml::FromElement for AssessQualityResponse {
@@ -282,21 +287,26 @@ impl crate::xml::FromElement for AssessQualityResponse {
             pure_image: element.field("PureImage")?,
             clarity_score: element.opt_field("ClarityScore")?,
             aesthetic_score: element.opt_field("AestheticScore")?,
-            relative_quality: element.opt_field("RelativeQuality")?,
+            low_quality_score: element.opt_field("LowQualityScore")?,
+            request_id: element.opt_field("RequestId")?,
         })
     }
 }
 
 impl crate::xml::ToElement for AssessQualityResponse {
     fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.field("LongImage", &self.long_image);
-        w.field("BlackAndWhite", &self.black_and_white);
-        w.field("SmallImage", &self.small_image);
-        w.field("BigImage", &self.big_image);
-        w.field("PureImage", &self.pure_image);
+        w.field("LongImage", &crate::xml::Spelled(self.long_image, ["TRUE", "FALSE"]));
+        w.field(
+            "BlackAndWhite",
+            &crate::xml::Spelled(self.black_and_white, ["TRUE", "FALSE"]),
+        );
+        w.field("SmallImage", &crate::xml::Spelled(self.small_image, ["TRUE", "FALSE"]));
+        w.field("BigImage", &crate::xml::Spelled(self.big_image, ["TRUE", "FALSE"]));
+        w.field("PureImage", &crate::xml::Spelled(self.pure_image, ["TRUE", "FALSE"]));
         w.opt_field("ClarityScore", &self.clarity_score);
         w.opt_field("AestheticScore", &self.aesthetic_score);
-        w.opt_field("RelativeQuality", &self.relative_quality);
+        w.opt_field("LowQualityScore", &self.low_quality_score);
+        w.opt_field("RequestId", &self.request_id);
     }
 }
 

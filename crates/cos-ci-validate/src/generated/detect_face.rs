@@ -19,13 +19,13 @@ pub const SPEC: OpSpec = OpSpec {
         "https://cloud.tencent.com/document/product/460/63223",
     ),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
-    permissions: &[(Mode::Download, &["cos:GetObject", "ci:DetectFace"])],
+    detect_url: ::core::option::Option::None,
+    permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],
     params: &[
         ParamSpec {
             name: "max-face-num",
-            doc: "Most faces to detect.",
+            doc: "Most faces to detect; by default only the largest (460/63223).",
             kind: ParamKind::Integer {
                 min: 1i64,
                 max: 120i64,
@@ -51,7 +51,7 @@ pub const SPEC: OpSpec = OpSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DetectFace {
-    /// `max-face-num`: Most faces to detect.
+    /// `max-face-num`: Most faces to detect; by default only the largest (460/63223).
     ///
     /// Allowed: an integer in 1..=120. Server default: `1`.
     pub max_face_num: ::core::option::Option<i64>,
@@ -65,7 +65,7 @@ impl DetectFace {
             max_face_num: ::core::option::Option::None,
         }
     }
-    /// Sets `max-face-num`: Most faces to detect.
+    /// Sets `max-face-num`: Most faces to detect; by default only the largest (460/63223).
     #[must_use]
     pub fn with_max_face_num(mut self, value: i64) -> Self {
         self.max_face_num = ::core::option::Option::Some(value);
@@ -100,13 +100,17 @@ impl Operation for DetectFace {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DetectFaceResponse {
-    /// `<ImageWidth>`
+    /// Width of the image.
     pub image_width: i64,
-    /// `<ImageHeight>`
+    /// Height of the image.
     pub image_height: i64,
-    /// `<FaceModelVersion>`
+    /// The face model's version.
     pub face_model_version: ::std::string::String,
-    /// `<FaceInfos>`
+    /// The request's id.
+    pub request_id: ::core::option::Option<::std::string::String>,
+    /// Whether a face was found (460/109645 only).
+    pub status: ::core::option::Option<::std::string::String>,
+    /// One face found.
     pub face_infos: ::std::vec::Vec<FaceInfo>,
 }
 
@@ -118,6 +122,8 @@ impl crate::xml::FromElement for DetectFaceResponse {
             image_width: element.field("ImageWidth")?,
             image_height: element.field("ImageHeight")?,
             face_model_version: element.field("FaceModelVersion")?,
+            request_id: element.opt_field("RequestId")?,
+            status: element.opt_field("Status")?,
             face_infos: element.nodes("FaceInfos")?,
         })
     }
@@ -128,6 +134,8 @@ impl crate::xml::ToElement for DetectFaceResponse {
         w.field("ImageWidth", &self.image_width);
         w.field("ImageHeight", &self.image_height);
         w.field("FaceModelVersion", &self.face_model_version);
+        w.opt_field("RequestId", &self.request_id);
+        w.opt_field("Status", &self.status);
         w.nodes("FaceInfos", &self.face_infos);
     }
 }
@@ -136,17 +144,17 @@ impl crate::xml::XmlDocument for DetectFaceResponse {
     const ROOT: &'static str = "Response";
 }
 
-/// The `<FaceInfos>` node.
+/// One face found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FaceInfo {
-    /// `<X>`
+    /// Left of the face box; negative when outside the image.
     pub x: i64,
-    /// `<Y>`
+    /// Top of the face box; negative when outside the image.
     pub y: i64,
-    /// `<Width>`
+    /// Width of the face box.
     pub width: i64,
-    /// `<Height>`
+    /// Height of the face box.
     pub height: i64,
 }
 

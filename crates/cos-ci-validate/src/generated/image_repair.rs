@@ -29,10 +29,11 @@ pub const SPEC: OpSpec = OpSpec {
     params: &[
         ParamSpec {
             name: "MaskPic",
-            doc: "URL of a mask image whose white area is repaired (URL-safe base64 of the URL).",
+            doc: "URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.",
             kind: ParamKind::Text {
                 values: &[],
                 max_len: 2048usize,
+                encoding: TextEncoding::Base64Url,
             },
             default: ::core::option::Option::None,
             required: false,
@@ -44,6 +45,7 @@ pub const SPEC: OpSpec = OpSpec {
             kind: ParamKind::Text {
                 values: &[],
                 max_len: 4096usize,
+                encoding: TextEncoding::Base64Url,
             },
             default: ::core::option::Option::None,
             required: false,
@@ -66,13 +68,13 @@ pub const SPEC: OpSpec = OpSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImageRepair {
-    /// `MaskPic`: URL of a mask image whose white area is repaired (URL-safe base64 of the URL).
+    /// `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
     ///
-    /// Allowed: text of at most 2048 bytes.
+    /// Allowed: text of at most 2048 bytes, sent as URL-safe base64.
     pub mask_pic: ::core::option::Option<::std::string::String>,
     /// `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.
     ///
-    /// Allowed: text of at most 4096 bytes.
+    /// Allowed: text of at most 4096 bytes, sent as URL-safe base64.
     pub mask_poly: ::core::option::Option<::std::string::String>,
 }
 
@@ -85,7 +87,7 @@ impl ImageRepair {
             mask_poly: ::core::option::Option::None,
         }
     }
-    /// Sets `MaskPic`: URL of a mask image whose white area is repaired (URL-safe base64 of the URL).
+    /// Sets `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
     #[must_use]
     pub fn with_mask_pic(
         mut self,
@@ -142,18 +144,18 @@ mod tests {
         let params = ImageRepair::new().with_mask_poly("[[[10,10],[40,10],[40,40]]]");
         assert_eq!(
             params.to_query().unwrap(),
-            "ci-process=ImageRepair&MaskPoly=%5B%5B%5B10%2C10%5D%2C%5B40%2C10%5D%2C%5B40%2C40%5D%5D%5D"
+            "ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d"
         );
         assert_eq!(
-            ImageRepair::from_query("ci-process=ImageRepair&MaskPoly=%5B%5B%5B10%2C10%5D%2C%5B40%2C10%5D%2C%5B40%2C40%5D%5D%5D")
+            ImageRepair::from_query("ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d")
             .unwrap(), params
         );
         assert_eq!(
             params.to_rule().unwrap(),
-            "ci-process=ImageRepair&MaskPoly=%5B%5B%5B10%2C10%5D%2C%5B40%2C10%5D%2C%5B40%2C40%5D%5D%5D"
+            "ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d"
         );
         assert_eq!(
-            ImageRepair::from_rule("ci-process=ImageRepair&MaskPoly=%5B%5B%5B10%2C10%5D%2C%5B40%2C10%5D%2C%5B40%2C40%5D%5D%5D")
+            ImageRepair::from_rule("ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d")
             .unwrap(), params
         );
     }

@@ -25,7 +25,7 @@ pub const SPEC: OpSpec = OpSpec {
     params: &[
         ParamSpec {
             name: "ignore-error",
-            doc: "With 1, a failure such as an oversized input returns the original image.",
+            doc: "With 1, a failure such as an oversized input returns the original image (436/79734).",
             kind: ParamKind::Flag,
             default: ::core::option::Option::None,
             required: false,
@@ -50,7 +50,7 @@ pub const SPEC: OpSpec = OpSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecognizeLogo {
-    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
+    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
     ///
     /// Allowed: `1` or `0`.
     pub ignore_error: ::core::option::Option<bool>,
@@ -64,7 +64,7 @@ impl RecognizeLogo {
             ignore_error: ::core::option::Option::None,
         }
     }
-    /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
+    /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
     #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
         self.ignore_error = ::core::option::Option::Some(value);
@@ -102,9 +102,9 @@ impl Operation for RecognizeLogo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecognizeLogoResult {
-    /// 1 when a logo was found.
+    /// 1 when a logo was found, 0 when none was (460/79736).
     pub status: i64,
-    /// `<LogoInfo>`
+    /// One logo found (460/79736).
     pub logo_info: ::std::vec::Vec<LogoInfo>,
 }
 
@@ -130,15 +130,15 @@ impl crate::xml::XmlDocument for RecognizeLogoResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
-/// The `<LogoInfo>` node.
+/// One logo found (460/79736).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LogoInfo {
-    /// `<Name>`
+    /// The logo's name.
     pub name: ::std::string::String,
-    /// `<Score>`
+    /// Confidence 0 to 100; the wire node is spelled `Sorce` (sic, 460/79736).
     pub score: i64,
-    /// `<Location>`
+    /// Where the logo is.
     pub location: Location,
 }
 
@@ -148,7 +148,7 @@ impl crate::xml::FromElement for LogoInfo {
     ) -> ::core::result::Result<Self, crate::xml::XmlError> {
         ::core::result::Result::Ok(Self {
             name: element.field("Name")?,
-            score: element.field("Score")?,
+            score: element.field("Sorce")?,
             location: element.node("Location")?,
         })
     }
@@ -157,16 +157,16 @@ impl crate::xml::FromElement for LogoInfo {
 impl crate::xml::ToElement for LogoInfo {
     fn write_children(&self, w: &mut crate::xml::XmlWriter) {
         w.field("Name", &self.name);
-        w.field("Score", &self.score);
+        w.field("Sorce", &self.score);
         w.node("Location", &self.location);
     }
 }
 
-/// The `<Location>` node.
+/// Where the logo is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location {
-    /// `<Point>`
+    /// One corner, `X,Y`.
     pub point: ::std::vec::Vec<::std::string::String>,
 }
 

@@ -16,6 +16,9 @@ pub const COS_HOST: &str = "{bucket}.cos.{region}.myqcloud.com";
 /// Host template of the persistence (pic) endpoint.
 pub const PIC_HOST: &str = "{bucket}.pic.{region}.myqcloud.com";
 
+/// Host template of the Cloud Infinite (ci) endpoint.
+pub const CI_HOST: &str = "{bucket}.ci.{region}.myqcloud.com";
+
 /// Domain suffixes of virtual-hosted bucket names.
 pub const HOST_SUFFIXES: &[&str] = &["myqcloud.com", "tencentcos.cn"];
 

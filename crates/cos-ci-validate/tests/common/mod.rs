@@ -6,7 +6,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, Mode, OPERATIONS, OpSpec, Output, ParamKind, ParamSpec, ParamValues,
-    ValidationError, Value,
+    TextEncoding, ValidationError, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -72,6 +72,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
             ParamKind::Text {
                 values: &["fast", "slow"],
                 max_len: 16,
+                encoding: TextEncoding::Plain,
             },
             Some("fast"),
             false,
@@ -81,6 +82,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
             ParamKind::Text {
                 values: &[],
                 max_len: 12,
+                encoding: TextEncoding::Plain,
             },
             None,
             false,
@@ -142,6 +144,7 @@ pub fn low_value(kind: &ParamKind) -> Value {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => Value::Text(truncate("a", max_len.max(1))),
         ParamKind::Text { values, .. } => Value::Text(values[0].to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
@@ -159,6 +162,7 @@ pub fn high_value(kind: &ParamKind) -> Value {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => Value::Text(truncate(SAMPLE_TEXT, max_len)),
         ParamKind::Text { values, .. } => Value::Text(values[values.len() - 1].to_string()),
         ParamKind::Pair { max, .. } => Value::Pair(max, max),
@@ -186,6 +190,7 @@ pub fn bad_wire(kind: &ParamKind) -> String {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => "x".repeat(max_len + 1),
         ParamKind::Text { .. } => "no-such-value".to_string(),
         ParamKind::Pair {
@@ -309,6 +314,7 @@ pub fn valid_value(kind: &ParamKind) -> BoxedStrategy<Value> {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => free_text(max_len).prop_map(Value::Text).boxed(),
         ParamKind::Text { values, .. } => {
             // An empty allowed value is "absent" on the wire; it cannot survive a round trip.
@@ -425,6 +431,7 @@ pub fn invalid_wire(kind: &ParamKind) -> BoxedStrategy<String> {
         ParamKind::Text {
             values: [],
             max_len,
+            ..
         } => {
             if max_len < 64 * 1024 {
                 options.push(
@@ -498,7 +505,7 @@ pub fn invalid_wire(kind: &ParamKind) -> BoxedStrategy<String> {
 
 /// Whether a kind has out-of-range wire values at all.
 pub fn has_invalid(kind: &ParamKind) -> bool {
-    !matches!(kind, ParamKind::Text { values: [], max_len } if *max_len >= 64 * 1024)
+    !matches!(kind, ParamKind::Text { values: [], max_len, .. } if *max_len >= 64 * 1024)
 }
 
 /// An operation with parameters, the index of one parameter, an invalid wire value for it and
