@@ -51,8 +51,10 @@ pub struct ObjectRun {
     pub method: &'static str,
     /// Connections.
     pub conns: u32,
-    /// The figures, when the run worked.
+    /// The figures, when the run worked (the medians, over rounds).
     pub run: Option<Run>,
+    /// Throughput of each round that worked (one round unless the baseline takes part).
+    pub rps_rounds: Vec<f64>,
 }
 
 /// One processing run.
@@ -98,6 +100,8 @@ pub struct Load {
     pub servers: Vec<String>,
     /// The baseline mock, when one took part.
     pub baseline: Option<Baseline>,
+    /// Rounds of the mock's and the baseline's object runs.
+    pub baseline_rounds: usize,
 }
 
 /// A cos-ci-mock binary built from an earlier commit (`--baseline-mock FILE`).
@@ -106,7 +110,7 @@ pub struct Baseline {
     /// The binary.
     pub file: PathBuf,
     /// The commit as given with `--baseline-commit`, resolved in this checkout when it can be:
-    /// `abc1234 (2026-11-24) subject`.
+    /// `abc1234 (2026-11-24, "subject")`.
     pub commit: Option<String>,
     /// Its `--version` line.
     pub version: Option<String>,
@@ -119,7 +123,7 @@ impl Baseline {
         let commit = commit.map(|rev| {
             let out = Command::new("git")
                 .current_dir(root)
-                .args(["log", "-1", "--format=%h (%ad) %s", "--date=short"])
+                .args(["log", "-1", "--format=%h (%ad, \"%s\")", "--date=short"])
                 .arg(format!("{rev}^{{commit}}"))
                 .arg("--")
                 .output();
@@ -309,7 +313,11 @@ pub fn run(
     );
     for group in groups {
         let names: Vec<&str> = group.iter().map(|p| p.name()).collect();
-        let need = Duration::from_secs(group.len() as u64 * (6 * (load.seconds + 2) + 10));
+        let rounds = rounds_of(&group, ctx.quick) as u64;
+        if group.contains(&Peer::Baseline) {
+            load.baseline_rounds = rounds as usize;
+        }
+        let need = Duration::from_secs(group.len() as u64 * rounds * (6 * (load.seconds + 2) + 10));
         if !ctx.fits(&format!("object runs of {}", names.join(" and ")), need) {
             continue;
         }
@@ -323,26 +331,45 @@ pub fn run(
                 )),
             }
         }
+        // (peer, method, connections) -> the runs of every round.
+        let mut cells: Vec<(Peer, &'static str, u32, Vec<Option<Run>>)> = Vec::new();
         let mut cell = 0;
-        for method in ["GET", "PUT"] {
-            for conns in CONNECTIONS {
-                let mut order: Vec<&(Peer, Started)> = started.iter().collect();
-                if cell % 2 == 1 {
-                    order.reverse();
-                }
-                cell += 1;
-                for (peer, started) in order {
-                    let run = object_run(ctx, wrk, *peer, started, &small, method, conns, &load);
-                    load.object.push(ObjectRun {
-                        server: peer.name().to_string(),
-                        method,
-                        conns,
-                        run,
-                    });
+        for round in 0..rounds_of(&group, ctx.quick) {
+            for method in ["GET", "PUT"] {
+                for conns in CONNECTIONS {
+                    let mut order: Vec<&(Peer, Started)> = started.iter().collect();
+                    if cell % 2 == 1 {
+                        order.reverse();
+                    }
+                    cell += 1;
+                    if round > 0 {
+                        println!("  (round {})", round + 1);
+                    }
+                    for (peer, started) in order {
+                        let run =
+                            object_run(ctx, wrk, *peer, started, &small, method, conns, &load);
+                        match cells
+                            .iter_mut()
+                            .find(|c| c.0 == *peer && c.1 == method && c.2 == conns)
+                        {
+                            Some(c) => c.3.push(run),
+                            None => cells.push((*peer, method, conns, vec![run])),
+                        }
+                    }
                 }
             }
         }
         drop(started);
+        for (peer, method, conns, runs) in cells {
+            let rps_rounds: Vec<f64> = runs.iter().flatten().map(|r| r.rps).collect();
+            load.object.push(ObjectRun {
+                server: peer.name().to_string(),
+                method,
+                conns,
+                run: median_run(&runs),
+                rps_rounds,
+            });
+        }
     }
 
     // 2. Processing: the server against the in-process floor.
@@ -388,6 +415,35 @@ pub fn run(
         }
     }
     load
+}
+
+/// Rounds of the object runs of a group: 3 when the mock is compared with its baseline (a
+/// 10% question on a shared machine needs more than one 5 s sample), else 1.
+fn rounds_of(group: &[Peer], quick: bool) -> usize {
+    if group.contains(&Peer::Baseline) && !quick {
+        3
+    } else {
+        1
+    }
+}
+
+/// The runs that worked, as one: medians of throughput and latencies, summed counts.
+fn median_run(runs: &[Option<Run>]) -> Option<Run> {
+    let ok: Vec<&Run> = runs.iter().flatten().collect();
+    if ok.is_empty() {
+        return None;
+    }
+    let median = |f: &dyn Fn(&Run) -> f64| {
+        super::transfer::median(ok.iter().map(|r| f(r)).collect()).unwrap_or(f64::NAN)
+    };
+    Some(Run {
+        requests: ok.iter().map(|r| r.requests).sum(),
+        rps: median(&|r| r.rps),
+        mean_us: median(&|r| r.mean_us),
+        p50_us: median(&|r| r.p50_us),
+        p99_us: median(&|r| r.p99_us),
+        errors: ok.iter().map(|r| r.errors).sum(),
+    })
 }
 
 /// One wrk run of a small-object cell against a started server, printed and checked.

@@ -416,7 +416,8 @@ fn render_load(s: &mut String, load: &Load) {
              every other cell, so a change in the machine's load touches both. \
              **throughput vs baseline** is today's mock over the baseline (issue 12: at least \
              0.90×, within 10%); **p99 vs baseline** is today's p99 over the baseline's (below 1: \
-             shorter tail).\n",
+             shorter tail). Each cell of these two is the median of {} round(s) of {} s (throughput, \
+             p50 and p99 each the median; the range of the rounds' throughput in brackets).\n",
             load::BASELINE,
             baseline
                 .commit
@@ -427,7 +428,9 @@ fn render_load(s: &mut String, load: &Load) {
                 .version
                 .as_deref()
                 .map(|v| format!(", `--version`: {v}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            load.baseline_rounds,
+            load.seconds
         );
     }
     let peers: Vec<&String> = load
@@ -457,13 +460,30 @@ fn render_load(s: &mut String, load: &Load) {
             .find(|r| r.server == server && r.method == method && r.conns == conns)
             .and_then(|r| r.run.as_ref())
     };
+    // A cell, with the range of its rounds' throughput when there were several.
+    let cell = |server: &str, method: &str, conns: u32| {
+        let object = load
+            .object
+            .iter()
+            .find(|r| r.server == server && r.method == method && r.conns == conns);
+        let mut text = run_cell(object.and_then(|r| r.run.as_ref()));
+        if let Some(o) = object.filter(|o| o.rps_rounds.len() > 1) {
+            let lo = o.rps_rounds.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = o.rps_rounds.iter().copied().fold(0.0, f64::max);
+            let _ = write!(text, " ({lo:.0}–{hi:.0})");
+        }
+        text
+    };
     let mut means: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); peers.len()];
     for method in ["GET", "PUT"] {
         for conns in load::CONNECTIONS {
             let mock = find("cos-ci-mock", method, conns);
-            let mut row = format!("| {method} | {conns} | {} |", run_cell(mock));
+            let mut row = format!(
+                "| {method} | {conns} | {} |",
+                cell("cos-ci-mock", method, conns)
+            );
             for p in &peers {
-                let _ = write!(row, " {} |", run_cell(find(p, method, conns)));
+                let _ = write!(row, " {} |", cell(p, method, conns));
             }
             for (i, p) in peers.iter().enumerate() {
                 let peer = find(p, method, conns);
