@@ -488,7 +488,7 @@ impl Settings {
     pub fn log(&self) {
         for s in SETTINGS {
             if let Some((v, source)) = self.values.get(s.key) {
-                tracing::info!(setting = s.key, value = %Self::shown(s, v), %source, "setting");
+                tracing::info!(setting = s.key, value = %Self::shown(s, v), %source, "resolved");
             }
         }
     }
