@@ -303,7 +303,9 @@ impl Settings {
         }
         let section = match file.as_ref().map(|f| f.profile(&profile)).transpose()? {
             Some(Some(section)) => section,
-            Some(None) | None if explicit_profile => {
+            // A profile named only for the client's credentials file (COS_CI_PROFILE is
+            // shared with it) is not an error.
+            Some(None) | None if explicit_profile && !in_credentials_file(&profile) => {
                 return Err(Failure::Config(format!(
                     "profile {profile:?} is not in {}{}",
                     path.display(),
@@ -492,6 +494,13 @@ impl Settings {
             }
         }
     }
+}
+
+/// Whether the client's credentials file has `profile`.
+fn in_credentials_file(profile: &str) -> bool {
+    ProfileFileProvider::from_env()
+        .filter(|p| p.path().is_file())
+        .is_some_and(|p| ProfileFileProvider::new(p.path(), profile).load().is_ok())
 }
 
 type Resolved = Vec<(&'static str, (String, Source))>;

@@ -735,3 +735,36 @@ async fn debug_logs_each_call_but_never_a_secret() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_credentials_file_still_works() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::bare().env("COS_CI_PROFILE", "ci");
+    let creds = cli.home.path().join("cos-ci").join("credentials");
+    std::fs::create_dir_all(creds.parent().unwrap()).unwrap();
+    std::fs::write(
+        &creds,
+        format!(
+            "[ci]\nsecret_id = \"{}\"\nsecret_key = \"{}\"\n",
+            server.secret_id(),
+            server.secret_key()
+        ),
+    )
+    .unwrap();
+    let endpoint = server.endpoint().to_string();
+    let args = [
+        "--endpoint",
+        endpoint.as_str(),
+        "--region",
+        server.region(),
+        "--bucket",
+        server.bucket(),
+    ];
+    let mut ls = args.to_vec();
+    ls.push("ls");
+    cli.ok(&ls).await;
+    let mut show = args.to_vec();
+    show.extend(["--json", "config", "show"]);
+    let (stdout, _) = cli.ok(&show).await;
+    assert!(stdout.contains("credentials-file:"), "{stdout}");
+}
