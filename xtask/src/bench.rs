@@ -7,7 +7,13 @@
 //!   the processing floor) and the official Python SDK doing the same work (`bench/python`).
 //! * `load`: wrk on loopback against `cos-ci-mock`, s3s-fs and moto (GET / PUT of a small
 //!   object at 1, 16 and 64 connections), the mock's processing latency against its in-process
-//!   floor, and peak memory under 64 concurrent 5 MiB uploads.
+//!   floor, and peak memory under 64 concurrent 5 MiB uploads. With `--baseline-mock FILE`, a
+//!   cos-ci-mock binary built from an earlier commit runs beside today's as one more peer of
+//!   the object runs (`--baseline-commit REV` names that commit in the report).
+//! * `transfer`: 256 MiB uploaded through `cos_ci_client` to the release mock on loopback, as a
+//!   multipart upload (`Client::upload_file`, default part size and concurrency) and as one
+//!   streamed PUT (`put_object`), with the mock's peak memory during each (a fresh mock each
+//!   time, objects in memory, then with `--data-dir`).
 //! * `build`: the clean debug build of `cos-ci-client` with today's spec and with a synthetic
 //!   spec of 100 operations, each in a copy of the workspace with its own target directory.
 //!
@@ -25,13 +31,14 @@ mod micro;
 mod proc;
 mod report;
 mod tools;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-pub const USAGE: &str =
-    "cargo xtask bench [--quick] [--only micro,load,build] [--out FILE] [--budget-minutes N]";
+pub const USAGE: &str = "cargo xtask bench [--quick] [--only micro,load,transfer,build] [--out FILE] \
+     [--budget-minutes N] [--baseline-mock FILE [--baseline-commit REV]]";
 
 /// What `cargo xtask bench` was asked to do.
 pub struct Options {
@@ -43,6 +50,12 @@ pub struct Options {
     pub load: bool,
     /// The build-cost section.
     pub build: bool,
+    /// The transfer section (multipart upload against a single PUT).
+    pub transfer: bool,
+    /// A cos-ci-mock binary from an earlier commit, run as one more peer of the object runs.
+    pub baseline_mock: Option<PathBuf>,
+    /// The commit that binary was built from, as given (named in the report).
+    pub baseline_commit: Option<String>,
     /// Where the report goes (relative to the workspace root).
     pub out: Option<PathBuf>,
     /// The time budget of the whole run.
@@ -57,6 +70,9 @@ impl Options {
             micro: true,
             load: true,
             build: true,
+            transfer: true,
+            baseline_mock: None,
+            baseline_commit: None,
             out: None,
             budget: Duration::ZERO,
         };
@@ -70,17 +86,27 @@ impl Options {
                     options.micro = false;
                     options.load = false;
                     options.build = false;
+                    options.transfer = false;
                     for section in list.split(',') {
                         match section.trim() {
                             "micro" => options.micro = true,
                             "load" => options.load = true,
                             "build" => options.build = true,
+                            "transfer" => options.transfer = true,
                             other => return Err(format!("unknown section {other:?}")),
                         }
                     }
                 }
                 "--out" => {
                     options.out = Some(PathBuf::from(rest.next().ok_or("--out needs a file")?));
+                }
+                "--baseline-mock" => {
+                    let file = rest.next().ok_or("--baseline-mock needs a file")?;
+                    options.baseline_mock = Some(PathBuf::from(file));
+                }
+                "--baseline-commit" => {
+                    let rev = rest.next().ok_or("--baseline-commit needs a commit")?;
+                    options.baseline_commit = Some(rev.clone());
                 }
                 "--budget-minutes" => {
                     let n: u64 = rest
@@ -92,6 +118,9 @@ impl Options {
                 }
                 other => return Err(format!("unknown argument {other:?}\nusage: {USAGE}")),
             }
+        }
+        if options.baseline_commit.is_some() && options.baseline_mock.is_none() {
+            return Err("--baseline-commit names the commit of --baseline-mock FILE".into());
         }
         let minutes = budget_minutes.unwrap_or(if options.quick { 10 } else { 25 });
         options.budget = Duration::from_secs(minutes * 60);
@@ -247,6 +276,10 @@ fn run(root: &Path, options: &Options) -> Result<PathBuf, String> {
         None
     };
 
+    let baseline = options
+        .baseline_mock
+        .as_ref()
+        .map(|file| load::Baseline::describe(root, file, options.baseline_commit.as_deref()));
     let mut results = report::Results::default();
     if options.micro {
         step("micro benchmarks (criterion) and the Python SDK");
@@ -254,7 +287,16 @@ fn run(root: &Path, options: &Options) -> Result<PathBuf, String> {
     }
     if options.load {
         step("load on loopback (wrk)");
-        results.load = Some(load::run(&mut ctx, &installed, results.micro.as_ref()));
+        results.load = Some(load::run(
+            &mut ctx,
+            &installed,
+            results.micro.as_ref(),
+            baseline.as_ref(),
+        ));
+    }
+    if options.transfer {
+        step("transfer: multipart upload against a single PUT (256 MiB)");
+        results.transfer = Some(transfer::run(&mut ctx));
     }
     if options.build {
         step("build cost");
@@ -277,4 +319,39 @@ fn run(root: &Path, options: &Options) -> Result<PathBuf, String> {
         ctx.problems.len()
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        Options::parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn only_accepts_the_transfer_section() {
+        let o = parse(&["--only", "load,transfer"]).unwrap();
+        assert!(o.load && o.transfer);
+        assert!(!o.micro && !o.build);
+        let all = parse(&[]).unwrap();
+        assert!(all.micro && all.load && all.transfer && all.build);
+        assert!(parse(&["--only", "tranfser"]).is_err());
+    }
+
+    #[test]
+    fn the_baseline_mock_is_optional_and_its_commit_needs_it() {
+        assert!(parse(&[]).unwrap().baseline_mock.is_none());
+        let o = parse(&[
+            "--baseline-mock",
+            "old/cos-ci-mock",
+            "--baseline-commit",
+            "7a21fb4",
+        ])
+        .unwrap();
+        assert_eq!(o.baseline_mock, Some(PathBuf::from("old/cos-ci-mock")));
+        assert_eq!(o.baseline_commit.as_deref(), Some("7a21fb4"));
+        assert!(parse(&["--baseline-mock"]).is_err());
+        assert!(parse(&["--baseline-commit", "7a21fb4"]).is_err());
+    }
 }

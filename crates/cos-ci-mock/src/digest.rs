@@ -54,18 +54,22 @@ impl Checked {
     {
         let flag = Arc::new(AtomicBool::new(false));
         let mismatch = Arc::clone(&flag);
-        let stream = futures_util::stream::unfold(Some((body, Md5::new())), move |state| {
+        // Hash only when there is something to compare: storage already hashes for the ETag.
+        let md5 = expected.map(|_| Md5::new());
+        let stream = futures_util::stream::unfold(Some((body, md5)), move |state| {
             let mismatch = Arc::clone(&mismatch);
             async move {
                 let (mut body, mut md5) = state?;
                 match body.next().await {
                     Some(Ok(chunk)) => {
-                        md5.update(&chunk);
+                        if let Some(md5) = md5.as_mut() {
+                            md5.update(&chunk);
+                        }
                         Some((Ok(chunk), Some((body, md5))))
                     }
                     Some(Err(e)) => Some((Err(e.to_string()), None)),
-                    None => match expected {
-                        Some(want) if md5.finalize().as_slice() != want => {
+                    None => match (expected, md5) {
+                        (Some(want), Some(md5)) if md5.clone().finalize().as_slice() != want => {
                             mismatch.store(true, Ordering::SeqCst);
                             Some((Err("the body does not match Content-MD5".to_string()), None))
                         }

@@ -51,8 +51,10 @@ pub struct ObjectRun {
     pub method: &'static str,
     /// Connections.
     pub conns: u32,
-    /// The figures, when the run worked.
+    /// The figures, when the run worked (the medians, over rounds).
     pub run: Option<Run>,
+    /// Throughput of each round that worked (one round unless the baseline takes part).
+    pub rps_rounds: Vec<f64>,
 }
 
 /// One processing run.
@@ -96,6 +98,59 @@ pub struct Load {
     pub memory: Vec<MemoryRun>,
     /// The servers that took part.
     pub servers: Vec<String>,
+    /// The baseline mock, when one took part.
+    pub baseline: Option<Baseline>,
+    /// Rounds of the mock's and the baseline's object runs.
+    pub baseline_rounds: usize,
+}
+
+/// A cos-ci-mock binary built from an earlier commit (`--baseline-mock FILE`).
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    /// The binary.
+    pub file: PathBuf,
+    /// The commit as given with `--baseline-commit`, resolved in this checkout when it can be:
+    /// `abc1234 (2026-11-24, "subject")`.
+    pub commit: Option<String>,
+    /// Its `--version` line.
+    pub version: Option<String>,
+}
+
+impl Baseline {
+    /// Describes `file` (relative to the workspace root unless absolute) and the commit given.
+    pub fn describe(root: &Path, file: &Path, commit: Option<&str>) -> Baseline {
+        let file = root.join(file);
+        let commit = commit.map(|rev| {
+            let out = Command::new("git")
+                .current_dir(root)
+                .args(["log", "-1", "--format=%h (%ad, \"%s\")", "--date=short"])
+                .arg(format!("{rev}^{{commit}}"))
+                .arg("--")
+                .output();
+            match out {
+                Ok(o) if o.status.success() => {
+                    let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                    if line.is_empty() {
+                        rev.to_string()
+                    } else {
+                        line
+                    }
+                }
+                _ => format!("{rev} (not found in this checkout)"),
+            }
+        });
+        let version = Command::new(&file)
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        Baseline {
+            file,
+            commit,
+            version,
+        }
+    }
 }
 
 /// The servers measured.
@@ -105,6 +160,8 @@ enum Peer {
     Mock,
     /// cos-ci-mock with `--data-dir` (objects on disk, as s3s-fs keeps them).
     MockDisk,
+    /// cos-ci-mock built from an earlier commit (`--baseline-mock`), objects in memory.
+    Baseline,
     S3sFs,
     Moto,
 }
@@ -114,16 +171,26 @@ impl Peer {
         match self {
             Peer::Mock => "cos-ci-mock",
             Peer::MockDisk => "cos-ci-mock --data-dir",
+            Peer::Baseline => BASELINE,
             Peer::S3sFs => "s3s-fs",
             Peer::Moto => "moto",
         }
     }
 }
 
-/// Binaries of this workspace the load needs.
-struct Bins {
-    mock: PathBuf,
-    presign: PathBuf,
+/// The baseline mock's name in the report.
+pub const BASELINE: &str = "cos-ci-mock baseline";
+
+/// Binaries of this workspace the load and transfer sections need.
+pub struct Bins {
+    /// The release mock.
+    pub mock: PathBuf,
+    /// `examples/presign_urls`.
+    pub presign: PathBuf,
+    /// `examples/transfer_upload`.
+    pub transfer: PathBuf,
+    /// The baseline mock, when given and runnable.
+    pub baseline: Option<PathBuf>,
 }
 
 /// A started server with the URLs of its small and big objects.
@@ -158,7 +225,12 @@ Signature=0000000000000000000000000000000000000000000000000000000000000000";
 const BIG_KEY: &str = "bench/big.bin";
 
 /// Runs the load section.
-pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load {
+pub fn run(
+    ctx: &mut Ctx,
+    installed: &Installed,
+    micro: Option<&Micro>,
+    baseline: Option<&Baseline>,
+) -> Load {
     let mut load = Load {
         seconds: if ctx.quick { 1 } else { 5 },
         memory_seconds: if ctx.quick { 2 } else { 5 },
@@ -171,7 +243,7 @@ pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load 
     if !ctx.fits("the load benchmarks", Duration::from_secs(120)) {
         return load;
     }
-    let bins = match build(ctx) {
+    let mut bins = match build(ctx) {
         Ok(bins) => bins,
         Err(e) => {
             ctx.problem(format!("load: {e}"));
@@ -190,6 +262,29 @@ pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load 
     }
 
     let mut peers = vec![Peer::Mock];
+    if let Some(baseline) = baseline {
+        if baseline.version.is_some() {
+            bins.baseline = Some(baseline.file.clone());
+            load.baseline = Some(baseline.clone());
+            peers.push(Peer::Baseline);
+            ctx.note(format!(
+                "{BASELINE}: `{}` ({}), built from commit {}, run exactly as today's mock \
+                 (`--listen 127.0.0.1:0`, default credentials, objects in memory) with URLs \
+                 pre-signed the same way.",
+                baseline.file.display(),
+                baseline.version.as_deref().unwrap_or("cos-ci-mock"),
+                baseline
+                    .commit
+                    .as_deref()
+                    .unwrap_or("not stated (--baseline-commit)")
+            ));
+        } else {
+            ctx.problem(format!(
+                "--baseline-mock {}: it does not run (`--version` failed); the baseline is left out",
+                baseline.file.display()
+            ));
+        }
+    }
     if installed.s3s_fs.is_some() {
         peers.push(Peer::S3sFs);
     }
@@ -198,90 +293,83 @@ pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load 
     }
     load.servers = peers.iter().map(|p| p.name().to_string()).collect();
 
-    // 1. Small object GET / PUT.
+    // 1. Small object GET / PUT. The mock and its baseline run side by side, cell by cell
+    // (the order swapped every other cell), so that a change in the machine's load between
+    // cells touches both; the other peers run one after the other.
     step("object GET / PUT (4 KiB) at 1, 16, 64 connections");
-    for &peer in &peers {
-        let need = Duration::from_secs(6 * (load.seconds + 2) + 10);
-        if !ctx.fits(&format!("object runs of {}", peer.name()), need) {
+    let mut groups: Vec<Vec<Peer>> = vec![
+        peers
+            .iter()
+            .copied()
+            .filter(|p| matches!(p, Peer::Mock | Peer::Baseline))
+            .collect(),
+    ];
+    groups.extend(
+        peers
+            .iter()
+            .copied()
+            .filter(|p| !matches!(p, Peer::Mock | Peer::Baseline))
+            .map(|p| vec![p]),
+    );
+    for group in groups {
+        let names: Vec<&str> = group.iter().map(|p| p.name()).collect();
+        let rounds = rounds_of(&group, ctx.quick) as u64;
+        if group.contains(&Peer::Baseline) {
+            load.baseline_rounds = rounds as usize;
+        }
+        let need = Duration::from_secs(group.len() as u64 * rounds * (6 * (load.seconds + 2) + 10));
+        if !ctx.fits(&format!("object runs of {}", names.join(" and ")), need) {
             continue;
         }
-        let started = match start(ctx, peer, installed, &bins, &small, "object") {
-            Ok(s) => s,
-            Err(e) => {
-                ctx.problem(format!(
+        let mut started = Vec::new();
+        for &peer in &group {
+            match start(ctx, peer, installed, &bins, &small, "object") {
+                Ok(s) => started.push((peer, s)),
+                Err(e) => ctx.problem(format!(
                     "{}: {e}; its object runs are left out",
                     peer.name()
-                ));
-                continue;
+                )),
             }
-        };
-        for method in ["GET", "PUT"] {
-            for conns in CONNECTIONS {
-                let url = started
-                    .url(SMALL_KEY, method)
-                    .unwrap_or_default()
-                    .to_string();
-                let body = (method == "PUT").then_some(small.as_path());
-                let log = ctx.work.join(format!(
-                    "logs/wrk-{}-{method}-{conns}",
-                    peer.name().replace([' ', '-'], "_")
-                ));
-                let shot = Shot {
-                    url: &url,
-                    method,
-                    header: started.header.as_deref(),
-                    body,
-                    conns,
-                    seconds: load.seconds,
-                };
-                let run = wrk_run(ctx, wrk, &shot, &log);
-                let run = match run {
-                    Ok(run) => {
-                        println!(
-                            "  {:<24} {method} c={conns:<3} {:>9.0} req/s  p50 {:>8.0} µs  p99 {:>8.0} µs{}",
-                            peer.name(),
-                            run.rps,
-                            run.p50_us,
-                            run.p99_us,
-                            if run.errors > 0 {
-                                format!("  {} errors", run.errors)
-                            } else {
-                                String::new()
-                            }
-                        );
-                        if run.errors > 0 {
-                            ctx.problem(format!(
-                                "{} {method} at {conns} connections: {} of {} requests failed \
-                                 (socket errors, timeouts or non-2xx){}",
-                                peer.name(),
-                                run.errors,
-                                run.requests,
-                                started
-                                    .server
-                                    .common_error()
-                                    .map(|e| format!("; its log, most often: {e}"))
-                                    .unwrap_or_default()
-                            ));
+        }
+        // (peer, method, connections) -> the runs of every round.
+        let mut cells: Vec<(Peer, &'static str, u32, Vec<Option<Run>>)> = Vec::new();
+        let mut cell = 0;
+        for round in 0..rounds_of(&group, ctx.quick) {
+            for method in ["GET", "PUT"] {
+                for conns in CONNECTIONS {
+                    let mut order: Vec<&(Peer, Started)> = started.iter().collect();
+                    if cell % 2 == 1 {
+                        order.reverse();
+                    }
+                    cell += 1;
+                    if round > 0 {
+                        println!("  (round {})", round + 1);
+                    }
+                    for (peer, started) in order {
+                        let run =
+                            object_run(ctx, wrk, *peer, started, &small, method, conns, &load);
+                        match cells
+                            .iter_mut()
+                            .find(|c| c.0 == *peer && c.1 == method && c.2 == conns)
+                        {
+                            Some(c) => c.3.push(run),
+                            None => cells.push((*peer, method, conns, vec![run])),
                         }
-                        Some(run)
                     }
-                    Err(e) => {
-                        ctx.problem(format!(
-                            "{} {method} at {conns} connections: {e}",
-                            peer.name()
-                        ));
-                        None
-                    }
-                };
-                load.object.push(ObjectRun {
-                    server: peer.name().to_string(),
-                    method,
-                    conns,
-                    run,
-                });
+                }
             }
         }
         drop(started);
+        for (peer, method, conns, runs) in cells {
+            let rps_rounds: Vec<f64> = runs.iter().flatten().map(|r| r.rps).collect();
+            load.object.push(ObjectRun {
+                server: peer.name().to_string(),
+                method,
+                conns,
+                run: median_run(&runs),
+                rps_rounds,
+            });
+        }
     }
 
     // 2. Processing: the server against the in-process floor.
@@ -291,7 +379,12 @@ pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load 
     // 3. Peak memory under 64 concurrent 5 MiB uploads.
     step("peak memory under 64 concurrent 5 MiB uploads");
     let mut memory_peers = vec![Peer::Mock, Peer::MockDisk];
-    memory_peers.extend(peers.iter().copied().filter(|p| *p != Peer::Mock));
+    memory_peers.extend(
+        peers
+            .iter()
+            .copied()
+            .filter(|p| !matches!(p, Peer::Mock | Peer::Baseline)),
+    );
     for peer in memory_peers {
         let need = Duration::from_secs(load.memory_seconds + 40);
         if !ctx.fits(&format!("memory run of {}", peer.name()), need) {
@@ -324,12 +417,110 @@ pub fn run(ctx: &mut Ctx, installed: &Installed, micro: Option<&Micro>) -> Load 
     load
 }
 
-fn mib(bytes: u64) -> f64 {
+/// Rounds of the object runs of a group: 3 when the mock is compared with its baseline (a
+/// 10% question on a shared machine needs more than one 5 s sample), else 1.
+fn rounds_of(group: &[Peer], quick: bool) -> usize {
+    if group.contains(&Peer::Baseline) && !quick {
+        3
+    } else {
+        1
+    }
+}
+
+/// The runs that worked, as one: medians of throughput and latencies, summed counts.
+fn median_run(runs: &[Option<Run>]) -> Option<Run> {
+    let ok: Vec<&Run> = runs.iter().flatten().collect();
+    if ok.is_empty() {
+        return None;
+    }
+    let median = |f: &dyn Fn(&Run) -> f64| {
+        super::transfer::median(ok.iter().map(|r| f(r)).collect()).unwrap_or(f64::NAN)
+    };
+    Some(Run {
+        requests: ok.iter().map(|r| r.requests).sum(),
+        rps: median(&|r| r.rps),
+        mean_us: median(&|r| r.mean_us),
+        p50_us: median(&|r| r.p50_us),
+        p99_us: median(&|r| r.p99_us),
+        errors: ok.iter().map(|r| r.errors).sum(),
+    })
+}
+
+/// One wrk run of a small-object cell against a started server, printed and checked.
+#[allow(clippy::too_many_arguments)]
+fn object_run(
+    ctx: &mut Ctx,
+    wrk: &Path,
+    peer: Peer,
+    started: &Started,
+    small: &Path,
+    method: &'static str,
+    conns: u32,
+    load: &Load,
+) -> Option<Run> {
+    let url = started
+        .url(SMALL_KEY, method)
+        .unwrap_or_default()
+        .to_string();
+    let body = (method == "PUT").then_some(small);
+    let log = ctx.work.join(format!(
+        "logs/wrk-{}-{method}-{conns}",
+        peer.name().replace([' ', '-'], "_")
+    ));
+    let shot = Shot {
+        url: &url,
+        method,
+        header: started.header.as_deref(),
+        body,
+        conns,
+        seconds: load.seconds,
+    };
+    match wrk_run(ctx, wrk, &shot, &log) {
+        Ok(run) => {
+            println!(
+                "  {:<24} {method} c={conns:<3} {:>9.0} req/s  p50 {:>8.0} µs  p99 {:>8.0} µs{}",
+                peer.name(),
+                run.rps,
+                run.p50_us,
+                run.p99_us,
+                if run.errors > 0 {
+                    format!("  {} errors", run.errors)
+                } else {
+                    String::new()
+                }
+            );
+            if run.errors > 0 {
+                ctx.problem(format!(
+                    "{} {method} at {conns} connections: {} of {} requests failed \
+                     (socket errors, timeouts or non-2xx){}",
+                    peer.name(),
+                    run.errors,
+                    run.requests,
+                    started
+                        .server
+                        .common_error()
+                        .map(|e| format!("; its log, most often: {e}"))
+                        .unwrap_or_default()
+                ));
+            }
+            Some(run)
+        }
+        Err(e) => {
+            ctx.problem(format!(
+                "{} {method} at {conns} connections: {e}",
+                peer.name()
+            ));
+            None
+        }
+    }
+}
+
+pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
 /// Deterministic bytes that do not compress.
-fn pattern(len: usize) -> Vec<u8> {
+pub fn pattern(len: usize) -> Vec<u8> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     (0..len)
         .map(|_| {
@@ -341,11 +532,12 @@ fn pattern(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Builds the release mock and the URL pre-signer.
-fn build(ctx: &mut Ctx) -> Result<Bins, String> {
+/// Builds the release mock, the URL pre-signer and the upload timer.
+pub fn build(ctx: &mut Ctx) -> Result<Bins, String> {
     for args in [
         ["-p", "cos-ci-mock", "--bin", "cos-ci-mock"],
         ["-p", "cos-ci-client", "--example", "presign_urls"],
+        ["-p", "cos-ci-client", "--example", "transfer_upload"],
     ] {
         println!("cargo build --release {}", args.join(" "));
         let f = proc::run(
@@ -366,6 +558,8 @@ fn build(ctx: &mut Ctx) -> Result<Bins, String> {
     Ok(Bins {
         mock: release.join("cos-ci-mock"),
         presign: release.join("examples").join("presign_urls"),
+        transfer: release.join("examples").join("transfer_upload"),
+        baseline: None,
     })
 }
 
@@ -418,8 +612,13 @@ fn start(
     let tag = format!("{}-{purpose}", peer.name().replace([' ', '-'], "_"));
     let log = ctx.work.join(format!("logs/server-{tag}"));
     let started = match peer {
-        Peer::Mock | Peer::MockDisk => {
-            let mut command = Command::new(&bins.mock);
+        Peer::Mock | Peer::MockDisk | Peer::Baseline => {
+            let bin = if peer == Peer::Baseline {
+                bins.baseline.as_ref().ok_or("no baseline mock")?
+            } else {
+                &bins.mock
+            };
+            let mut command = Command::new(bin);
             command.args(["--listen", "127.0.0.1:0"]);
             if peer == Peer::MockDisk {
                 let dir = fresh_dir(&ctx.work.join(format!("data-{tag}")))?;
@@ -497,7 +696,7 @@ fn start(
     Ok(started)
 }
 
-fn fresh_dir(dir: &Path) -> Result<PathBuf, String> {
+pub fn fresh_dir(dir: &Path) -> Result<PathBuf, String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(dir.to_path_buf())

@@ -37,6 +37,17 @@ impl Finished {
 /// Runs `command` to its end or until `timeout`, when it and its children are killed. Output
 /// goes to `<log>.out` / `<log>.err` and is returned.
 pub fn run(command: &mut Command, log: &Path, timeout: Duration) -> Result<Finished, String> {
+    run_sampled(command, log, timeout, &mut || {})
+}
+
+/// `run`, calling `tick` about every 50 ms while the command runs (and once when it ends):
+/// to sample another process (a server's peak memory) during the command.
+pub fn run_sampled(
+    command: &mut Command,
+    log: &Path,
+    timeout: Duration,
+    tick: &mut dyn FnMut(),
+) -> Result<Finished, String> {
     let out_path = log.with_extension("out");
     let err_path = log.with_extension("err");
     if let Some(parent) = log.parent() {
@@ -52,8 +63,12 @@ pub fn run(command: &mut Command, log: &Path, timeout: Duration) -> Result<Finis
         .spawn()
         .map_err(|e| format!("cannot run {:?}: {e}", command.get_program()))?;
     let status = loop {
+        tick();
         match child.try_wait() {
-            Ok(Some(status)) => break Ok(status),
+            Ok(Some(status)) => {
+                tick();
+                break Ok(status);
+            }
             Ok(None) if started.elapsed() >= timeout => {
                 kill_tree(&mut child);
                 break Err(format!(

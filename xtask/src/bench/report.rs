@@ -9,6 +9,7 @@ use super::buildcost::{Build, BuildCost};
 use super::load::{self, Load, Run};
 use super::micro::Micro;
 use super::tools::Installed;
+use super::transfer::{self, Storage, Transfer};
 
 /// What the sections measured.
 #[derive(Default)]
@@ -19,6 +20,8 @@ pub struct Results {
     pub load: Option<Load>,
     /// Build cost.
     pub build: Option<BuildCost>,
+    /// Multipart upload against a single PUT.
+    pub transfer: Option<Transfer>,
 }
 
 /// The machine the run is on.
@@ -206,6 +209,9 @@ pub fn render(ctx: &Ctx, machine: &Machine, installed: &Installed, results: &Res
     }
     if let Some(build) = &results.build {
         render_build(&mut s, build, results.micro.as_ref());
+    }
+    if let Some(transfer) = &results.transfer {
+        render_transfer(&mut s, transfer);
     }
 
     let _ = writeln!(s, "## How the peers ran\n");
@@ -401,6 +407,32 @@ fn render_load(s: &mut String, load: &Load) {
         load::SMALL_BYTES / 1024,
         load.seconds
     );
+    if let Some(baseline) = &load.baseline {
+        let _ = writeln!(
+            s,
+            "**Baseline**: \"{}\" is cos-ci-mock built from commit {} (the binary `{}`{}), \
+             started and driven exactly as today's mock (objects in memory, pre-signed URLs, \
+             signatures verified). The two run side by side, cell by cell, the order swapped \
+             every other cell, so a change in the machine's load touches both. \
+             **throughput vs baseline** is today's mock over the baseline (issue 12: at least \
+             0.90×, within 10%); **p99 vs baseline** is today's p99 over the baseline's (below 1: \
+             shorter tail). Each cell of these two is the median of {} round(s) of {} s (throughput, \
+             p50 and p99 each the median; the range of the rounds' throughput in brackets).\n",
+            load::BASELINE,
+            baseline
+                .commit
+                .as_deref()
+                .unwrap_or("(not stated: pass --baseline-commit)"),
+            baseline.file.display(),
+            baseline
+                .version
+                .as_deref()
+                .map(|v| format!(", `--version`: {v}"))
+                .unwrap_or_default(),
+            load.baseline_rounds,
+            load.seconds
+        );
+    }
     let peers: Vec<&String> = load
         .servers
         .iter()
@@ -413,7 +445,12 @@ fn render_load(s: &mut String, load: &Load) {
         rule.push_str("---|");
     }
     for p in &peers {
-        let _ = write!(header, " **throughput vs {p}** | **p99 vs {p}** |");
+        let label = if p.as_str() == load::BASELINE {
+            "baseline"
+        } else {
+            p.as_str()
+        };
+        let _ = write!(header, " **throughput vs {label}** | **p99 vs {label}** |");
         rule.push_str("---:|---:|");
     }
     let _ = writeln!(s, "{header}\n{rule}");
@@ -423,15 +460,39 @@ fn render_load(s: &mut String, load: &Load) {
             .find(|r| r.server == server && r.method == method && r.conns == conns)
             .and_then(|r| r.run.as_ref())
     };
+    // A cell, with the range of its rounds' throughput when there were several.
+    let cell = |server: &str, method: &str, conns: u32| {
+        let object = load
+            .object
+            .iter()
+            .find(|r| r.server == server && r.method == method && r.conns == conns);
+        let mut text = run_cell(object.and_then(|r| r.run.as_ref()));
+        if let Some(o) = object.filter(|o| o.rps_rounds.len() > 1) {
+            let lo = o.rps_rounds.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = o.rps_rounds.iter().copied().fold(0.0, f64::max);
+            let _ = write!(text, " ({lo:.0}–{hi:.0})");
+        }
+        text
+    };
+    let mut means: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); peers.len()];
     for method in ["GET", "PUT"] {
         for conns in load::CONNECTIONS {
             let mock = find("cos-ci-mock", method, conns);
-            let mut row = format!("| {method} | {conns} | {} |", run_cell(mock));
+            let mut row = format!(
+                "| {method} | {conns} | {} |",
+                cell("cos-ci-mock", method, conns)
+            );
             for p in &peers {
-                let _ = write!(row, " {} |", run_cell(find(p, method, conns)));
+                let _ = write!(row, " {} |", cell(p, method, conns));
             }
-            for p in &peers {
+            for (i, p) in peers.iter().enumerate() {
                 let peer = find(p, method, conns);
+                if let (Some(m), Some(q)) = (mock, peer) {
+                    if q.rps > 0.0 && q.p99_us > 0.0 {
+                        means[i].0.push(m.rps / q.rps);
+                        means[i].1.push(m.p99_us / q.p99_us);
+                    }
+                }
                 let _ = write!(
                     row,
                     " **{}** | **{}** |",
@@ -441,6 +502,18 @@ fn render_load(s: &mut String, load: &Load) {
             }
             let _ = writeln!(s, "{row}");
         }
+    }
+    if !peers.is_empty() {
+        let mut row = format!("| **geometric mean** | |{}", " |".repeat(peers.len() + 1));
+        for (throughput, p99) in &means {
+            let _ = write!(
+                row,
+                " **{}** | **{}** |",
+                ratio(geomean(throughput), Some(1.0)),
+                ratio(geomean(p99), Some(1.0))
+            );
+        }
+        let _ = writeln!(s, "{row}");
     }
     let _ = writeln!(s);
 
@@ -621,5 +694,133 @@ fn render_build(s: &mut String, build: &BuildCost, micro: Option<&Micro>) {
         &|b| secs(b.generator),
         &|v| format!("{:.0} ms", v * 1000.0),
     );
+    let _ = writeln!(s);
+}
+
+fn render_transfer(s: &mut String, t: &Transfer) {
+    let mib = |b: u64| b as f64 / 1048576.0;
+    let _ = writeln!(s, "## 8. Multipart upload against a single PUT\n");
+    let _ = writeln!(
+        s,
+        "{:.0} MiB from a file through `cos_ci_client` to the release mock on loopback \
+         (crates/cos-ci-client/examples/transfer_upload.rs): a multipart upload, \
+         `Client::upload_file` with `TransferOptions::default()` — parts of {:.0} MiB, {} in \
+         flight, each read into memory and sent from there — against one PUT of the same file, \
+         `put_object` with `Body::from_file` (streamed in 64 KiB chunks). Time: the upload \
+         call only, from before the first request to the answer of the last (for multipart: \
+         initiate, {} parts, complete). Each upload goes to a freshly started mock; {} round(s) \
+         in memory, multipart and single alternating, the order swapped every round; medians. \
+         Ratio: multipart throughput over single-PUT throughput (issue 13: at least {:.2}×).\n",
+        mib(transfer::BYTES),
+        mib(t.part_size),
+        t.concurrency,
+        t.uploads
+            .iter()
+            .find(|u| u.multipart)
+            .map_or_else(|| "n/a".to_string(), |u| u.parts.to_string()),
+        t.rounds,
+        transfer::TARGET_RATIO
+    );
+    let _ = writeln!(
+        s,
+        "| mock storage | multipart | single PUT | **throughput ratio multipart / single** |\n|---|---:|---:|---:|"
+    );
+    for storage in [Storage::Memory, Storage::Disk] {
+        let cell = |multipart: bool| {
+            let ups = t.of(multipart, storage);
+            let secs = transfer::median(ups.iter().map(|u| u.seconds).collect());
+            (
+                secs,
+                secs.map(|v| {
+                    format!(
+                        "{:.2} s · {:.0} MiB/s{}",
+                        v,
+                        mib(transfer::BYTES) / v,
+                        if ups.len() > 1 {
+                            format!(
+                                " (median of {}: {})",
+                                ups.len(),
+                                ups.iter()
+                                    .map(|u| format!("{:.2}", u.seconds))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        } else {
+                            String::new()
+                        }
+                    )
+                }),
+            )
+        };
+        let (m, m_text) = cell(true);
+        let (p, p_text) = cell(false);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | **{}** |",
+            storage.label(),
+            or_na(m_text),
+            or_na(p_text),
+            // Throughput ratio = single time over multipart time.
+            ratio(p, m)
+        );
+    }
+    let _ = writeln!(s);
+    let bound = t.bound();
+    let _ = writeln!(
+        s,
+        "The mock's peak memory during each upload: VmHWM (peak resident set) of the fresh mock \
+         process from /proc/<pid>/status, sampled every 50 ms while the upload ran and once \
+         after it; the highest value is reported (VmHWM never decreases). Bound: 2 × part size \
+         × concurrency = 2 × {:.0} MiB × {} = {:.0} MiB (issue 13: peak / bound at most 1). With \
+         objects in memory, the mock necessarily holds the stored {:.0} MiB object itself, so \
+         the figure held to the bound is the peak minus those {:.0} MiB; with `--data-dir` it is \
+         the peak itself. Both include the process's resident set before the upload (column \
+         \"before\"). The single PUT is not bound by parts; its row is there for comparison.\n",
+        mib(t.part_size),
+        t.concurrency,
+        mib(bound),
+        mib(transfer::BYTES),
+        mib(transfer::BYTES)
+    );
+    let _ = writeln!(
+        s,
+        "| upload | mock storage | VmHWM before | peak VmHWM | held to the bound | **ratio to the bound** |\n|---|---|---:|---:|---:|---:|"
+    );
+    for storage in [Storage::Memory, Storage::Disk] {
+        for multipart in [true, false] {
+            let ups = t.of(multipart, storage);
+            let Some(u) = ups.iter().max_by_key(|u| u.peak) else {
+                continue;
+            };
+            let held = match storage {
+                Storage::Memory => u.peak.saturating_sub(transfer::BYTES),
+                Storage::Disk => u.peak,
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.1} MiB | {:.1} MiB{} | {:.1} MiB{} | **{}** |",
+                if multipart { "multipart" } else { "single PUT" },
+                storage.label(),
+                mib(u.before),
+                mib(u.peak),
+                if ups.len() > 1 {
+                    format!(" (highest of {})", ups.len())
+                } else {
+                    String::new()
+                },
+                mib(held),
+                if storage == Storage::Memory {
+                    " (peak − object)"
+                } else {
+                    ""
+                },
+                if multipart && bound > 0 {
+                    ratio(Some(held as f64), Some(bound as f64))
+                } else {
+                    "—".to_string()
+                }
+            );
+        }
+    }
     let _ = writeln!(s);
 }

@@ -13,6 +13,9 @@ pub const CHUNK_SIZE: usize = 64 * 1024;
 pub enum ObjectBody {
     /// The bytes themselves (memory mode).
     Bytes(Bytes),
+    /// Several runs of bytes served one after another (memory mode: an object completed from
+    /// multipart parts keeps the parts' buffers instead of copying them into one).
+    Segments(Vec<Bytes>),
     /// An open file positioned at the first byte to serve; exactly `len`
     /// bytes are to be read from it. Holding the handle keeps serving the
     /// version that was opened even if the key is overwritten meanwhile.
@@ -28,6 +31,7 @@ impl std::fmt::Debug for ObjectBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            Self::Segments(s) => f.debug_tuple("Segments").field(&s.len()).finish(),
             Self::File { len, .. } => f.debug_struct("File").field("len", len).finish(),
         }
     }
@@ -38,6 +42,7 @@ impl ObjectBody {
     pub fn len(&self) -> u64 {
         match self {
             Self::Bytes(b) => b.len() as u64,
+            Self::Segments(s) => s.iter().map(|b| b.len() as u64).sum(),
             Self::File { len, .. } => *len,
         }
     }
@@ -59,6 +64,9 @@ impl ObjectBody {
                     .map(move |at| Ok(b.slice(at..(at + CHUNK_SIZE).min(b.len()))));
                 stream::iter(chunks).boxed()
             }
+            Self::Segments(segments) => stream::iter(segments)
+                .flat_map(|b| Self::Bytes(b).into_stream())
+                .boxed(),
             Self::File { file, len } => stream::unfold(Some((file, len)), |state| async move {
                 let (mut file, remaining) = state?;
                 if remaining == 0 {
@@ -91,6 +99,7 @@ impl ObjectBody {
         }
         match self {
             Self::Bytes(b) => Ok(b),
+            Self::Segments(s) => Ok(s.concat().into()),
             Self::File { mut file, .. } => {
                 let n = usize::try_from(len).map_err(|_| StorageError::TooLarge { limit: max })?;
                 let mut buf = BytesMut::zeroed(n);

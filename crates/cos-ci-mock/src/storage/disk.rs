@@ -375,9 +375,8 @@ impl DiskStore {
                 super::new_meta(
                     &part_number.to_string(),
                     size,
-                    md5,
+                    super::etag_of(md5),
                     &ObjectAttrs::default(),
-                    None,
                 )
             },
         )
@@ -597,7 +596,12 @@ impl DiskStore {
         let dir = self.ensure_bucket_dir(bucket).await?;
         let name = object_file_name(bucket, key);
         write_object_file(&dir, &name, body, max_bytes, |size, md5| {
-            super::new_meta(key, size, md5, attrs, etag)
+            super::new_meta(
+                key,
+                size,
+                etag.unwrap_or_else(|| super::etag_of(md5)),
+                attrs,
+            )
         })
         .await
     }

@@ -17,7 +17,8 @@ use super::{
 /// One stored version; shared so readers never copy or block writers for long.
 struct Entry {
     meta: ObjectMeta,
-    data: Bytes,
+    /// The body: one buffer, or the parts of a completed multipart upload in order.
+    data: Vec<Bytes>,
 }
 
 /// An unfinished multipart upload and its parts.
@@ -36,22 +37,54 @@ pub(super) struct MemoryStore {
     uploads: Mutex<HashMap<String, MemUpload>>,
 }
 
-/// Reads a whole body into memory, at most `max_bytes` of it.
-async fn collect<S, E>(mut body: S, max_bytes: u64) -> Result<(Bytes, Md5, u64), StorageError>
+/// Reads a whole body into memory, at most `max_bytes` of it, and its ETag (`etag` when
+/// given: the body is then not hashed).
+async fn collect<S, E>(
+    mut body: S,
+    max_bytes: u64,
+    etag: Option<String>,
+) -> Result<(Bytes, String, u64), StorageError>
 where
     S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
     E: std::fmt::Display,
 {
-    let mut md5 = Md5::new();
+    let mut md5 = etag.is_none().then(Md5::new);
     let mut buf = BytesMut::new();
     let mut size = 0u64;
     while let Some(chunk) = super::next_chunk(&mut body).await? {
         // Checked before buffering, so an oversized upload costs at most `max_bytes`.
         size = super::grow(size, &chunk, max_bytes)?;
-        md5.update(&chunk);
+        if let Some(md5) = md5.as_mut() {
+            md5.update(&chunk);
+        }
         buf.extend_from_slice(&chunk);
     }
-    Ok((buf.freeze(), md5, size))
+    let etag = etag.or_else(|| md5.map(super::etag_of)).unwrap_or_default();
+    Ok((buf.freeze(), etag, size))
+}
+
+/// `range` (inclusive offsets) of the runs `data`, without copying.
+fn slice(data: &[Bytes], range: Option<(u64, u64)>) -> ObjectBody {
+    let (start, end) = match (range, data) {
+        (None, [one]) => return ObjectBody::Bytes(one.clone()),
+        (None, _) => return ObjectBody::Segments(data.to_vec()),
+        (Some((start, end)), _) => (start, end + 1),
+    };
+    let mut out = Vec::new();
+    let mut at = 0u64;
+    for run in data {
+        let len = run.len() as u64;
+        let (from, to) = (start.max(at), end.min(at + len));
+        if from < to {
+            // Offsets are within `run`, so the casts can't truncate.
+            out.push(run.slice((from - at) as usize..(to - at) as usize));
+        }
+        at += len;
+    }
+    match <[Bytes; 1]>::try_from(out) {
+        Ok([one]) => ObjectBody::Bytes(one),
+        Err(runs) => ObjectBody::Segments(runs),
+    }
 }
 
 /// Like the map locks: every critical section is one map operation, so poison is harmless.
@@ -83,9 +116,9 @@ impl MemoryStore {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let (data, md5, size) = collect(body, max_bytes).await?;
-        let meta = super::new_meta(key, size, md5, attrs, etag);
-        self.insert(bucket, meta.clone(), data);
+        let (data, etag, size) = collect(body, max_bytes, etag).await?;
+        let meta = super::new_meta(key, size, etag, attrs);
+        self.insert(bucket, meta.clone(), vec![data]);
         Ok(meta)
     }
 
@@ -102,15 +135,14 @@ impl MemoryStore {
         let meta = super::new_meta(
             key,
             data.len() as u64,
-            md5,
+            super::etag_of(md5),
             &ObjectAttrs::typed(content_type),
-            None,
         );
-        self.insert(bucket, meta.clone(), data);
+        self.insert(bucket, meta.clone(), vec![data]);
         meta
     }
 
-    fn insert(&self, bucket: &str, meta: ObjectMeta, data: Bytes) {
+    fn insert(&self, bucket: &str, meta: ObjectMeta, data: Vec<Bytes>) {
         let entry = Arc::new(Entry { meta, data });
         self.write()
             .entry(bucket.to_owned())
@@ -134,14 +166,9 @@ impl MemoryStore {
     ) -> Result<Object, StorageError> {
         let entry = self.lookup(bucket, key)?;
         let range = super::resolve(range, entry.meta.size)?;
-        let data = match range {
-            // Offsets are < size == data.len(), so the casts can't truncate.
-            Some((start, end)) => entry.data.slice(start as usize..=end as usize),
-            None => entry.data.clone(),
-        };
         Ok(Object {
             meta: entry.meta.clone(),
-            body: ObjectBody::Bytes(data),
+            body: slice(&entry.data, range),
             range,
         })
     }
@@ -241,11 +268,11 @@ impl MemoryStore {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let (data, md5, size) = collect(body, max_bytes).await?;
+        let (data, etag, size) = collect(body, max_bytes, None).await?;
         let part = PartMeta {
             part_number,
             size,
-            etag: format!("\"{}\"", hex::encode(md5.finalize())),
+            etag,
             last_modified: super::now_whole_seconds(),
         };
         // The upload may have been completed or aborted while the body streamed in.
@@ -283,6 +310,33 @@ impl MemoryStore {
             .collect()
     }
 
+    /// Publishes the parts `numbers` (checked by the caller) of `upload_id` as `meta`'s object
+    /// and drops the upload: the parts' buffers become the object's, nothing is copied.
+    pub(super) fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        numbers: &[u32],
+        meta: ObjectMeta,
+    ) -> Result<(), StorageError> {
+        let mut uploads = lock(&self.uploads);
+        let upload = uploads.get(upload_id).ok_or(StorageError::NoSuchUpload)?;
+        let data = numbers
+            .iter()
+            .map(|n| {
+                upload
+                    .parts
+                    .get(n)
+                    .map(|(_, data)| data.clone())
+                    .ok_or_else(|| StorageError::InvalidPart(format!("part {n} is gone")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        uploads.remove(upload_id);
+        drop(uploads);
+        self.insert(bucket, meta, data);
+        Ok(())
+    }
+
     pub(super) fn remove_upload(&self, upload_id: &str) {
         lock(&self.uploads).remove(upload_id);
     }
@@ -313,7 +367,43 @@ mod tests {
         assert_eq!(obj.range, Some((2, 4)));
         match obj.body {
             ObjectBody::Bytes(b) => assert_eq!(&b[..], b"234"),
+            other => panic!("a range of one buffer is one slice: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ranges_across_parts_are_sliced_not_copied() {
+        let runs = [
+            Bytes::from_static(b"0123"),
+            Bytes::from_static(b"45"),
+            Bytes::from_static(b"6789"),
+        ];
+        let bytes = |body: ObjectBody| match body {
+            ObjectBody::Bytes(b) => vec![b],
+            ObjectBody::Segments(s) => s,
             ObjectBody::File { .. } => panic!("memory mode served a file"),
+        };
+        let whole = bytes(slice(&runs, None));
+        assert_eq!(whole.concat(), b"0123456789");
+        for (start, end) in [(0, 9), (3, 6), (4, 5), (5, 5), (2, 3), (9, 9), (0, 0)] {
+            let got = bytes(slice(&runs, Some((start, end))));
+            assert_eq!(
+                got.concat(),
+                &b"0123456789"[start as usize..=end as usize],
+                "{start}-{end}"
+            );
+            assert!(
+                got.iter().all(|b| !b.is_empty()),
+                "{start}-{end}: no empty runs"
+            );
+            // Slices of the stored runs, not copies.
+            let stored = runs.iter().map(|r| r.as_ptr_range()).collect::<Vec<_>>();
+            for b in &got {
+                assert!(
+                    stored.iter().any(|r| r.contains(&b.as_ptr())),
+                    "{start}-{end}"
+                );
+            }
         }
     }
 }

@@ -421,17 +421,16 @@ fn grow(size: u64, chunk: &Bytes, max: u64) -> Result<u64, StorageError> {
 }
 
 /// Builds the metadata of a freshly written body; `etag` replaces the MD5 one.
-fn new_meta(
-    key: &str,
-    size: u64,
-    md5: Md5,
-    attrs: &ObjectAttrs,
-    etag: Option<String>,
-) -> ObjectMeta {
+/// The ETag of a body with digest `md5`: its hex, quoted.
+fn etag_of(md5: Md5) -> String {
+    format!("\"{}\"", hex::encode(md5.finalize()))
+}
+
+fn new_meta(key: &str, size: u64, etag: String, attrs: &ObjectAttrs) -> ObjectMeta {
     ObjectMeta {
         key: key.to_owned(),
         size,
-        etag: etag.unwrap_or_else(|| format!("\"{}\"", hex::encode(md5.finalize()))),
+        etag,
         content_type: attrs.content_type.clone(),
         last_modified: now_whole_seconds(),
         headers: attrs.headers.clone(),
