@@ -637,11 +637,14 @@ impl Client {
                     spec.name, options.prefix, options.target
                 );
                 let path = path.clone();
-                let (journal, recorded) =
-                    tokio::task::spawn_blocking(move || Journal::open(&path, &job))
-                        .await
-                        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-                (Some(journal), recorded)
+                let dry_run = options.dry_run;
+                // A dry run reads the journal but neither creates nor changes it.
+                tokio::task::spawn_blocking(move || match dry_run {
+                    true => Journal::read(&path, &job).map(|r| (None, r)),
+                    false => Journal::open(&path, &job).map(|(j, r)| (Some(j), r)),
+                })
+                .await
+                .map_err(|e| Error::Io(std::io::Error::other(e)))??
             }
             None => (None, Recorded::default()),
         };
@@ -657,8 +660,7 @@ impl Client {
             rule,
             target: options.target,
             prefix_folder,
-            // A dry run reads the journal but writes nothing to it.
-            journal: journal.filter(|_| !options.dry_run),
+            journal,
         });
         // Outputs of earlier runs are outputs of this batch too: never sources.
         let outputs = recorded

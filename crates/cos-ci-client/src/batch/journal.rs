@@ -80,16 +80,41 @@ impl Journal {
     /// Opens (or creates) the journal at `path` for `job` and reads what it records. A file
     /// that is not a journal, or a journal of another job, is an error.
     pub fn open(path: &Path, job: &str) -> Result<(Journal, Recorded), Error> {
-        let refuse = |reason: String| Error::InvalidArgument {
-            argument: "journal",
-            reason: format!("{}: {reason}", path.display()),
-        };
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)?;
+        let recorded = Self::load(&mut file, path, job, true)?;
+        file.seek(SeekFrom::End(0))?;
+        let journal = Journal {
+            inner: Mutex::new(Inner {
+                file,
+                unsynced: 0,
+                failed: None,
+            }),
+        };
+        Ok((journal, recorded))
+    }
+
+    /// Reads what the journal at `path` records for `job` without changing it (nothing when
+    /// there is no file): what a dry run needs.
+    pub fn read(path: &Path, job: &str) -> Result<Recorded, Error> {
+        match File::open(path) {
+            Ok(mut file) => Self::load(&mut file, path, job, false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Recorded::default()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads `file`; with `repair`, writes the header of an empty journal and cuts off a
+    /// torn last line.
+    fn load(file: &mut File, path: &Path, job: &str, repair: bool) -> Result<Recorded, Error> {
+        let refuse = |reason: String| Error::InvalidArgument {
+            argument: "journal",
+            reason: format!("{}: {reason}", path.display()),
+        };
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         let header = format!("{MAGIC} {VERSION} {}\n", encode(job));
@@ -102,10 +127,12 @@ impl Journal {
             if !bytes.is_empty() && !header.as_bytes().starts_with(&bytes) {
                 return Err(refuse("not a cos-ci batch journal".into()));
             }
-            file.set_len(0)?;
-            file.seek(SeekFrom::Start(0))?;
-            file.write_all(header.as_bytes())?;
-            file.sync_data()?;
+            if repair {
+                file.set_len(0)?;
+                file.seek(SeekFrom::Start(0))?;
+                file.write_all(header.as_bytes())?;
+                file.sync_data()?;
+            }
         } else {
             let text = String::from_utf8_lossy(&bytes[..complete]);
             let mut lines = text.lines();
@@ -132,19 +159,13 @@ impl Journal {
             }
             if complete < bytes.len() {
                 recorded.unreadable += 1;
-                // Cut the torn line off, so the next line does not continue it.
-                file.set_len(complete as u64)?;
+                if repair {
+                    // Cut the torn line off, so the next line does not continue it.
+                    file.set_len(complete as u64)?;
+                }
             }
         }
-        file.seek(SeekFrom::End(0))?;
-        let journal = Journal {
-            inner: Mutex::new(Inner {
-                file,
-                unsynced: 0,
-                failed: None,
-            }),
-        };
-        Ok((journal, recorded))
+        Ok(recorded)
     }
 
     /// `key` is about to be processed into `output`.
@@ -291,6 +312,8 @@ mod tests {
         assert!(Journal::open(&other, JOB).is_err());
         assert_eq!(std::fs::read_to_string(&other).unwrap(), "my notes\n");
         // A header cut short by a crash at creation is started afresh.
+        assert!(Journal::read(&dir.path().join("none"), JOB).unwrap().done.is_empty());
+        assert!(!dir.path().join("none").exists(), "reading creates nothing");
         let torn = dir.path().join("torn");
         std::fs::write(&torn, "cos-ci-batch-jour").unwrap();
         let (_, rec) = Journal::open(&torn, JOB).unwrap();
