@@ -214,6 +214,8 @@ pub enum Command {
     },
     /// List the operations with their modes and parameters (ranges and defaults).
     Ops,
+    /// Process every object under a prefix, in the cloud (--fileid) or during download (--out).
+    Batch(crate::batch::BatchArgs),
 }
 
 #[cfg(test)]

@@ -161,6 +161,7 @@ async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
             Ok(())
         }
         Command::Ops => Ok(()),
+        Command::Batch(args) => crate::batch::run(&client, args).await,
     }
 }
 
@@ -186,7 +187,7 @@ fn client(global: Global) -> Result<Client, Error> {
 }
 
 /// `-p NAME=VALUE` pairs checked against the operation's spec.
-fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
+pub(crate) fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
     let spec = ops::find(op).map_err(|reason| Error::InvalidArgument {
         argument: "OP",
         reason,
