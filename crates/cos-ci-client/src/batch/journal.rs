@@ -311,9 +311,10 @@ mod tests {
         std::fs::write(&other, "my notes\n").unwrap();
         assert!(Journal::open(&other, JOB).is_err());
         assert_eq!(std::fs::read_to_string(&other).unwrap(), "my notes\n");
+        let missing = dir.path().join("none");
+        assert!(Journal::read(&missing, JOB).unwrap().done.is_empty());
+        assert!(!missing.exists(), "reading creates nothing");
         // A header cut short by a crash at creation is started afresh.
-        assert!(Journal::read(&dir.path().join("none"), JOB).unwrap().done.is_empty());
-        assert!(!dir.path().join("none").exists(), "reading creates nothing");
         let torn = dir.path().join("torn");
         std::fs::write(&torn, "cos-ci-batch-jour").unwrap();
         let (_, rec) = Journal::open(&torn, JOB).unwrap();
