@@ -261,6 +261,8 @@ pub enum Command {
     },
     /// List the operations with their modes and parameters (ranges and defaults).
     Ops,
+    /// Process every object under a prefix, in the cloud (--fileid) or during download (--out).
+    Batch(crate::batch::BatchArgs),
     /// Print a shell completion script, e.g. `cos-ci completions bash > ~/.local/share/bash-completion/completions/cos-ci`.
     Completions {
         /// bash, zsh, fish, powershell or elvish.

@@ -6,6 +6,8 @@
 //! cos-ci [GLOBAL] upload  <OP> <FILE> <KEY> --fileid <FILEID> [-p NAME=VALUE]...
 //! cos-ci [GLOBAL] cloud   <OP> <KEY> --fileid <FILEID> [-p NAME=VALUE]...
 //! cos-ci [GLOBAL] presign <OP> <KEY> [-p NAME=VALUE]... [--expires SECS]
+//! cos-ci [GLOBAL] batch   <OP> --prefix P (--fileid TEMPLATE | --out DIR) [-p NAME=VALUE]...
+//!                 [--concurrency N] [--journal FILE] [--dry-run]
 //! cos-ci [GLOBAL] ls [PREFIX] [--recursive]
 //! cos-ci [GLOBAL] cp <SRC> <DST>               # SRC/DST: a local path or cos://BUCKET/KEY
 //! cos-ci [GLOBAL] rm <KEY>... [--recursive] [--dry-run]
@@ -16,6 +18,7 @@
 //! Exit codes: [`exit::Exit`]; settings and their sources: [`settings::SETTINGS`].
 
 mod args;
+mod batch;
 mod config_cmd;
 mod exit;
 mod listing;

@@ -192,6 +192,7 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             }
             Ok(())
         }
+        Command::Batch(args) => crate::batch::run(&client, args).await,
         // Handled before any configuration is read.
         Command::Ops | Command::Completions { .. } | Command::Config { .. } => Ok(()),
     }
@@ -216,7 +217,7 @@ pub fn local(e: Error, path: &std::path::Path) -> Failure {
 }
 
 /// `-p NAME=VALUE` pairs checked against the operation's spec.
-fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
+pub(crate) fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
     let spec = ops::find(op).map_err(|reason| Error::InvalidArgument {
         argument: "OP",
         reason,
