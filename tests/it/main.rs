@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod add_operation;
+mod client_batch;
 mod client_config;
 mod client_mock;
 mod client_transfer;

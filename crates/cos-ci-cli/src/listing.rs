@@ -4,7 +4,6 @@ use cos_ci_client::{Client, ListEntry, ListObjects, MAX_DELETE_KEYS, ObjectSumma
 use futures_util::TryStreamExt;
 use serde_json::json;
 
-use crate::remote;
 use crate::run::{Clients, Failure};
 
 /// Prints the keys under `prefix` as they arrive: folders as `PRE` (unless `recursive`),
@@ -15,11 +14,7 @@ pub async fn ls(
     recursive: bool,
     json: bool,
 ) -> Result<(), Failure> {
-    let (bucket, prefix) = remote::parse_key(prefix).map_err(Failure::Usage)?;
-    let client = match &bucket {
-        Some(b) => clients.for_bucket(b)?,
-        None => clients.default.clone(),
-    };
+    let (client, prefix) = clients.for_key(prefix)?;
     let mut request = ListObjects::new().with_prefix(prefix);
     if !recursive {
         request = request.with_delimiter("/");
@@ -56,22 +51,19 @@ pub async fn rm(
     keys: &[String],
     recursive: bool,
     dry_run: bool,
+    json: bool,
 ) -> Result<(), Failure> {
     let mut failed = 0usize;
     let mut deleted = 0usize;
     for arg in keys {
-        let (bucket, key) = remote::parse_key(arg).map_err(Failure::Usage)?;
-        let client = match &bucket {
-            Some(b) => clients.for_bucket(b)?,
-            None => clients.default.clone(),
-        };
+        let (client, key) = clients.for_key(arg)?;
         if !recursive {
             if key.is_empty() {
                 return Err(Failure::Usage(format!(
                     "{arg:?} names no key; use --recursive to delete a whole prefix"
                 )));
             }
-            let (d, f) = delete_batch(&client, vec![key], dry_run).await?;
+            let (d, f) = delete_batch(&client, vec![key], dry_run, json).await?;
             deleted += d;
             failed += f;
             continue;
@@ -83,18 +75,19 @@ pub async fn rm(
                 batch.push(o.key);
             }
             if batch.len() == MAX_DELETE_KEYS {
-                let (d, f) = delete_batch(&client, std::mem::take(&mut batch), dry_run).await?;
+                let (d, f) =
+                    delete_batch(&client, std::mem::take(&mut batch), dry_run, json).await?;
                 deleted += d;
                 failed += f;
             }
         }
         if !batch.is_empty() {
-            let (d, f) = delete_batch(&client, batch, dry_run).await?;
+            let (d, f) = delete_batch(&client, batch, dry_run, json).await?;
             deleted += d;
             failed += f;
         }
     }
-    if dry_run {
+    if dry_run && !json {
         eprintln!("dry run: {deleted} keys would be deleted");
     }
     if failed > 0 {
@@ -105,27 +98,49 @@ pub async fn rm(
     Ok(())
 }
 
-/// Deletes one batch; returns (deleted, failed).
+/// Deletes one batch; returns (deleted, failed). With `json`, one line per key:
+/// `{"Key", "Deleted": true}`, `{"Key", "Deleted": false, "DryRun": true}` or
+/// `{"Key", "Deleted": false, "Code", "Message"}` (the last on stdout too: it is a result).
 async fn delete_batch(
     client: &Client,
     keys: Vec<String>,
     dry_run: bool,
+    json: bool,
 ) -> Result<(usize, usize), Failure> {
+    let bucket = &client.config().bucket;
     if dry_run {
         for k in &keys {
-            println!("would delete {k}");
+            if json {
+                println!(
+                    "{}",
+                    json!({ "Bucket": bucket, "Key": k, "Deleted": false, "DryRun": true })
+                );
+            } else {
+                println!("would delete {k}");
+            }
         }
         return Ok((keys.len(), 0));
     }
     let out = client.delete_objects(&keys, true).await?;
     for e in &out.errors {
-        eprintln!("error: {}: {}: {}", e.key, e.code, e.message);
+        if json {
+            println!(
+                "{}",
+                json!({ "Bucket": bucket, "Key": e.key, "Deleted": false, "Code": e.code, "Message": e.message })
+            );
+        } else {
+            eprintln!("error: {}: {}: {}", e.key, e.code, e.message);
+        }
     }
     for k in keys
         .iter()
         .filter(|k| !out.errors.iter().any(|e| &e.key == *k))
     {
-        println!("deleted {k}");
+        if json {
+            println!("{}", json!({ "Bucket": bucket, "Key": k, "Deleted": true }));
+        } else {
+            println!("deleted {k}");
+        }
     }
     Ok((keys.len() - out.errors.len(), out.errors.len()))
 }

@@ -16,6 +16,37 @@ pub fn find(name: &str) -> Result<&'static OpSpec, String> {
         })
 }
 
+/// The listing `cos-ci ops --json` prints: one JSON object per operation, one a line.
+pub fn describe_json() -> String {
+    let mut out = String::new();
+    for spec in OPERATIONS {
+        let modes: Vec<&str> = spec.modes.iter().map(|m| m.as_str()).collect();
+        let params: Vec<serde_json::Value> = spec
+            .params
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "Name": p.name,
+                    "Allowed": p.kind.allowed(),
+                    "Default": p.default,
+                    "Required": p.required,
+                    "Doc": p.doc,
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "Name": spec.name,
+            "File": spec.file,
+            "Summary": spec.summary,
+            "Modes": modes,
+            "DetectUrl": spec.detect_url.is_some(),
+            "Params": params,
+        });
+        let _ = writeln!(out, "{value}");
+    }
+    out
+}
+
 /// The listing `cos-ci ops` prints.
 pub fn describe() -> String {
     let mut out = String::new();

@@ -1,6 +1,6 @@
-//! What the CLI prints: UploadResult as JSON, and errors with code, message and request id.
+//! What the CLI prints: UploadResult as JSON (errors: [`crate::exit::Failure`]).
 
-use cos_ci_client::{Error, UploadResult};
+use cos_ci_client::UploadResult;
 use serde_json::{Value, json};
 
 /// UploadResult as JSON, node names as in the XML.
@@ -40,21 +40,4 @@ pub fn upload_result_json(result: &UploadResult) -> Value {
         })
         .collect();
     json!({ "OriginalInfo": original, "ProcessResults": { "Object": objects } })
-}
-
-/// The error line(s): the service's code, message and request id when it answered.
-pub fn describe_error(error: &Error) -> String {
-    match error {
-        Error::Service(e) => {
-            let mut out = format!("error: {} (HTTP {}): {}", e.code, e.status, e.message);
-            if let Some(id) = &e.request_id {
-                out.push_str(&format!("\nrequest id: {id}"));
-            }
-            if let Some(trace) = &e.trace_id {
-                out.push_str(&format!("\ntrace id: {trace}"));
-            }
-            out
-        }
-        other => format!("error: {other}"),
-    }
 }

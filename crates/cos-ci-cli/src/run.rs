@@ -1,39 +1,17 @@
-//! Running a parsed command.
+//! Running a parsed command that talks to COS.
 
 use std::time::Duration;
 
 use cos_ci_client::{
-    Body, Cleanup, Client, ClientBuilder, Credentials, Error, OpSpec, ParamValues, PicOperations,
-    PicRule, Source,
+    Body, Cleanup, Client, Error, OpSpec, ParamValues, PicOperations, PicRule, Source,
 };
+use serde_json::json;
 
-use crate::args::{Cli, Command, Global};
-use crate::{listing, ops, output, transfer};
-
-/// Why a command failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// A call failed.
-    Client(Error),
-    /// Arguments that cannot work.
-    Usage(String),
-    /// Some of many items failed (each reported as it happened).
-    Partial(String),
-    /// Ctrl-C: the transfer was stopped and cleaned up.
-    Interrupted,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Client(e)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Failure::Client(Error::Io(e))
-    }
-}
+use crate::args::{Cli, Command};
+pub use crate::exit::Failure;
+use crate::settings::Settings;
+use crate::transfer::Transfer;
+use crate::{listing, ops, output, remote, transfer};
 
 /// The configured bucket's client, and clients for others named with `cos://BUCKET/...`.
 pub struct Clients {
@@ -51,50 +29,81 @@ impl Clients {
         config.bucket = bucket.to_string();
         Client::new(config)
     }
+
+    /// The client for a `ls`/`rm`/`head` argument (a key, or `cos://BUCKET/KEY`) and its key.
+    pub fn for_key(&self, arg: &str) -> Result<(Client, String), Failure> {
+        let (bucket, key) = remote::parse_key(arg).map_err(Failure::Usage)?;
+        let client = match &bucket {
+            Some(b) => self.for_bucket(b)?,
+            None => self.default.clone(),
+        };
+        Ok((client, key))
+    }
 }
 
-/// Runs every command but `ops`; Ctrl-C stops it, removes a partial download and aborts a
-/// multipart upload (waiting up to 10 s for the abort).
-pub async fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs every command that needs a client; Ctrl-C stops it, removes a partial download and
+/// aborts a multipart upload (waiting up to 10 s for the abort).
+pub async fn run(cli: Cli, settings: Settings) -> Result<(), Failure> {
     let cleanup = Cleanup::new();
     let result = tokio::select! {
-        result = run_command(cli, &cleanup) => result,
+        result = run_command(cli, &settings, &cleanup) => result,
         _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
     };
     if !cleanup.wait(Duration::from_secs(10)).await {
+        tracing::warn!("an interrupted multipart upload could not be aborted in time");
         eprintln!("warning: an interrupted multipart upload could not be aborted in time");
     }
     result
 }
 
-async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
+async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result<(), Failure> {
     let json = cli.global.json;
-    let client = client(cli.global)?;
+    let client = settings.client_builder()?.build()?;
+    tracing::info!(host = %client.host(), endpoint = ?client.config().endpoint, "client ready");
     let clients = Clients {
         default: client.clone(),
     };
+    let t = Transfer::from_settings(settings);
     match cli.command {
-        Command::Put {
-            file,
-            key,
-            transfer: t,
-        } => transfer::put(&client, &file, &key, t, cleanup).await,
-        Command::Get {
-            key,
-            file,
-            transfer: t,
-        } => transfer::get(&client, &key, &file, t, cleanup).await,
-        Command::Cp {
-            src,
-            dst,
-            transfer: t,
-        } => transfer::cp(&clients, &src, &dst, t, cleanup).await,
+        Command::Put { file, key, .. } => {
+            transfer::put(&client, &file, &key, &t, cleanup, json).await
+        }
+        Command::Get { key, file, .. } => {
+            transfer::get(&client, &key, &file, &t, cleanup, json).await
+        }
+        Command::Cp { src, dst, .. } => transfer::cp(&clients, &src, &dst, &t, cleanup, json).await,
         Command::Ls { prefix, recursive } => listing::ls(&clients, &prefix, recursive, json).await,
         Command::Rm {
             keys,
             recursive,
             dry_run,
-        } => listing::rm(&clients, &keys, recursive, dry_run).await,
+        } => listing::rm(&clients, &keys, recursive, dry_run, json).await,
+        Command::Head { key } => {
+            let (client, key) = clients.for_key(&key)?;
+            if key.is_empty() {
+                return Err(Failure::Usage("head needs an object key".into()));
+            }
+            let info = client.head_object(&key).await?;
+            let value = json!({
+                "Bucket": client.config().bucket,
+                "Key": key,
+                "Size": info.size,
+                "ETag": info.etag,
+                "ContentType": info.content_type,
+                "LastModified": info.last_modified,
+                "RequestId": info.request_id,
+            });
+            if json {
+                println!("{value}");
+            } else {
+                println!("key:           {key}");
+                println!("size:          {}", info.size);
+                println!("etag:          {}", info.etag.unwrap_or_default());
+                println!("content-type:  {}", info.content_type.unwrap_or_default());
+                println!("last-modified: {}", info.last_modified.unwrap_or_default());
+            }
+            Ok(())
+        }
         Command::Process {
             op,
             key,
@@ -111,13 +120,27 @@ async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
                 }
             };
             let image = client.process_values(spec, &values, &source).await?;
-            tokio::fs::write(&output, &image.bytes).await?;
-            eprintln!(
-                "wrote {} bytes ({}) to {}",
-                image.bytes.len(),
-                image.content_type,
-                output.display()
-            );
+            tokio::fs::write(&output, &image.bytes)
+                .await
+                .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "Operation": spec.name,
+                        "File": output.display().to_string(),
+                        "Size": image.bytes.len(),
+                        "ContentType": image.content_type,
+                    })
+                );
+            } else {
+                eprintln!(
+                    "wrote {} bytes ({}) to {}",
+                    image.bytes.len(),
+                    image.content_type,
+                    output.display()
+                );
+            }
             Ok(())
         }
         Command::Upload {
@@ -128,9 +151,11 @@ async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
             params,
         } => {
             let ops = rule(&op, &fileid, &params)?;
-            let body = Body::from_file(&file).await?;
+            let body = Body::from_file(&file)
+                .await
+                .map_err(|e| Failure::Io(format!("{}: {e}", file.display())))?;
             let result = client.put_object_with(&key, body, &ops).await?;
-            println!("{:#}", output::upload_result_json(&result));
+            print_document(&output::upload_result_json(&result), json);
             Ok(())
         }
         Command::Cloud {
@@ -141,7 +166,7 @@ async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
         } => {
             let ops = rule(&op, &fileid, &params)?;
             let result = client.image_process(&key, &ops).await?;
-            println!("{:#}", output::upload_result_json(&result));
+            print_document(&output::upload_result_json(&result), json);
             Ok(())
         }
         Command::Presign {
@@ -154,39 +179,45 @@ async fn run_command(cli: Cli, cleanup: &Cleanup) -> Result<(), Failure> {
             let url = client.presign_values(
                 spec,
                 &values,
-                &Source::key(key),
+                &Source::key(key.clone()),
                 Duration::from_secs(expires),
             )?;
-            println!("{url}");
+            if json {
+                println!(
+                    "{}",
+                    json!({ "Operation": spec.name, "Key": key, "Url": url, "Expires": expires })
+                );
+            } else {
+                println!("{url}");
+            }
             Ok(())
         }
-        Command::Ops => Ok(()),
+        Command::Batch(args) => crate::batch::run(&client, args).await,
+        // Handled before any configuration is read.
+        Command::Ops | Command::Completions { .. } | Command::Config { .. } => Ok(()),
     }
 }
 
-fn client(global: Global) -> Result<Client, Error> {
-    let mut builder = ClientBuilder::from_env();
-    if let Some(region) = global.region {
-        builder = builder.region(region);
+/// A document: one line with `--json` (JSON lines), indented for people otherwise (what
+/// `upload` and `cloud` always printed).
+fn print_document(value: &serde_json::Value, json: bool) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{value:#}");
     }
-    if let Some(bucket) = global.bucket {
-        builder = builder.bucket(bucket);
+}
+
+/// A local file error: I/O (exit 5) with the path, even when the client reported it.
+pub fn local(e: Error, path: &std::path::Path) -> Failure {
+    match e {
+        Error::Io(io) => Failure::Io(format!("{}: {io}", path.display())),
+        other => Failure::Client(other),
     }
-    if let (Some(id), Some(key)) = (global.secret_id, global.secret_key) {
-        let mut credentials = Credentials::new(id, key);
-        if let Some(token) = global.token {
-            credentials = credentials.with_token(token);
-        }
-        builder = builder.credentials(credentials);
-    }
-    if let Some(endpoint) = global.endpoint {
-        builder = builder.endpoint(endpoint);
-    }
-    builder.build()
 }
 
 /// `-p NAME=VALUE` pairs checked against the operation's spec.
-fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
+pub(crate) fn decode(op: &str, params: &[String]) -> Result<(&'static OpSpec, ParamValues), Error> {
     let spec = ops::find(op).map_err(|reason| Error::InvalidArgument {
         argument: "OP",
         reason,

@@ -6,16 +6,40 @@ use std::sync::{Arc, OnceLock};
 
 use cos_ci_client::{Cleanup, Client, CopyOptions, CopySource, Progress, TransferOptions};
 
-use crate::args::TransferArgs;
+use serde_json::json;
+
 use crate::progress;
 use crate::remote::{self, Location};
-use crate::run::{Clients, Failure};
+use crate::run::{Clients, Failure, local};
+use crate::settings::Settings;
 
-fn options(args: TransferArgs, cleanup: &Cleanup) -> TransferOptions {
+/// How files are cut up, as resolved from flags, environment, profile and defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct Transfer {
+    /// Files at least this large go in parts.
+    pub multipart_threshold: u64,
+    /// Part and range size.
+    pub part_size: u64,
+    /// Parts in flight.
+    pub concurrency: usize,
+}
+
+impl Transfer {
+    /// The transfer settings.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Transfer {
+            multipart_threshold: settings.size("multipart_threshold"),
+            part_size: settings.size("part_size"),
+            concurrency: settings.concurrency(),
+        }
+    }
+}
+
+fn options(args: &Transfer, cleanup: &Cleanup) -> TransferOptions {
     TransferOptions {
         multipart_threshold: args.multipart_threshold,
         part_size: args.part_size,
-        concurrency: usize::from(args.concurrency),
+        concurrency: args.concurrency,
         cleanup: Some(cleanup.clone()),
         ..TransferOptions::default()
     }
@@ -51,8 +75,9 @@ pub async fn put(
     client: &Client,
     file: &Path,
     key: &str,
-    args: TransferArgs,
+    args: &Transfer,
     cleanup: &Cleanup,
+    json: bool,
 ) -> Result<(), Failure> {
     let bar = Bar::new();
     let opts = TransferOptions {
@@ -61,7 +86,21 @@ pub async fn put(
     };
     let out = client.upload_file(file, key, &opts).await;
     bar.finish();
-    let out = out?;
+    let out = out.map_err(|e| local(e, file))?;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "Bucket": client.config().bucket,
+                "Key": key,
+                "File": file.display().to_string(),
+                "Size": out.size,
+                "ETag": out.etag,
+                "Parts": out.parts,
+            })
+        );
+        return Ok(());
+    }
     let how = if out.parts > 0 {
         format!(" in {} parts", out.parts)
     } else {
@@ -80,8 +119,9 @@ pub async fn get(
     client: &Client,
     key: &str,
     file: &Path,
-    args: TransferArgs,
+    args: &Transfer,
     cleanup: &Cleanup,
+    json: bool,
 ) -> Result<(), Failure> {
     let dest = into_folder(file, key).await;
     let bar = Bar::new();
@@ -91,7 +131,21 @@ pub async fn get(
     };
     let out = client.download_file(key, &dest, &opts).await;
     bar.finish();
-    let out = out?;
+    let out = out.map_err(|e| local(e, &dest))?;
+    if json {
+        println!(
+            "{}",
+            json!({
+                "Bucket": client.config().bucket,
+                "Key": key,
+                "File": dest.display().to_string(),
+                "Size": out.size,
+                "ETag": out.etag,
+                "Ranges": out.ranges,
+            })
+        );
+        return Ok(());
+    }
     eprintln!("wrote {} bytes to {}", out.size, dest.display());
     Ok(())
 }
@@ -115,8 +169,9 @@ pub async fn cp(
     clients: &Clients,
     src: &str,
     dst: &str,
-    args: TransferArgs,
+    args: &Transfer,
     cleanup: &Cleanup,
+    json: bool,
 ) -> Result<(), Failure> {
     let src = remote::parse(src).map_err(Failure::Usage)?;
     let dst = remote::parse(dst).map_err(Failure::Usage)?;
@@ -137,10 +192,26 @@ pub async fn cp(
             } else {
                 key
             };
-            put(&clients.for_bucket(&bucket)?, &file, &key, args, cleanup).await
+            put(
+                &clients.for_bucket(&bucket)?,
+                &file,
+                &key,
+                args,
+                cleanup,
+                json,
+            )
+            .await
         }
         (Location::Remote { bucket, key }, Location::Local(file)) => {
-            get(&clients.for_bucket(&bucket)?, &key, &file, args, cleanup).await
+            get(
+                &clients.for_bucket(&bucket)?,
+                &key,
+                &file,
+                args,
+                cleanup,
+                json,
+            )
+            .await
         }
         (
             Location::Remote {
@@ -162,10 +233,21 @@ pub async fn cp(
                     &CopyOptions::default(),
                 )
                 .await?;
-            eprintln!(
-                "copied cos://{src_bucket}/{src_key} to cos://{bucket}/{key} (ETag {})",
-                out.etag.unwrap_or_default()
-            );
+            if json {
+                println!(
+                    "{}",
+                    json!({
+                        "Source": format!("cos://{src_bucket}/{src_key}"),
+                        "Destination": format!("cos://{bucket}/{key}"),
+                        "ETag": out.etag,
+                    })
+                );
+            } else {
+                eprintln!(
+                    "copied cos://{src_bucket}/{src_key} to cos://{bucket}/{key} (ETag {})",
+                    out.etag.unwrap_or_default()
+                );
+            }
             Ok(())
         }
     }

@@ -11,31 +11,57 @@ use cos_ci_mock::MockServer;
 struct Cli {
     args: Vec<String>,
     bucket: String,
+    env: Vec<(String, String)>,
+    /// XDG_CONFIG_HOME and HOME of the run: no config or credentials file of the machine
+    /// leaks in.
+    home: tempfile::TempDir,
 }
 
 impl Cli {
     fn new(server: &MockServer) -> Self {
+        let mut cli = Cli::bare();
+        cli.args = vec![
+            "--endpoint".into(),
+            server.endpoint().to_string(),
+            "--region".into(),
+            server.region().to_string(),
+            "--bucket".into(),
+            server.bucket().to_string(),
+            "--secret-id".into(),
+            server.secret_id().to_string(),
+            "--secret-key".into(),
+            server.secret_key().to_string(),
+        ];
+        cli.bucket = server.bucket().to_string();
+        cli
+    }
+
+    /// No settings at all: flags, environment and config file empty.
+    fn bare() -> Self {
         Cli {
-            args: vec![
-                "--endpoint".into(),
-                server.endpoint().to_string(),
-                "--region".into(),
-                server.region().to_string(),
-                "--bucket".into(),
-                server.bucket().to_string(),
-                "--secret-id".into(),
-                server.secret_id().to_string(),
-                "--secret-key".into(),
-                server.secret_key().to_string(),
-            ],
-            bucket: server.bucket().to_string(),
+            args: Vec::new(),
+            bucket: String::new(),
+            env: Vec::new(),
+            home: tempfile::tempdir().unwrap(),
         }
+    }
+
+    fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The default config file of the run.
+    fn config_file(&self) -> std::path::PathBuf {
+        self.home.path().join("cos-ci").join("config.toml")
     }
 
     /// Runs `cos-ci <global> <args>` off the runtime (the mock answers on it).
     async fn run(&self, args: &[&str]) -> Output {
         let mut all = self.args.clone();
         all.extend(args.iter().map(|s| s.to_string()));
+        let env = self.env.clone();
+        let home = self.home.path().to_path_buf();
         tokio::task::spawn_blocking(move || {
             let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cos-ci"));
             for (k, _) in std::env::vars() {
@@ -43,6 +69,8 @@ impl Cli {
                     cmd.env_remove(k);
                 }
             }
+            cmd.env("XDG_CONFIG_HOME", &home).env("HOME", &home);
+            cmd.envs(env);
             cmd.args(all).output().unwrap()
         })
         .await
@@ -55,6 +83,30 @@ impl Cli {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{args:?} failed:\n{stdout}\n{stderr}");
         (stdout, stderr)
+    }
+
+    /// Runs `args`, expects exit status `code`; returns (stdout, stderr).
+    async fn fails(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self.run(args).await;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}:\n{stdout}\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
+    /// Runs `args` with `--json`; every stdout line is one JSON object.
+    async fn json(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut all = vec!["--json"];
+        all.extend(args);
+        let (stdout, _) = self.ok(&all).await;
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+            .collect()
     }
 
     fn remote(&self, key: &str) -> String {
@@ -246,4 +298,473 @@ async fn rm_dry_run_deletes_nothing_and_recursive_deletes_the_prefix() {
     assert_eq!(stdout, "deleted keep/d\n");
     let out = cli.run(&["rm", &cli.remote("")]).await;
     assert!(!out.status.success(), "an empty key needs --recursive");
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img =
+        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 8) as u8, (y * 8) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+/// The settings `config show --json` reports: key -> (value, source).
+async fn shown(cli: &Cli, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.extend(["config", "show"]);
+    let out = cli.json(&all).await;
+    assert_eq!(out.len(), 1);
+    out[0]["Settings"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_are_selected_and_flags_beat_env_beat_profile_beat_defaults() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::bare();
+    let endpoint = server.endpoint().to_string();
+    for (k, v) in [
+        ("endpoint", endpoint.as_str()),
+        ("region", server.region()),
+        ("bucket", server.bucket()),
+        ("secret_id", server.secret_id()),
+        ("secret_key", server.secret_key()),
+    ] {
+        cli.ok(&["--profile", "mock", "config", "set", k, v]).await;
+    }
+    // The default profile is empty: nothing to connect with.
+    let (_, stderr) = cli.fails(&["ls"], 3).await;
+    assert!(stderr.contains("no region"), "{stderr}");
+    cli.ok(&["--profile", "mock", "ls"]).await;
+    let by_env = Cli::bare().env("COS_CI_PROFILE", "mock");
+    std::fs::create_dir_all(by_env.config_file().parent().unwrap()).unwrap();
+    std::fs::copy(cli.config_file(), by_env.config_file()).unwrap();
+    by_env.ok(&["ls"]).await;
+    let (_, stderr) = cli.fails(&["--profile", "nope", "ls"], 3).await;
+    assert!(
+        stderr.contains("\"nope\"") && stderr.contains("mock"),
+        "{stderr}"
+    );
+
+    // flag > env > profile > default, setting by setting.
+    let env = Cli::bare()
+        .env("COS_CI_PROFILE", "mock")
+        .env("COS_REGION", "ap-env");
+    std::fs::create_dir_all(env.config_file().parent().unwrap()).unwrap();
+    std::fs::copy(cli.config_file(), env.config_file()).unwrap();
+    let s = shown(&env, &["--region", "ap-flag"]).await;
+    assert_eq!(s["region"]["Value"], "ap-flag");
+    assert_eq!(s["region"]["Source"], "flag");
+    let s = shown(&env, &[]).await;
+    assert_eq!(s["region"]["Value"], "ap-env");
+    assert_eq!(s["region"]["Source"], "env:COS_REGION");
+    assert_eq!(s["bucket"]["Source"], "profile");
+    assert_eq!(s["scheme"]["Value"], "https");
+    assert_eq!(s["scheme"]["Source"], "default");
+    assert_eq!(s["part_size"]["Source"], "default");
+    let s = shown(&env, &["--read-timeout", "7"]).await;
+    assert_eq!(s["read_timeout"]["Value"], "7");
+
+    // Credentials come whole from the environment before the profile: a wrong pair there
+    // is used (and refused by the service), not mixed with the profile's.
+    let wrong = Cli::bare()
+        .env("COS_CI_PROFILE", "mock")
+        .env("TENCENTCLOUD_SECRET_ID", "AKIDwrong")
+        .env("TENCENTCLOUD_SECRET_KEY", "wrong");
+    std::fs::create_dir_all(wrong.config_file().parent().unwrap()).unwrap();
+    std::fs::copy(cli.config_file(), wrong.config_file()).unwrap();
+    let s = shown(&wrong, &[]).await;
+    assert_eq!(s["secret_id"]["Source"], "env:TENCENTCLOUD_SECRET_ID");
+    assert_eq!(s["secret_key"]["Source"], "env:TENCENTCLOUD_SECRET_ID");
+    wrong.fails(&["ls"], 4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_set_show_and_path() {
+    let cli = Cli::bare();
+    let (stdout, _) = cli.ok(&["config", "path"]).await;
+    assert_eq!(stdout.trim(), cli.config_file().to_str().unwrap());
+    let other = cli.home.path().join("elsewhere").join("c.toml");
+    let other = other.to_str().unwrap();
+    let (stdout, _) = cli.ok(&["--config", other, "config", "path"]).await;
+    assert_eq!(stdout.trim(), other);
+    let by_env = Cli::bare().env("COS_CI_CONFIG", other);
+    let (stdout, _) = by_env.ok(&["config", "path"]).await;
+    assert_eq!(stdout.trim(), other);
+
+    cli.ok(&["--config", other, "config", "set", "secret_id", "AKIDshown"])
+        .await;
+    cli.ok(&[
+        "--config",
+        other,
+        "config",
+        "set",
+        "secret_key",
+        "TOPSECRETVALUE",
+    ])
+    .await;
+    cli.ok(&["--config", other, "config", "set", "read_timeout", "30"])
+        .await;
+    cli.ok(&[
+        "--config",
+        other,
+        "--profile",
+        "p2",
+        "config",
+        "set",
+        "part_size",
+        "16M",
+    ])
+    .await;
+    let text = std::fs::read_to_string(other).unwrap();
+    assert!(
+        text.contains("[default]") && text.contains("[profile.p2]"),
+        "{text}"
+    );
+    assert!(text.contains("read_timeout = 30"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(other).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let (stdout, stderr) = cli.ok(&["--config", other, "config", "show"]).await;
+    assert!(!stdout.contains("TOPSECRETVALUE") && !stderr.contains("TOPSECRETVALUE"));
+    assert!(
+        stdout.contains("AKIDshown") && stdout.contains("********"),
+        "{stdout}"
+    );
+    let s = shown(&cli, &["--config", other]).await;
+    assert_eq!(s["secret_key"]["Value"], "********");
+    assert_eq!(s["read_timeout"]["Value"], "30");
+    assert_eq!(s["read_timeout"]["Source"], "profile");
+    let s = shown(&cli, &["--config", other, "--profile", "p2"]).await;
+    assert_eq!(s["part_size"]["Value"], "16M");
+    assert!(s["secret_id"]["Value"].is_null(), "profiles do not inherit");
+
+    cli.fails(&["--config", other, "config", "set", "regoin", "x"], 2)
+        .await;
+    cli.fails(&["--config", other, "config", "set", "concurrency", "0"], 2)
+        .await;
+    cli.ok(&["--config", other, "config", "unset", "read_timeout"])
+        .await;
+    let s = shown(&cli, &["--config", other]).await;
+    assert_eq!(s["read_timeout"]["Source"], "default");
+
+    // A file that is not a config file is a configuration error.
+    std::fs::write(other, "[prod]\nregion = \"x\"\n").unwrap();
+    let (_, stderr) = cli.fails(&["--config", other, "ls"], 3).await;
+    assert!(stderr.contains("[profile.NAME]"), "{stderr}");
+    cli.fails(&["--config", "/nonexistent/c.toml", "ls"], 3)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_speaks_json() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::new(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("in.png");
+    std::fs::write(&src, png(32, 32)).unwrap();
+    let size = std::fs::metadata(&src).unwrap().len();
+    let src = src.to_str().unwrap();
+
+    let out = cli.json(&["put", src, "j/in.png"]).await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0]["Key"], "j/in.png");
+    assert_eq!(out[0]["Size"], size);
+
+    let back = dir.path().join("back.png");
+    let out = cli.json(&["get", "j/in.png", back.to_str().unwrap()]).await;
+    assert_eq!(out[0]["Size"], size);
+    assert_eq!(out[0]["File"], back.to_str().unwrap());
+
+    let out = cli.json(&["head", "j/in.png"]).await;
+    assert_eq!(out[0]["Size"], size);
+    assert!(out[0]["ETag"].is_string());
+    let out = cli.json(&["info", &cli.remote("j/in.png")]).await;
+    assert_eq!(out[0]["Key"], "j/in.png");
+
+    let out = cli
+        .json(&["cp", &cli.remote("j/in.png"), &cli.remote("j/copy.png")])
+        .await;
+    assert!(out[0]["ETag"].is_string(), "{out:?}");
+    assert_eq!(out[0]["Destination"], cli.remote("j/copy.png"));
+
+    let out = cli.json(&["ls", "--recursive", "j/"]).await;
+    assert_eq!(out.len(), 2);
+
+    let processed = dir.path().join("big.png");
+    let out = cli
+        .json(&[
+            "process",
+            "ai-super-resolution",
+            "j/in.png",
+            "-o",
+            processed.to_str().unwrap(),
+            "-p",
+            "magnify=2",
+        ])
+        .await;
+    assert_eq!(out[0]["Operation"], "AISuperResolution");
+    assert_eq!(out[0]["Size"], std::fs::metadata(&processed).unwrap().len());
+
+    let out = cli
+        .json(&[
+            "cloud",
+            "AIEnhanceImage",
+            "j/in.png",
+            "--fileid",
+            "/j/enh.png",
+        ])
+        .await;
+    assert_eq!(out.len(), 1, "UploadResult on one line");
+    assert!(out[0]["ProcessResults"]["Object"].is_array());
+
+    let out = cli
+        .json(&["presign", "AIImageColoring", "j/in.png", "--expires", "60"])
+        .await;
+    assert!(
+        out[0]["Url"]
+            .as_str()
+            .unwrap()
+            .contains("ci-process=AIImageColoring")
+    );
+
+    let out = cli.json(&["rm", "--dry-run", "--recursive", "j/"]).await;
+    assert_eq!(out.len(), 3);
+    assert!(out.iter().all(|o| o["DryRun"] == true));
+    let out = cli.json(&["rm", "--recursive", "j/"]).await;
+    assert_eq!(out.len(), 3);
+    assert!(out.iter().all(|o| o["Deleted"] == true));
+
+    let out = cli.json(&["ops"]).await;
+    assert!(out.iter().any(|o| o["Name"] == "AISuperResolution"));
+    let out = cli.json(&["config", "show"]).await;
+    assert_eq!(out[0]["Settings"]["bucket"]["Source"], "flag");
+    let out = cli.json(&["config", "path"]).await;
+    assert_eq!(out[0]["Exists"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_say_what_failed() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::new(&server);
+    let dir = tempfile::tempdir().unwrap();
+
+    // 2: usage, from clap and from the operation's spec; JSON when asked.
+    cli.fails(&["--bogus"], 2).await;
+    let (_, stderr) = cli.fails(&["--json", "--bogus"], 2).await;
+    let e: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(e["ExitCode"], 2);
+    assert_eq!(e["Kind"], "usage");
+    let out = dir.path().join("o.png");
+    let out = out.to_str().unwrap();
+    cli.fails(
+        &[
+            "process",
+            "ai-super-resolution",
+            "k",
+            "-o",
+            out,
+            "-p",
+            "magnify=3",
+        ],
+        2,
+    )
+    .await;
+    cli.fails(&["process", "no-such-op", "k", "-o", out], 2)
+        .await;
+
+    // 3: configuration.
+    let (_, stderr) = Cli::bare().fails(&["--json", "ls"], 3).await;
+    let e: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(e["Kind"], "config");
+
+    // 4: the service, its code in the message and the JSON.
+    let (_, stderr) = cli
+        .fails(
+            &["process", "ai-super-resolution", "missing.png", "-o", out],
+            4,
+        )
+        .await;
+    assert!(stderr.contains("NoSuchKey"), "{stderr}");
+    let (_, stderr) = cli
+        .fails(
+            &[
+                "--json",
+                "process",
+                "ai-super-resolution",
+                "missing.png",
+                "-o",
+                out,
+            ],
+            4,
+        )
+        .await;
+    let e: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(e["ExitCode"], 4);
+    assert_eq!(e["Code"], "NoSuchKey");
+    assert_eq!(e["HttpStatus"], 404);
+    assert!(e["Message"].as_str().unwrap().contains("NoSuchKey"));
+    assert!(e["RequestId"].is_string(), "{e}");
+    cli.fails(&["head", "missing.png"], 4).await;
+
+    // 5: local files.
+    let (_, stderr) = cli
+        .fails(&["put", "/nonexistent/file.png", "k.png"], 5)
+        .await;
+    assert!(stderr.contains("/nonexistent/file.png"), "{stderr}");
+    let src = dir.path().join("in.png");
+    std::fs::write(&src, png(16, 16)).unwrap();
+    cli.ok(&["put", src.to_str().unwrap(), "in.png"]).await;
+    cli.fails(
+        &[
+            "process",
+            "ai-super-resolution",
+            "in.png",
+            "-o",
+            "/nonexistent/dir/out.png",
+            "-p",
+            "magnify=2",
+        ],
+        5,
+    )
+    .await;
+
+    // 6: the network.
+    let unreachable = Cli::bare();
+    let (_, stderr) = unreachable
+        .fails(
+            &[
+                "--json",
+                "--endpoint",
+                "http://127.0.0.1:1",
+                "--region",
+                "ap-guangzhou",
+                "--bucket",
+                "examplebucket-1250000000",
+                "--secret-id",
+                "AKIDEXAMPLE",
+                "--secret-key",
+                "example-secret",
+                "--max-attempts",
+                "1",
+                "head",
+                "k",
+            ],
+            6,
+        )
+        .await;
+    let e: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(e["Kind"], "network");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_for_every_shell() {
+    let cli = Cli::bare();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (stdout, _) = cli.ok(&["completions", shell]).await;
+        assert!(stdout.len() > 100, "{shell}");
+        assert!(stdout.contains("cos-ci"), "{shell}");
+    }
+    cli.fails(&["completions", "tcsh"], 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_logs_each_call_but_never_a_secret() {
+    const SECRET: &str = "Sx9-very-secret-key-3b1f";
+    let mut config = cos_ci_mock::Config {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..cos_ci_mock::Config::default()
+    };
+    config.set_owner("AKIDdebugowner", SECRET);
+    let server = MockServer::start_with(config).await.unwrap();
+    let base = [
+        "--endpoint".to_string(),
+        server.endpoint().to_string(),
+        "--region".to_string(),
+        server.region().to_string(),
+        "--bucket".to_string(),
+        server.bucket().to_string(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("f");
+    std::fs::write(&src, b"hello").unwrap();
+
+    // The secret from the environment, then as a flag.
+    let by_env = Cli::bare()
+        .env("TENCENTCLOUD_SECRET_ID", "AKIDdebugowner")
+        .env("TENCENTCLOUD_SECRET_KEY", SECRET);
+    let mut by_flag = Cli::bare();
+    by_flag.args = vec![
+        "--secret-id".into(),
+        "AKIDdebugowner".into(),
+        "--secret-key".into(),
+        SECRET.into(),
+    ];
+    for cli in [&by_env, &by_flag] {
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(["--debug", "put", src.to_str().unwrap(), "d/f"]);
+        let (stdout, stderr) = cli.ok(&args).await;
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{stderr}"
+        );
+        for field in ["operation", "key=d/f", "attempt=1", "request_id"] {
+            assert!(stderr.contains(field), "no {field} in:\n{stderr}");
+        }
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(["-vv", "--json", "config", "show"]);
+        let (stdout, stderr) = cli.ok(&args).await;
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{stdout}"
+        );
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(["-v", "ls"]);
+        let (stdout, stderr) = cli.ok(&args).await;
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("secret_key"),
+            "-v lists the settings: {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_credentials_file_still_works() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::bare().env("COS_CI_PROFILE", "ci");
+    let creds = cli.home.path().join("cos-ci").join("credentials");
+    std::fs::create_dir_all(creds.parent().unwrap()).unwrap();
+    std::fs::write(
+        &creds,
+        format!(
+            "[ci]\nsecret_id = \"{}\"\nsecret_key = \"{}\"\n",
+            server.secret_id(),
+            server.secret_key()
+        ),
+    )
+    .unwrap();
+    let endpoint = server.endpoint().to_string();
+    let args = [
+        "--endpoint",
+        endpoint.as_str(),
+        "--region",
+        server.region(),
+        "--bucket",
+        server.bucket(),
+    ];
+    let mut ls = args.to_vec();
+    ls.push("ls");
+    cli.ok(&ls).await;
+    let mut show = args.to_vec();
+    show.extend(["--json", "config", "show"]);
+    let (stdout, _) = cli.ok(&show).await;
+    assert!(stdout.contains("credentials-file:"), "{stdout}");
 }

@@ -449,12 +449,11 @@ impl CredentialsCache {
 
     /// The credentials to sign with now, refreshed first if they are due.
     pub(crate) async fn get(&self) -> Result<Arc<Credentials>, CredentialsError> {
-        let cached = self.cached();
-        if let Some(c) = &cached {
-            if !self.stale(c) {
-                return Ok(c.clone());
-            }
-        }
+        let cached = match self.cached() {
+            // The hot path of every request: handed on as is, no second reference count.
+            Some(c) if !self.stale(&c) => return Ok(c),
+            cached => cached,
+        };
         // Still valid but due: whoever is already refreshing will replace them; the rest go
         // on with the current ones instead of queueing behind the provider.
         let guard = match (&cached, self.refreshing.try_lock()) {

@@ -55,6 +55,7 @@
 //! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
 
 mod answer;
+mod batch;
 mod body;
 mod bucket;
 mod client;
@@ -71,6 +72,10 @@ mod generated;
 mod request;
 mod retry;
 
+pub use batch::{
+    Batch, BatchItem, BatchOptions, BatchOutcome, BatchSummary, BatchTarget, FileIdTemplate,
+    SkipReason,
+};
 pub use body::Body;
 pub use bucket::{BucketInfo, ListEntry, ListObjects, ListPage, MAX_KEYS, ObjectSummary};
 pub use client::{
