@@ -209,7 +209,11 @@ async fn failures_are_named_with_their_reason_and_fail_the_command() {
     )
     .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "a failed object is a service failure (exit 4)\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a failed object is a service failure (exit 4)\n{stderr}"
+    );
     assert!(stderr.contains("2 done"), "{stderr}");
     assert!(stderr.contains("1 failed"), "{stderr}");
     assert!(stderr.contains("failed: in/000.png"), "{stderr}");
