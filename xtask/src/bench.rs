@@ -14,6 +14,9 @@
 //!   multipart upload (`Client::upload_file`, default part size and concurrency) and as one
 //!   streamed PUT (`put_object`), with the mock's peak memory during each (a fresh mock each
 //!   time, objects in memory, then with `--data-dir`).
+//! * `batch`: the client's batch bench: 200 small PNGs processed in the cloud against the
+//!   in-process mock at concurrency 8 against 1, and the credential cache's per-request cost
+//!   against the floor of cloning the credentials.
 //! * `build`: the clean debug build of `cos-ci-client` with today's spec and with a synthetic
 //!   spec of 100 operations, each in a copy of the workspace with its own target directory.
 //!
@@ -25,6 +28,7 @@
 //! `--quick` is a smoke run (short measurements, `cargo check` instead of clean builds) that
 //! writes `<target>/bench/RESULTS-quick.md` unless `--out` says otherwise.
 
+mod batch;
 mod buildcost;
 mod load;
 mod micro;
@@ -37,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-pub const USAGE: &str = "cargo xtask bench [--quick] [--only micro,load,transfer,build] [--out FILE] \
+pub const USAGE: &str = "cargo xtask bench [--quick] [--only micro,load,transfer,batch,build] [--out FILE] \
      [--budget-minutes N] [--baseline-mock FILE [--baseline-commit REV]]";
 
 /// What `cargo xtask bench` was asked to do.
@@ -52,6 +56,8 @@ pub struct Options {
     pub build: bool,
     /// The transfer section (multipart upload against a single PUT).
     pub transfer: bool,
+    /// The batch section (batch processing, the credential cache).
+    pub batch: bool,
     /// A cos-ci-mock binary from an earlier commit, run as one more peer of the object runs.
     pub baseline_mock: Option<PathBuf>,
     /// The commit that binary was built from, as given (named in the report).
@@ -71,6 +77,7 @@ impl Options {
             load: true,
             build: true,
             transfer: true,
+            batch: true,
             baseline_mock: None,
             baseline_commit: None,
             out: None,
@@ -87,12 +94,14 @@ impl Options {
                     options.load = false;
                     options.build = false;
                     options.transfer = false;
+                    options.batch = false;
                     for section in list.split(',') {
                         match section.trim() {
                             "micro" => options.micro = true,
                             "load" => options.load = true,
                             "build" => options.build = true,
                             "transfer" => options.transfer = true,
+                            "batch" => options.batch = true,
                             other => return Err(format!("unknown section {other:?}")),
                         }
                     }
@@ -298,6 +307,10 @@ fn run(root: &Path, options: &Options) -> Result<PathBuf, String> {
         step("transfer: multipart upload against a single PUT (256 MiB)");
         results.transfer = Some(transfer::run(&mut ctx));
     }
+    if options.batch {
+        step("batch: 200 images at concurrency 8 against 1; the credential cache");
+        results.batch = Some(batch::run(&mut ctx));
+    }
     if options.build {
         step("build cost");
         results.build = Some(buildcost::run(&mut ctx, synthetic.as_deref()));
@@ -335,7 +348,9 @@ mod tests {
         assert!(o.load && o.transfer);
         assert!(!o.micro && !o.build);
         let all = parse(&[]).unwrap();
-        assert!(all.micro && all.load && all.transfer && all.build);
+        assert!(all.micro && all.load && all.transfer && all.batch && all.build);
+        let o = parse(&["--only", "batch"]).unwrap();
+        assert!(o.batch && !o.transfer && !o.micro);
         assert!(parse(&["--only", "tranfser"]).is_err());
     }
 
