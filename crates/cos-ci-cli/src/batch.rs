@@ -52,7 +52,8 @@ pub struct BatchArgs {
 
 /// Runs the batch. Failures are printed as they happen and make the command fail at the
 /// end; Ctrl-C drops the batch (the journal is synced as it goes) and prints what was done.
-pub async fn run(client: &Client, args: BatchArgs) -> Result<(), Failure> {
+/// With `json`, every object is one JSON line on stdout and the summary is the last.
+pub async fn run(client: &Client, args: BatchArgs, json: bool) -> Result<(), Failure> {
     let (spec, values) = decode(&args.op, &args.params)?;
     let mut options = match (&args.fileid, args.out) {
         (Some(template), _) => BatchOptions::cloud(args.prefix, template)?,
@@ -73,7 +74,7 @@ pub async fn run(client: &Client, args: BatchArgs) -> Result<(), Failure> {
             batch.unreadable_journal_lines()
         );
     }
-    let mut report = Report::new(args.dry_run, resumable);
+    let mut report = Report::new(args.dry_run, resumable, json);
     while let Some(item) = batch.next().await {
         report.record(&item?);
     }
@@ -88,13 +89,14 @@ struct Report {
     started: Instant,
     dry_run: bool,
     resumable: bool,
+    json: bool,
     finished: bool,
 }
 
 impl Report {
-    fn new(dry_run: bool, resumable: bool) -> Self {
+    fn new(dry_run: bool, resumable: bool, json: bool) -> Self {
         // The total is unknown until the listing ends: a counter with its rate, not a bar.
-        let bar = if std::io::stderr().is_terminal() && !dry_run {
+        let bar = if std::io::stderr().is_terminal() && !dry_run && !json {
             let bar = ProgressBar::new_spinner();
             if let Ok(style) =
                 ProgressStyle::with_template("{spinner} {pos} objects, {per_sec} ({elapsed}) {msg}")
@@ -112,12 +114,17 @@ impl Report {
             started: Instant::now(),
             dry_run,
             resumable,
+            json,
             finished: false,
         }
     }
 
     fn record(&mut self, item: &BatchItem) {
         self.summary.record(item);
+        if self.json {
+            println!("{}", item_json(item));
+            return;
+        }
         match &item.outcome {
             BatchOutcome::Planned { output } => println!("{} -> {output}", item.key),
             BatchOutcome::Failed { error } => self
@@ -151,6 +158,9 @@ impl Report {
     fn finish(mut self) -> Result<(), Failure> {
         self.finished = true;
         self.bar.finish_and_clear();
+        if self.json {
+            println!("{}", summary_json(&self.summary, false));
+        }
         eprintln!("{}", self.line());
         for (key, reason) in &self.summary.failures {
             eprintln!("  failed: {key}: {reason}");
@@ -177,6 +187,9 @@ impl Drop for Report {
             return;
         }
         self.bar.finish_and_clear();
+        if self.json {
+            println!("{}", summary_json(&self.summary, true));
+        }
         eprintln!("{} (stopped)", self.line());
         if self.resumable {
             eprintln!("rerun with the same --journal to continue");
@@ -184,4 +197,50 @@ impl Drop for Report {
             eprintln!("without --journal a rerun starts over");
         }
     }
+}
+
+/// One object's result as a JSON line: `Key`, `Outcome` (done, planned, skipped, failed) and
+/// `Output`, `Size`, `RequestId` or `Reason` as the outcome has them.
+fn item_json(item: &BatchItem) -> serde_json::Value {
+    let mut value = serde_json::json!({ "Key": item.key });
+    let fields = match &item.outcome {
+        BatchOutcome::Done {
+            output,
+            size,
+            request_id,
+        } => serde_json::json!({
+            "Outcome": "done", "Output": output, "Size": size, "RequestId": request_id
+        }),
+        BatchOutcome::Planned { output } => {
+            serde_json::json!({ "Outcome": "planned", "Output": output })
+        }
+        BatchOutcome::Skipped { reason } => {
+            serde_json::json!({ "Outcome": "skipped", "Reason": reason.to_string() })
+        }
+        BatchOutcome::Failed { error } => {
+            serde_json::json!({ "Outcome": "failed", "Reason": error.to_string() })
+        }
+        // The outcome list may grow: name it rather than drop the line.
+        other => serde_json::json!({ "Outcome": format!("{other:?}") }),
+    };
+    if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
+        map.extend(extra);
+    }
+    value
+}
+
+/// The summary as the last JSON line.
+fn summary_json(s: &BatchSummary, stopped: bool) -> serde_json::Value {
+    serde_json::json!({
+        "Summary": {
+            "Done": s.done,
+            "Planned": s.planned,
+            "Skipped": s.skipped,
+            "Failed": s.failed,
+            "Failures": s.failures.iter().map(|(key, reason)| {
+                serde_json::json!({ "Key": key, "Reason": reason })
+            }).collect::<Vec<_>>(),
+            "Stopped": stopped,
+        }
+    })
 }

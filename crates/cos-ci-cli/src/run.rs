@@ -192,7 +192,7 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             }
             Ok(())
         }
-        Command::Batch(args) => crate::batch::run(&client, args).await,
+        Command::Batch(args) => crate::batch::run(&client, args, json).await,
         // Handled before any configuration is read.
         Command::Ops | Command::Completions { .. } | Command::Config { .. } => Ok(()),
     }

@@ -223,3 +223,48 @@ async fn failures_are_named_with_their_reason_and_fail_the_command() {
     let out = run(&server, &["batch", "AIEnhanceImage", "--prefix", "in/"]).await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_gives_one_line_per_object_and_the_summary_last() {
+    let server = MockServer::start().await.unwrap();
+    put_pngs(&server, 3).await;
+    server.inject_fault(Fault::error(Some("ImageProcess"), 403, "AccessDenied"));
+    let out = run(
+        &server,
+        &[
+            "--json",
+            "batch",
+            "AIEnhanceImage",
+            "--prefix",
+            "in/",
+            "--fileid",
+            "out/{name}",
+            "--concurrency",
+            "1",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let outcome = |key: &str| {
+        lines
+            .iter()
+            .find(|l| l["Key"] == key)
+            .map(|l| l["Outcome"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(outcome("in/000.png").as_deref(), Some("failed"));
+    assert_eq!(outcome("in/001.png").as_deref(), Some("done"));
+    let done = lines.iter().find(|l| l["Key"] == "in/002.png").unwrap();
+    assert_eq!(done["Output"], "out/002.png");
+    let summary = &lines[3]["Summary"];
+    assert_eq!(
+        (summary["Done"].as_u64(), summary["Failed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(summary["Failures"][0]["Key"], "in/000.png");
+    assert_eq!(summary["Stopped"], false);
+}
