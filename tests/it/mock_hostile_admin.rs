@@ -10,7 +10,7 @@ use cos_ci_sign::{KeyTime, SignInput, Signer};
 use cos_ci_tests::sample_png;
 use reqwest::Method;
 
-use crate::mock_support::{Answer, Req, bounded, config, http, owner, service};
+use crate::mock_support::{Answer, Req, bounded, bucket_host, config, http, owner, service};
 
 /// `method` on `path_and_query` of the server at `addr`, with exactly these extra headers
 /// (a `Host` among them replaces the default).
@@ -354,7 +354,7 @@ async fn the_log_never_shows_signatures_or_tokens() {
         .put_object("secret.png", sample_png(4, 4))
         .await
         .unwrap();
-    let host = format!("{}.cos.{}.myqcloud.com", server.bucket(), server.region());
+    let host = bucket_host(&server);
     let signer = Signer {
         secret_id: server.secret_id(),
         secret_key: server.secret_key(),

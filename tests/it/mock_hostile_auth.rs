@@ -18,7 +18,7 @@ use cos_ci_mock::{Account, Config, Fault, MockServer};
 use cos_ci_sign::{KeyTime, SignInput, Signer};
 use cos_ci_tests::sample_png;
 
-use crate::mock_support::{Req, bounded, client_as, config, http, owner, service};
+use crate::mock_support::{Req, bounded, bucket_host, client_as, config, http, owner, service};
 
 fn now() -> u64 {
     SystemTime::now()
@@ -81,10 +81,6 @@ fn authorization(
         },
     )
     .to_header_value()
-}
-
-fn host(server: &MockServer) -> String {
-    format!("{}.cos.{}.myqcloud.com", server.bucket(), server.region())
 }
 
 // ---- finding 4: an explicit deny of any name of the action wins ----
@@ -350,7 +346,7 @@ async fn a_signature_expires_at_its_end_time_not_a_skew_later() {
         "GET",
         "in.png",
         &[],
-        &[("host".to_string(), host(&server))],
+        &[("host".to_string(), bucket_host(&server))],
         KeyTime::new(t - 60, t - 1),
     );
     Req::new(&server, "GET", "in.png")
@@ -434,7 +430,7 @@ async fn declared_session_tokens_are_required_and_checked() {
         "GET",
         "in.png",
         &[],
-        &[("host".to_string(), host(&server))],
+        &[("host".to_string(), bucket_host(&server))],
         KeyTime::new(t - 60, t + 600),
     );
     for (token, status) in [("good-token", 200), ("made-up", 403), ("old-token", 400)] {
@@ -541,7 +537,7 @@ async fn strict_signing_refuses_unsigned_host_and_pic_operations() {
             "PUT",
             "up.png",
             &[],
-            &[("host".to_string(), host(&server))],
+            &[("host".to_string(), bucket_host(&server))],
             window,
         );
         let upload = Req::new(&server, "PUT", "up.png")

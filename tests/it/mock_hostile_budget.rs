@@ -15,14 +15,9 @@ use cos_ci_tests::{dimensions, sample_png};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::mock_support::{Req, Serve, bounded, config, origin, owner, service};
+use crate::mock_support::{Req, Serve, bounded, bucket_host, config, origin, owner, service};
 
 // ---- raw HTTP helpers ----
-
-/// The virtual-hosted Host of the server's default bucket.
-fn host(server: &MockServer) -> String {
-    format!("{}.cos.{}.myqcloud.com", server.bucket(), server.region())
-}
 
 /// An owner's `Authorization` for `method` on `path` (decoded) with `query`, signing Host.
 fn authorization(server: &MockServer, method: &str, path: &str, query: &[(&str, &str)]) -> String {
@@ -30,7 +25,7 @@ fn authorization(server: &MockServer, method: &str, path: &str, query: &[(&str, 
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let headers = vec![("Host".to_string(), host(server))];
+    let headers = vec![("Host".to_string(), bucket_host(server))];
     let signed = cos_ci_sign::signable_headers(&headers);
     let params: Vec<(String, String)> = query
         .iter()
@@ -78,7 +73,7 @@ fn signed_head(
     };
     let mut head = format!(
         "{method} {target} HTTP/1.1\r\nHost: {}\r\nAuthorization: {auth}\r\n",
-        host(server)
+        bucket_host(server)
     );
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -89,7 +84,10 @@ fn signed_head(
 
 /// A plain unsigned GET head on the default bucket, keeping the connection open.
 fn get_head(server: &MockServer, key: &str) -> String {
-    format!("GET /{key} HTTP/1.1\r\nHost: {}\r\n\r\n", host(server))
+    format!(
+        "GET /{key} HTTP/1.1\r\nHost: {}\r\n\r\n",
+        bucket_host(server)
+    )
 }
 
 async fn connect(server: &MockServer) -> TcpStream {

@@ -20,6 +20,11 @@ use cos_ci_tests::{dimensions, sample_png};
 use cos_ci_validate::{ErrorDocument, ParamKind, Value, XmlDocument};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The virtual-hosted Host of `server`'s default bucket.
+pub(crate) fn bucket_host(server: &MockServer) -> String {
+    format!("{}.cos.{}.myqcloud.com", server.bucket(), server.region())
+}
+
 // ---- shared helpers ----
 
 /// The longest any single step of these tests may take.
@@ -144,7 +149,7 @@ impl Req {
     pub fn new(server: &MockServer, method: &str, key: &str) -> Self {
         Req {
             method: method.to_string(),
-            host: format!("{}.cos.{}.myqcloud.com", server.bucket(), server.region()),
+            host: bucket_host(server),
             path: cos_ci_sign::encode_key_path(key),
             query: Vec::new(),
             headers: Vec::new(),

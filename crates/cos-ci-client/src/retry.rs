@@ -1,6 +1,9 @@
 //! Retries with exponential backoff and full jitter, bounded in count and total time.
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
 
 /// When and how often a failed request is tried again.
 ///
@@ -52,6 +55,32 @@ impl RetryPolicy {
         } else {
             rand::random::<u64>() % (millis + 1)
         })
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error that is not retryable, or the
+    /// policy's attempts or time run out, waiting [`backoff`](Self::backoff) in between. For
+    /// work that retries more than one request can (a part body replayed, a range refetched).
+    pub(crate) async fn run<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let started = Instant::now();
+        let mut n = 1;
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if n >= self.max_attempts
+                || started.elapsed() >= self.max_elapsed
+                || !error.is_retryable()
+            {
+                return Err(error);
+            }
+            tokio::time::sleep(self.backoff(n)).await;
+            n += 1;
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
@@ -373,35 +373,23 @@ impl Client {
         data: Bytes,
         unit: Unit,
     ) -> Result<Sent, Error> {
-        let policy = self.config().retry;
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let len = data.len() as u64;
-            let body = Body::from_stream(len, counted_chunks(data.clone(), unit.clone()));
-            // A stream body is sent once by `send`: the retries are this loop's.
-            let sent = self.call(parts.clone(), Some(body), true, |response, _| async move {
-                Ok(Sent {
-                    etag: header(&response, "etag"),
-                    request_id: request_id(&response),
+        let len = data.len() as u64;
+        // A stream body is sent once by `send`: the retries are this loop's.
+        let sent = self
+            .config()
+            .retry
+            .run(|| {
+                let body = Body::from_stream(len, counted_chunks(data.clone(), unit.clone()));
+                self.call(parts.clone(), Some(body), true, |response, _| async move {
+                    Ok(Sent {
+                        etag: header(&response, "etag"),
+                        request_id: request_id(&response),
+                    })
                 })
-            });
-            let error = match sent.await {
-                Ok(sent) => {
-                    unit.reached(len);
-                    return Ok(sent);
-                }
-                Err(e) => e,
-            };
-            if attempt >= policy.max_attempts
-                || started.elapsed() >= policy.max_elapsed
-                || !error.is_retryable()
-            {
-                return Err(error);
-            }
-            tokio::time::sleep(policy.backoff(attempt)).await;
-            attempt += 1;
-        }
+            })
+            .await?;
+        unit.reached(len);
+        Ok(sent)
     }
 
     /// Downloads `key` to the file `dest`: through a temporary file in the same folder (no
@@ -474,26 +462,10 @@ impl Client {
         etag: Option<&str>,
         unit: Unit,
     ) -> Result<(), Error> {
-        let policy = self.config().retry;
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let error = match self
-                .fetch_range_once(key, path, piece, ranged, etag, &unit)
-                .await
-            {
-                Ok(()) => return Ok(()),
-                Err(e) => e,
-            };
-            if attempt >= policy.max_attempts
-                || started.elapsed() >= policy.max_elapsed
-                || !error.is_retryable()
-            {
-                return Err(error);
-            }
-            tokio::time::sleep(policy.backoff(attempt)).await;
-            attempt += 1;
-        }
+        self.config()
+            .retry
+            .run(|| self.fetch_range_once(key, path, piece, ranged, etag, &unit))
+            .await
     }
 
     async fn fetch_range_once(
