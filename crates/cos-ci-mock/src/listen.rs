@@ -26,7 +26,7 @@ use bytes::Bytes;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioTimer;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot, watch};
@@ -121,13 +121,7 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
                 .title_case_headers(true)
                 .timer(TokioTimer::new())
                 .header_read_timeout(budget.header_read)
-                .serve_connection(
-                    Io {
-                        inner: stream,
-                        activity: Some(activity.clone()),
-                    },
-                    service,
-                );
+                .serve_connection(Io::hyper(stream, Some(activity.clone())), service);
             tokio::pin!(conn);
             let result = tokio::select! {
                 result = conn.as_mut() => result,
@@ -224,6 +218,13 @@ impl Drop for Busy {
     }
 }
 
+/// `from + wait`, or a time too far ahead to matter when that overflows (a budget of
+/// u64::MAX ms means "never").
+fn later(from: Instant, wait: Duration) -> Instant {
+    from.checked_add(wait)
+        .unwrap_or_else(|| from + Duration::from_secs(100 * 365 * 86_400))
+}
+
 /// Why a request body was cut off: it took longer than `body_timeout_ms` in all, or its next
 /// chunk longer than `body_idle_timeout_ms`. Answered as COS's RequestTimeout.
 #[derive(Debug, thiserror::Error)]
@@ -234,10 +235,15 @@ pub(crate) struct BodyTimeout(pub String);
 struct Deadline {
     inner: Incoming,
     budget: Budget,
-    /// Runs from the end of the request head.
-    total: Pin<Box<Sleep>>,
-    /// Starts when the handler first asks for data, restarts with every frame.
+    /// The end of the request head, where the whole-body deadline runs from.
+    start: Instant,
+    /// That deadline's timer, made the first time the body is not ready at once (most
+    /// requests, a GET among them, never need one).
+    total: Option<Pin<Box<Sleep>>>,
+    /// Starts when the handler asks for data that is not there yet; made once, then reset.
     idle: Option<Pin<Box<Sleep>>>,
+    /// Whether `idle` runs from the current wait (false again after every frame).
+    idle_armed: bool,
 }
 
 impl Deadline {
@@ -245,8 +251,10 @@ impl Deadline {
         Deadline {
             inner,
             budget,
-            total: Box::pin(tokio::time::sleep(budget.body)),
+            start: Instant::now(),
+            total: None,
             idle: None,
+            idle_armed: false,
         }
     }
 }
@@ -261,19 +269,29 @@ impl hyper::body::Body for Deadline {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
         if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
-            this.idle = None;
+            this.idle_armed = false;
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
-        if this.total.as_mut().poll(cx).is_ready() {
+        let deadline = later(this.start, this.budget.body);
+        let total = this
+            .total
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if total.as_mut().poll(cx).is_ready() {
             let ms = this.budget.body.as_millis();
             return Poll::Ready(Some(Err(Box::new(BodyTimeout(format!(
                 "the request body took longer than body_timeout_ms = {ms} ms"
             ))))));
         }
         let budget = this.budget.body_idle;
+        let wake = later(Instant::now(), budget);
         let idle = this
             .idle
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(budget)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(wake)));
+        if !this.idle_armed {
+            // The wait starts when the handler asks again, not when the last frame came.
+            idle.as_mut().reset(wake);
+            this.idle_armed = true;
+        }
         if idle.as_mut().poll(cx).is_ready() {
             let ms = budget.as_millis();
             return Poll::Ready(Some(Err(Box::new(BodyTimeout(format!(
@@ -307,13 +325,7 @@ async fn cos_spelling() -> Option<http::Extensions> {
     });
     let conn = http1::Builder::new()
         .preserve_header_case(true)
-        .serve_connection(
-            Io {
-                inner: server_end,
-                activity: None,
-            },
-            service,
-        );
+        .serve_connection(Io::hyper(server_end, None), service);
     let mut head = String::from("GET / HTTP/1.1\r\nHost: localhost\r\n");
     for name in COS_SPELLING {
         head.push_str(name);
@@ -335,14 +347,19 @@ async fn cos_spelling() -> Option<http::Extensions> {
     spelling
 }
 
-/// A tokio stream as hyper's I/O (hyper-util's `TokioIo`, plus a record of when bytes last
-/// moved, for `idle_timeout_ms`).
+/// A tokio stream that records when bytes last moved, for `idle_timeout_ms`. hyper reads it
+/// through hyper-util's `TokioIo`, which fills hyper's buffer in place (no copy, no zeroing).
 struct Io<T> {
     inner: T,
     activity: Option<Arc<Activity>>,
 }
 
 impl<T> Io<T> {
+    /// `inner` as hyper's I/O.
+    fn hyper(inner: T, activity: Option<Arc<Activity>>) -> TokioIo<Self> {
+        TokioIo::new(Io { inner, activity })
+    }
+
     fn moved(&self, n: usize) {
         if n > 0 {
             if let Some(a) = &self.activity {
@@ -352,25 +369,21 @@ impl<T> Io<T> {
     }
 }
 
-impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
+impl<T: AsyncRead + Unpin> AsyncRead for Io<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        mut buf: hyper::rt::ReadBufCursor<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        // Through a buffer of our own: filling hyper's uninitialised one directly needs unsafe.
         let this = self.get_mut();
-        let mut chunk = [0u8; 16 * 1024];
-        let len = buf.remaining().min(chunk.len());
-        let mut read = tokio::io::ReadBuf::new(&mut chunk[..len]);
-        ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-        this.moved(read.filled().len());
-        buf.put_slice(read.filled());
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        this.moved(buf.filled().len() - before);
         Poll::Ready(Ok(()))
     }
 }
 
-impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
+impl<T: AsyncWrite + Unpin> AsyncWrite for Io<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

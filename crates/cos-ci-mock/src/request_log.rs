@@ -1,7 +1,7 @@
 //! The request log behind `GET /_mock/requests` and [`MockServer::requests`]: what each request
-//! asked for and what it got. Signatures, security tokens and other secrets are redacted before
-//! an entry is stored (a short salted fingerprint keeps requests apart), long values are cut,
-//! and the oldest entries go first to stay within an entry count and a byte budget.
+//! asked for and what it got. Signatures, security tokens and other secrets are redacted
+//! whenever entries are read (a short salted fingerprint keeps requests apart), long values are
+//! cut, and the oldest entries go first to stay within an entry count and a byte budget.
 //!
 //! [`MockServer::requests`]: crate::MockServer::requests
 
@@ -93,10 +93,11 @@ impl RequestLog {
         }
     }
 
-    /// Redacts, cuts and appends `request`, evicting the oldest entries over the budgets.
+    /// Appends `request`, evicting the oldest entries over the budgets. Redacting and cutting
+    /// happen when entries are read ([`page`](Self::page)): most entries are never read, and
+    /// the mock's throughput pays for this on every request. Nothing reads an entry unredacted.
     pub fn record(&self, request: RecordedRequest) {
-        // The work on the entry happens before the lock is taken.
-        let mut entry = self.sanitize(request);
+        let mut entry = self.cut_values(request);
         let mut size = entry_size(&entry);
         if size > self.max_bytes && !entry.headers.is_empty() {
             // Alone over the whole budget: keep what tells the request apart, not its headers.
@@ -125,20 +126,25 @@ impl RequestLog {
         drop(evicted);
     }
 
-    /// Retained entries, oldest first, for reading forward: those after the entry with request
-    /// id `since` (from the oldest retained when absent or no longer retained), at most `limit`
-    /// of them. Only `Arc`s are copied under the lock.
+    /// Retained entries, oldest first, redacted and cut, for reading forward: those after the
+    /// entry with request id `since` (from the oldest retained when absent or no longer
+    /// retained), at most `limit` of them. Only `Arc`s are copied under the lock.
     pub fn page(&self, since: Option<&str>, limit: Option<usize>) -> Vec<Arc<RecordedRequest>> {
-        let inner = self.lock();
-        let start = since
-            .and_then(|id| inner.entries.iter().rposition(|(r, _)| r.request_id == id))
-            .map_or(0, |i| i + 1);
-        inner
-            .entries
-            .iter()
-            .skip(start)
-            .take(limit.unwrap_or(usize::MAX))
-            .map(|(r, _)| r.clone())
+        let raw: Vec<Arc<RecordedRequest>> = {
+            let inner = self.lock();
+            let start = since
+                .and_then(|id| inner.entries.iter().rposition(|(r, _)| r.request_id == id))
+                .map_or(0, |i| i + 1);
+            inner
+                .entries
+                .iter()
+                .skip(start)
+                .take(limit.unwrap_or(usize::MAX))
+                .map(|(r, _)| r.clone())
+                .collect()
+        };
+        raw.into_iter()
+            .map(|r| Arc::new(self.redact(Arc::unwrap_or_clone(r))))
             .collect()
     }
 
@@ -167,16 +173,29 @@ impl RequestLog {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn sanitize(&self, mut r: RecordedRequest) -> RecordedRequest {
+    /// Cuts the long values (allocating only for those).
+    fn cut_values(&self, mut r: RecordedRequest) -> RecordedRequest {
+        let max = self.max_value_bytes;
+        for value in [&mut r.query, &mut r.path, &mut r.key, &mut r.bucket] {
+            *value = cut(std::mem::take(value), max);
+        }
+        for (name, value) in &mut r.headers {
+            *value = cut(std::mem::take(value), max);
+            *name = cut(std::mem::take(name), max);
+        }
+        r
+    }
+
+    /// Redacts the secrets of an entry cut by [`cut_values`](Self::cut_values). A cut never
+    /// hides a secret from this: a cut value keeps its name, and a marker (`q-signature`)
+    /// that is cut through has none of the secret after it.
+    fn redact(&self, mut r: RecordedRequest) -> RecordedRequest {
         let max = self.max_value_bytes;
         r.query = cut(self.redact_query(&r.query), max);
-        r.path = cut(r.path, max);
-        r.key = cut(r.key, max);
-        r.bucket = cut(r.bucket, max);
         for (name, value) in &mut r.headers {
-            let redacted = self.redact_header(name, value);
-            *value = cut(redacted.unwrap_or_else(|| std::mem::take(value)), max);
-            *name = cut(std::mem::take(name), max);
+            if let Some(redacted) = self.redact_header(name, value) {
+                *value = cut(redacted, max);
+            }
         }
         r
     }

@@ -222,9 +222,10 @@ fn classify(
         .map(|(_, v)| v.as_str());
     // Bucket sub-resources the mock does not emulate (`?acl`, `?cors`, ...) stay unsupported
     // rather than being answered as a listing or a bucket creation.
-    let plain_root = !query
-        .iter()
-        .any(|(k, _)| BUCKET_SUBRESOURCES.contains(&k.as_str()));
+    let plain_root = root
+        && !query
+            .iter()
+            .any(|(k, _)| BUCKET_SUBRESOURCES.contains(&k.as_str()));
     match *method {
         Method::GET => match process {
             Some(name) => route::find(name).map_or(Kind::UnknownProcess, Kind::Download),
