@@ -505,6 +505,18 @@ fn in_credentials_file(profile: &str) -> bool {
 
 type Resolved = Vec<(&'static str, (String, Source))>;
 
+/// Credentials a provider loaded, each field named with where it came from.
+fn resolved(c: Credentials, source: Source) -> Resolved {
+    let mut out = vec![
+        ("secret_id", (c.secret_id, source.clone())),
+        ("secret_key", (c.secret_key, source.clone())),
+    ];
+    if let Some(t) = c.token {
+        out.push(("token", (t, source)));
+    }
+    out
+}
+
 /// The credentials, taken whole from the first source that has a SecretId: flags, the
 /// environment, the profile, the client's credentials file. A pair is never mixed from two
 /// sources, so a SecretKey cannot end up signing for someone else's SecretId.
@@ -556,15 +568,7 @@ fn credentials(
             .into_iter()
             .find(|n| var(n).as_deref() == Some(c.secret_id.as_str()))
             .unwrap_or(client_env::SECRET_ID);
-        let source = Source::Env(name);
-        let mut out = vec![
-            ("secret_id", (c.secret_id, source.clone())),
-            ("secret_key", (c.secret_key, source.clone())),
-        ];
-        if let Some(t) = c.token {
-            out.push(("token", (t, source)));
-        }
-        return Ok(Some(out));
+        return Ok(Some(resolved(c, Source::Env(name))));
     }
     if let Some(found) = whole(
         section.get("secret_id"),
@@ -581,14 +585,7 @@ fn credentials(
         let provider = ProfileFileProvider::new(p.path(), profile);
         if let Ok(c) = provider.load() {
             let source = Source::CredentialsFile(p.path().to_path_buf());
-            let mut out = vec![
-                ("secret_id", (c.secret_id, source.clone())),
-                ("secret_key", (c.secret_key, source.clone())),
-            ];
-            if let Some(t) = c.token {
-                out.push(("token", (t, source)));
-            }
-            return Ok(Some(out));
+            return Ok(Some(resolved(c, source)));
         }
     }
     Ok(None)
