@@ -1,7 +1,7 @@
 //! The generator over the whole spec: `load` (read, parse, check) and `generate` (emit and
 //! format every generated file), as `cargo xtask codegen` runs them.
 //!
-//! The floor is reading every YAML file of the spec and parsing it into `serde_yaml::Value`:
+//! The floor is reading every YAML file of the spec and parsing it into `serde_norway::Value`:
 //! the input work any generator does. With `COS_CI_BENCH_SYNTHETIC_SPEC=<spec dir>` set (a
 //! spec of 100 operations that `cargo xtask bench` writes), the same is measured on it too.
 
@@ -30,7 +30,7 @@ fn parse_only(spec_dir: &Path) -> usize {
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p).expect("a spec file is readable");
-            let value: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+            let value: serde_norway::Value = serde_norway::from_str(&text).expect("valid YAML");
             usize::from(!value.is_null())
         })
         .sum()

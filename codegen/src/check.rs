@@ -4,7 +4,7 @@
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use indexmap::IndexMap;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir;
@@ -38,7 +38,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Records a problem at a known position (serde_yaml's own errors).
+    /// Records a problem at a known position (serde_norway's own errors).
     pub fn error_at(&mut self, position: Option<(usize, usize)>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic {
             file: self.file.to_string(),

@@ -253,7 +253,7 @@ fn read(path: &Path, file: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<St
     }
 }
 
-/// Parses `text` into `T`, recording serde_yaml's error (with its position) on failure.
+/// Parses `text` into `T`, recording serde_norway's error (with its position) on failure.
 ///
 /// A key that occurs twice in one mapping is reported instead of parsing: YAML keeps one of
 /// the two silently, so whatever the checks said next would be about the wrong value.
@@ -298,14 +298,14 @@ fn parse<T: serde::de::DeserializeOwned>(
         c.error_at(Some((1, 1)), "the file is empty");
         return None;
     }
-    match serde_yaml::from_str::<T>(text) {
+    match serde_norway::from_str::<T>(text) {
         Ok(value) => Some(value),
         Err(e) => {
             let mut position = e.location().map(|l| (l.line(), l.column()));
             let mut message = serde_message(&e);
             if message.contains("repetition limit exceeded") {
                 position = position.or(locator.first_alias());
-                message = "the aliases expand to too much data (serde_yaml's repetition limit)"
+                message = "the aliases expand to too much data (serde_norway's repetition limit)"
                     .to_string();
             }
             if position.is_none() && message.contains("more than one document") {
@@ -313,7 +313,7 @@ fn parse<T: serde::de::DeserializeOwned>(
                 message =
                     "a spec file holds one YAML document; a second one starts here".to_string();
             }
-            // serde_yaml places a missing key at the first key of its mapping; the mapping's
+            // serde_norway places a missing key at the first key of its mapping; the mapping's
             // own key says better where it belongs.
             if let Some(i) = message.find(": missing key `") {
                 let path = message
@@ -339,8 +339,8 @@ fn parse<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// serde_yaml's message without its position (that goes in front), in the spec's words.
-fn serde_message(e: &serde_yaml::Error) -> String {
+/// serde_norway's message without its position (that goes in front), in the spec's words.
+fn serde_message(e: &serde_norway::Error) -> String {
     let mut message = e.to_string();
     if let Some(l) = e.location() {
         let at = format!(" at line {} column {}", l.line(), l.column());

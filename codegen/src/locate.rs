@@ -1,6 +1,6 @@
 //! Positions of keys in a YAML file, so semantic checks can point at `file:line:col`.
 //!
-//! serde_yaml reports positions only for its own errors; the checks that run on the typed
+//! serde_norway reports positions only for its own errors; the checks that run on the typed
 //! model look the key path up here (yaml-rust2's marked events), falling back to the nearest
 //! parent that has a position.
 
@@ -46,7 +46,7 @@ pub struct Locator {
     first_alias: Option<(usize, usize)>,
 }
 
-/// The deepest nesting of mappings and sequences indexed. serde_yaml's parser takes time
+/// The deepest nesting of mappings and sequences indexed. serde_norway's parser takes time
 /// quadratic in the depth (a few hundred kilobytes of `[` take minutes), so deeper files are
 /// refused before it sees them; no spec comes close.
 pub const MAX_DEPTH: usize = 100;
@@ -56,7 +56,7 @@ struct Receiver {
     path: Vec<String>,
     marks: HashMap<Vec<String>, (usize, usize)>,
     duplicates: Vec<Duplicate>,
-    /// Documents started so far; only the first is indexed (serde_yaml rejects the rest).
+    /// Documents started so far; only the first is indexed (serde_norway rejects the rest).
     documents: usize,
     second_document: Option<(usize, usize)>,
     /// Where the nesting first went deeper than `MAX_DEPTH`.
@@ -208,7 +208,7 @@ impl Receiver {
 
 /// Where `[` and `{` first nest deeper than [`MAX_DEPTH`], counting every bracket (even in
 /// strings and comments, which no real spec nests that deep). A cheap guard that holds when
-/// yaml-rust2 gives up early on a text serde_yaml would still chew on.
+/// yaml-rust2 gives up early on a text serde_norway would still chew on.
 fn brackets_too_deep(text: &str) -> Option<(usize, usize)> {
     let (mut depth, mut line, mut col) = (0usize, 1usize, 0usize);
     for ch in text.chars() {
@@ -233,7 +233,7 @@ fn brackets_too_deep(text: &str) -> Option<(usize, usize)> {
 
 impl Locator {
     /// Indexes `text`; a file the scanner cannot read gives what was indexed before the error
-    /// (serde_yaml reports that error with its own position).
+    /// (serde_norway reports that error with its own position).
     pub fn new(text: &str) -> Self {
         let mut receiver = Receiver {
             stack: Vec::new(),

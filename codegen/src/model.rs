@@ -113,7 +113,7 @@ pub struct Node {
     /// One line of documentation.
     pub doc: Option<String>,
     /// A sample value the mock answers with (scalars).
-    pub example: Option<serde_yaml::Value>,
+    pub example: Option<serde_norway::Value>,
     /// Other spellings of the node that are read too (sources disagree on the name).
     pub aliases: Vec<String>,
     /// How a boolean is written: the words for true and false (`[TRUE, FALSE]`).
@@ -138,7 +138,7 @@ struct NodeFull {
     #[serde(default)]
     doc: Option<String>,
     #[serde(default)]
-    example: Option<serde_yaml::Value>,
+    example: Option<serde_norway::Value>,
     #[serde(default)]
     aliases: Vec<String>,
     #[serde(default)]
@@ -148,7 +148,7 @@ struct NodeFull {
 }
 
 // A hand-written visitor rather than `#[serde(untagged)]`, so a bad key in the long form
-// still gets serde_yaml's precise "unknown field" error with its position.
+// still gets serde_norway's precise "unknown field" error with its position.
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(NodeVisitor)
@@ -244,10 +244,10 @@ pub struct Param {
     pub ty: String,
     /// `[min, max]` for integers, numbers and pairs.
     #[serde(default)]
-    pub range: Option<[serde_yaml::Value; 2]>,
+    pub range: Option<[serde_norway::Value; 2]>,
     /// The closed set of values (integers or texts).
     #[serde(default)]
-    pub values: Option<Vec<serde_yaml::Value>>,
+    pub values: Option<Vec<serde_norway::Value>>,
     /// Prefix of generated enum variants for integer sets (`X` gives `X2`).
     #[serde(default)]
     pub variant_prefix: Option<String>,
@@ -265,7 +265,7 @@ pub struct Param {
     pub encoding: Option<String>,
     /// The server's default.
     #[serde(default)]
-    pub default: Option<serde_yaml::Value>,
+    pub default: Option<serde_norway::Value>,
     /// Whether every request must carry it.
     #[serde(default)]
     pub required: bool,
@@ -303,7 +303,7 @@ pub struct MockDef {
 #[serde(deny_unknown_fields)]
 pub struct Example {
     /// Parameter values.
-    pub params: IndexMap<String, serde_yaml::Value>,
+    pub params: IndexMap<String, serde_norway::Value>,
     /// The expected download query.
     #[serde(default)]
     pub query: Option<String>,

@@ -354,7 +354,7 @@ fn render_micro(s: &mut String, micro: &Micro) {
         s,
         "`cos_ci_codegen::load` + `generate` (read, check, emit and format every generated file), \
          criterion medians. Floor: reading every YAML file of the spec and parsing it into \
-         `serde_yaml::Value`, nothing more. The synthetic spec is today's operations plus synthetic \
+         `serde_norway::Value`, nothing more. The synthetic spec is today's operations plus synthetic \
          ones up to 100 (section 7).\n"
     );
     let _ = writeln!(
