@@ -804,7 +804,7 @@ async fn download(shared: &Shared, key: &str, path: &Path) -> Result<Processed, 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{:08x}.cos-ci-part", rand::random::<u32>()));
+    let tmp = path.with_file_name(format!(".{name}.{:08x}.cos-ci-part", fastrand::u32(..)));
     let written = async {
         tokio::fs::write(&tmp, &image.bytes).await?;
         tokio::fs::rename(&tmp, path).await

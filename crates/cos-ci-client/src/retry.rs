@@ -53,7 +53,8 @@ impl RetryPolicy {
         Duration::from_millis(if millis == 0 {
             0
         } else {
-            rand::random::<u64>() % (millis + 1)
+            // Jitter only spreads retries out; it needs no unpredictable source.
+            fastrand::u64(..=millis)
         })
     }
 

@@ -2,14 +2,24 @@
 //! allows (none by default), only to the addresses checked, bounded in size and time, and
 //! never following redirects.
 
+//!
+//! Without the `detect-url` feature nothing is fetched: such a request answers 501
+//! NotImplemented, and the crate needs no HTTP client.
+
+#[cfg(feature = "detect-url")]
 use std::collections::HashMap;
+#[cfg(feature = "detect-url")]
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+#[cfg(feature = "detect-url")]
 use std::sync::{Arc, Mutex};
+#[cfg(feature = "detect-url")]
 use std::time::Duration;
 
 use cos_ci_validate::ErrorCode;
+#[cfg(feature = "detect-url")]
 use futures_util::StreamExt;
 
+#[cfg(feature = "detect-url")]
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::MockState;
@@ -65,6 +75,7 @@ pub fn normalize(value: &str) -> Result<String, ApiError> {
     Ok(value)
 }
 
+#[cfg(feature = "detect-url")]
 /// Whether `ip` is an address anyone may be sent to: not loopback, private, link-local
 /// (169.254.169.254, the cloud metadata service, included), shared, unspecified, broadcast,
 /// multicast, documentation or reserved; IPv4-mapped and -compatible IPv6 addresses count
@@ -97,6 +108,7 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+#[cfg(feature = "detect-url")]
 fn is_public_v4(ip: Ipv4Addr) -> bool {
     let [a, b, ..] = ip.octets();
     !(ip.is_loopback()
@@ -112,11 +124,13 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240) // reserved
 }
 
+#[cfg(feature = "detect-url")]
 /// The fetch client's name resolution: only the addresses [`fetch`] checked for a name
 /// (pinned there just before the request), never a fresh lookup that could answer otherwise.
 #[derive(Debug, Default)]
 pub struct Pins(Mutex<HashMap<String, Vec<SocketAddr>>>);
 
+#[cfg(feature = "detect-url")]
 impl Pins {
     fn pin(&self, name: &str, addrs: Vec<SocketAddr>) {
         let mut pins = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -125,6 +139,7 @@ impl Pins {
     }
 }
 
+#[cfg(feature = "detect-url")]
 impl reqwest::dns::Resolve for Pins {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let found = self
@@ -142,6 +157,7 @@ impl reqwest::dns::Resolve for Pins {
     }
 }
 
+#[cfg(feature = "detect-url")]
 /// The client detect-url sources are fetched with: no redirects, no proxy, the configured
 /// timeout, and names resolved only to the addresses `pins` holds. Failing to build it is a
 /// startup error: a fallback client would follow redirects and honour proxies.
@@ -156,6 +172,7 @@ pub fn client(config: &Config, pins: Arc<Pins>) -> Result<reqwest::Client, reqwe
         .build()
 }
 
+#[cfg(feature = "detect-url")]
 /// Fetches `url` if the configuration allows its host and port and the host leads to an
 /// address it may; at most `max` bytes.
 pub async fn fetch(state: &MockState, url: &str, max: u64) -> Result<Vec<u8>, ApiError> {
@@ -253,6 +270,18 @@ pub async fn fetch(state: &MockState, url: &str, max: u64) -> Result<Vec<u8>, Ap
     Ok(body)
 }
 
+/// Without the `detect-url` feature: the answer a detect-url request gets instead of a fetch.
+#[cfg(not(feature = "detect-url"))]
+pub async fn fetch(_state: &MockState, url: &str, _max: u64) -> Result<Vec<u8>, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::NotImplemented,
+        format!(
+            "this cos-ci-mock was built without its `detect-url` feature, so it fetches no \
+             detect-url source ({url:?}); enable the feature to process images from URLs"
+        ),
+    ))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -292,7 +321,18 @@ mod tests {
         assert!(err.message.contains("MAX_DECODE_ROUNDS"), "{}", err.message);
     }
 
+    #[cfg(not(feature = "detect-url"))]
+    #[tokio::test]
+    async fn without_the_feature_a_detect_url_is_not_implemented() {
+        let state =
+            MockState::new(crate::Config::default(), crate::Storage::memory()).unwrap();
+        let err = fetch(&state, "http://a/b.png", 1024).await.unwrap_err();
+        assert_eq!((err.code.as_str(), err.status), ("NotImplemented", 501), "{}", err.message);
+        assert!(err.message.contains("`detect-url` feature"), "{}", err.message);
+    }
+
     #[test]
+    #[cfg(feature = "detect-url")]
     fn only_public_addresses_are_public() {
         for private in [
             "127.0.0.1",

@@ -38,6 +38,7 @@ mod object;
 pub mod policy;
 mod processing;
 pub mod processors;
+mod random;
 mod request_log;
 pub mod route;
 mod server;
@@ -65,9 +66,11 @@ pub enum MockError {
     /// The data directory could not be opened.
     #[error("data directory: {0}")]
     Storage(#[from] storage::StorageError),
-    /// The client that fetches detect-url sources could not be built.
+    /// The client that fetches detect-url sources could not be built (boxed, so the HTTP
+    /// client's error type is no part of this API and the variant exists with or without the
+    /// `detect-url` feature).
     #[error("cannot build the detect-url client: {0}")]
-    DetectUrlClient(#[from] reqwest::Error),
+    DetectUrlClient(Box<dyn std::error::Error + Send + Sync>),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

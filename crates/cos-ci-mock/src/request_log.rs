@@ -89,7 +89,7 @@ impl RequestLog {
             max_bytes: config.request_log_max_bytes,
             max_value_bytes: usize::try_from(config.request_log_max_value_bytes)
                 .unwrap_or(usize::MAX),
-            salt: rand::random(),
+            salt: crate::random::bytes(),
         }
     }
 

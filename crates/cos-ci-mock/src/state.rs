@@ -1,13 +1,16 @@
 //! The server's shared state: configuration, storage, the request log and injected faults.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+#[cfg(feature = "detect-url")]
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use cos_ci_validate::Mode;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+#[cfg(feature = "detect-url")]
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
 use crate::request_log::RequestLog;
@@ -98,8 +101,10 @@ pub struct MockState {
     /// The objects.
     pub storage: Storage,
     /// The client that fetches detect-url sources.
+    #[cfg(feature = "detect-url")]
     pub http: reqwest::Client,
     /// The addresses that client may connect to, checked per fetch.
+    #[cfg(feature = "detect-url")]
     pub detect_pins: Arc<Pins>,
     /// The processing budget: concurrent jobs and decoded memory.
     pub jobs: JobBudget,
@@ -114,21 +119,26 @@ pub struct MockState {
 impl MockState {
     /// State for `config` over `storage`; fails when the detect-url client cannot be built
     /// (no fallback: a default client would follow redirects and honour proxies).
-    pub fn new(config: Config, storage: Storage) -> Result<Self, reqwest::Error> {
+    pub fn new(config: Config, storage: Storage) -> Result<Self, crate::MockError> {
+        #[cfg(feature = "detect-url")]
         let detect_pins = Arc::new(Pins::default());
-        let http = detect_url::client(&config, detect_pins.clone())?;
+        #[cfg(feature = "detect-url")]
+        let http = detect_url::client(&config, detect_pins.clone())
+            .map_err(|e| crate::MockError::DetectUrlClient(Box::new(e)))?;
         let jobs = JobBudget::new(&config);
         Ok(MockState {
             admin_enabled: config.admin_enabled_on(config.listen),
             log: RequestLog::new(&config),
             config,
             storage,
+            #[cfg(feature = "detect-url")]
             http,
+            #[cfg(feature = "detect-url")]
             detect_pins,
             jobs,
             faults: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
-            instance: rand::random(),
+            instance: crate::random::u64(),
         })
     }
 

@@ -175,7 +175,7 @@ where
 {
     let temp_path = dir.join(format!(
         ".{name}.{:016x}{TEMP_SUFFIX}",
-        rand::random::<u64>()
+        crate::random::u64()
     ));
     let file = OpenOptions::new()
         .write(true)
@@ -219,7 +219,7 @@ where
 async fn write_small_file(dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
     let temp_path = dir.join(format!(
         ".{name}.{:016x}{TEMP_SUFFIX}",
-        rand::random::<u64>()
+        crate::random::u64()
     ));
     let mut guard = TempGuard(Some(temp_path.clone()));
     let mut file = OpenOptions::new()
@@ -473,7 +473,7 @@ impl DiskStore {
         let uploads = self.uploads_root();
         let dead = uploads.join(format!(
             ".{upload_id}.{:016x}{TEMP_SUFFIX}",
-            rand::random::<u64>()
+            crate::random::u64()
         ));
         match fs::rename(self.upload_dir(upload_id), &dead).await {
             Ok(()) => {}

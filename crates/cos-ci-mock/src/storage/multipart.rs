@@ -66,7 +66,7 @@ fn new_upload_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    format!("{secs:x}{:032x}", rand::random::<u128>())
+    format!("{secs:x}{:032x}", crate::random::u128())
 }
 
 /// Whether `id` could be one of ours; anything else is `NoSuchUpload` before any lookup.
