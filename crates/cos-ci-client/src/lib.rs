@@ -53,6 +53,22 @@
 //! Timeouts fit transfers — a read timeout between bytes, deadlines off for transfers by
 //! default, all overridable per call with [`Client::with_timeouts`] — and every call runs in
 //! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
+//!
+//! # Features: TLS
+//!
+//! HTTPS needs one TLS feature (several may be on; reqwest then prefers native-tls):
+//!
+//! | feature | TLS |
+//! |---|---|
+//! | `rustls-webpki-roots` (default) | rustls, trusting the Mozilla root certificates compiled in |
+//! | `rustls-native-roots` | rustls, trusting the operating system's root certificates |
+//! | `native-tls` | the platform's library: OpenSSL on Linux, Security.framework, SChannel |
+//!
+//! ```toml
+//! cos-ci-client = { version = "0.1", default-features = false, features = ["native-tls"] }
+//! ```
+//!
+//! With none of them only `http://` endpoints (the mock, a local proxy) can be reached.
 
 mod answer;
 mod batch;
