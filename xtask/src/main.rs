@@ -3,14 +3,18 @@
 //!
 //! `cargo xtask test`: the Rust tests, then the official Python and Node SDKs against the
 //! mock (see `test.rs`).
+//!
+//! `cargo xtask deps [--max N] [--list]`: how many crates a downstream test compiles (see
+//! `deps.rs`).
 
 mod bench;
+mod deps;
 mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]\n       cargo xtask deps [--max N] [--list] [--mock-default-features]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +27,9 @@ fn main() -> ExitCode {
     };
     if args.first().map(String::as_str) == Some("bench") {
         return bench::main(&root, &args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("deps") {
+        return deps::main(&root, &args[1..]);
     }
     if args.first().map(String::as_str) == Some("test") {
         let result =
