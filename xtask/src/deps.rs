@@ -43,7 +43,9 @@ impl Options {
                 "--list" => options.list = true,
                 "--mock-default-features" => options.mock_default_features = true,
                 "--max" => {
-                    let value = args.next().ok_or_else(|| format!("--max needs a number\n{USAGE}"))?;
+                    let value = args
+                        .next()
+                        .ok_or_else(|| format!("--max needs a number\n{USAGE}"))?;
                     options.max = value
                         .parse()
                         .map_err(|_| format!("--max {value:?} is not a number\n{USAGE}"))?;
@@ -74,7 +76,10 @@ pub fn probe_manifest(root: &Path, mock_default_features: bool) -> String {
     let path = |krate: &str| {
         // TOML basic strings: escape what a path may hold.
         let p = root.join("crates").join(krate);
-        p.display().to_string().replace('\\', "\\\\").replace('"', "\\\"")
+        p.display()
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
     };
     format!(
         "[package]\nname = \"{PROBE}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
@@ -102,7 +107,14 @@ pub fn measure(root: &Path, mock_default_features: bool) -> Result<BTreeSet<Stri
         .map_err(|e| io("copying Cargo.lock", e))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["tree", "-e", "normal,dev,build", "--prefix", "none", "--manifest-path"])
+        .args([
+            "tree",
+            "-e",
+            "normal,dev,build",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
         .arg(dir.0.join("Cargo.toml"))
         .output()
         .map_err(|e| io("running cargo tree", e))?;
@@ -166,10 +178,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "cos-ci-deps-{}-{nanos:08x}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("cos-ci-deps-{}-{nanos:08x}", std::process::id()));
         std::fs::create_dir(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         Ok(TempDir(dir))
     }

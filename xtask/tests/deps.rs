@@ -49,7 +49,10 @@ fn each_name_and_version_counts_once_without_the_probe() {
 fn options_default_to_the_budget_and_reject_garbage() {
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let o = deps::Options::parse(&[]).unwrap();
-    assert_eq!((o.max, o.list, o.mock_default_features), (110, false, false));
+    assert_eq!(
+        (o.max, o.list, o.mock_default_features),
+        (110, false, false)
+    );
     let o = deps::Options::parse(&args(&["--max", "90", "--list"])).unwrap();
     assert_eq!((o.max, o.list), (90, true));
     assert!(deps::Options::parse(&args(&["--max"])).is_err());
@@ -61,9 +64,11 @@ fn options_default_to_the_budget_and_reject_garbage() {
 fn the_probe_turns_the_mock_defaults_off() {
     let manifest = deps::probe_manifest(Path::new("/r"), false);
     assert!(manifest.contains("cos-ci-client = { path = \"/r/crates/cos-ci-client\" }"));
-    assert!(manifest.contains(
-        "cos-ci-mock = { path = \"/r/crates/cos-ci-mock\", default-features = false }"
-    ));
+    assert!(
+        manifest.contains(
+            "cos-ci-mock = { path = \"/r/crates/cos-ci-mock\", default-features = false }"
+        )
+    );
     assert!(deps::probe_manifest(Path::new("/r"), true).contains("default-features = true"));
 }
 
@@ -81,7 +86,11 @@ fn the_command_counts_this_checkout_and_enforces_max() {
     };
     let ok = run("100000");
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{stdout}{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let count: usize = stdout
         .split(" compiles ")
         .nth(1)
@@ -91,5 +100,9 @@ fn the_command_counts_this_checkout_and_enforces_max() {
     // The client alone needs tokio, reqwest, rustls and more: a tiny count is a parse bug.
     assert!(count > 30, "{stdout}");
     let over = run(&(count - 1).to_string());
-    assert!(!over.status.success(), "{}", String::from_utf8_lossy(&over.stdout));
+    assert!(
+        !over.status.success(),
+        "{}",
+        String::from_utf8_lossy(&over.stdout)
+    );
 }

@@ -1,9 +1,9 @@
 //! The server's shared state: configuration, storage, the request log and injected faults.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 #[cfg(feature = "detect-url")]
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cos_ci_validate::Mode;
