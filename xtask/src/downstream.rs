@@ -66,19 +66,23 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     let example = root.join(EXAMPLE);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let run = |args: &[&str], with_patches: bool| -> Result<(), String> {
+        let (subcommand, rest) = args.split_first().ok_or("no cargo subcommand")?;
         let mut command = Command::new(&cargo);
-        command
-            .args(args)
-            .current_dir(&example)
-            .env("CARGO_TARGET_DIR", target.join("downstream"))
-            // cargo run sets these for xtask; the example is another package.
-            .env_remove("CARGO_MANIFEST_DIR")
-            .env_remove("CARGO_PKG_NAME");
+        command.arg(subcommand);
+        // `--config` right after the subcommand: `cargo clippy` hands what follows it (up to
+        // `--`) to the cargo it runs, but not global options given before it.
         if with_patches {
             for patch in &patches {
                 command.arg("--config").arg(patch);
             }
         }
+        command
+            .args(rest)
+            .current_dir(&example)
+            .env("CARGO_TARGET_DIR", target.join("downstream"))
+            // cargo run sets these for xtask; the example is another package.
+            .env_remove("CARGO_MANIFEST_DIR")
+            .env_remove("CARGO_PKG_NAME");
         println!("==> cargo {} ({})", args.join(" "), EXAMPLE);
         let status = command
             .status()
