@@ -54,6 +54,10 @@
 //! default, all overridable per call with [`Client::with_timeouts`] — and every call runs in
 //! a `tracing` span `cos_ci` with its operation, mode, key, attempt and request id.
 
+// Generated code may name this crate by its absolute path (`::cos_ci_client::…`), as the
+// downstream target of cos-ci-codegen does, and still compile inside it.
+extern crate self as cos_ci_client;
+
 mod answer;
 mod batch;
 mod body;
