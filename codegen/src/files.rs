@@ -28,6 +28,16 @@ impl std::fmt::Display for Drift {
 
 /// Compares `files` with the generated folders under `root`; nothing is written.
 pub fn diff(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Drift>> {
+    diff_in(root, &GENERATED_DIRS, files)
+}
+
+/// Compares `files` with what is under `root`, an extra file being one in `dirs` (relative to
+/// `root`; `""` is `root` itself) that no part of the spec makes.
+pub(crate) fn diff_in(
+    root: &Path,
+    dirs: &[&str],
+    files: &[GeneratedFile],
+) -> std::io::Result<Vec<Drift>> {
     let mut drift = Vec::new();
     for file in files {
         match std::fs::read_to_string(root.join(&file.path)) {
@@ -40,7 +50,7 @@ pub fn diff(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Drift>>
             Err(e) => return Err(e),
         }
     }
-    for existing in existing_files(root)? {
+    for existing in existing_files(root, dirs)? {
         if !files.iter().any(|f| f.path == existing) {
             drift.push(Drift::Extra(existing));
         }
@@ -50,7 +60,16 @@ pub fn diff(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Drift>>
 
 /// Writes every stale or missing file and deletes extra ones; returns what changed.
 pub fn apply(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Drift>> {
-    let drift = diff(root, files)?;
+    apply_in(root, &GENERATED_DIRS, files)
+}
+
+/// [`apply`] with the folders of [`diff_in`].
+pub(crate) fn apply_in(
+    root: &Path,
+    dirs: &[&str],
+    files: &[GeneratedFile],
+) -> std::io::Result<Vec<Drift>> {
+    let drift = diff_in(root, dirs, files)?;
     for d in &drift {
         match d {
             Drift::Stale(path) | Drift::Missing(path) => {
@@ -72,9 +91,9 @@ pub fn apply(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Drift>
 }
 
 /// Every file in the generated folders, as `/`-separated paths relative to `root`.
-fn existing_files(root: &Path) -> std::io::Result<Vec<String>> {
+fn existing_files(root: &Path, dirs: &[&str]) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
-    for dir in GENERATED_DIRS {
+    for dir in dirs {
         let mut stack = vec![root.join(dir)];
         while let Some(current) = stack.pop() {
             let entries = match std::fs::read_dir(&current) {

@@ -1,5 +1,7 @@
 //! The cos-ci generator: reads `spec/`, checks it, and emits the generated modules of
-//! `cos-ci-validate`, `cos-ci-client` and `cos-ci-mock`.
+//! `cos-ci-validate`, `cos-ci-client` and `cos-ci-mock` — or, for a crate of your own, one
+//! module per operation of your own spec folder ([`Generator`] with [`Target::Downstream`],
+//! or the `cos-ci-codegen --spec DIR --out DIR [--check]` command).
 //!
 //! ```no_run
 //! let root = std::path::Path::new(".");
@@ -14,6 +16,7 @@ mod check;
 mod diagnostic;
 mod emit;
 mod files;
+mod generator;
 pub mod ir;
 mod load;
 mod locate;
@@ -22,4 +25,5 @@ mod model;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use emit::{GENERATED_DIRS, GeneratedFile, generate, header};
 pub use files::{Drift, apply, diff};
-pub use load::load;
+pub use generator::{BUILTIN_SERVICE, Error, Generator, Target};
+pub use load::{BUILTIN_SERVICE_FILE, load, load_with};

@@ -13,6 +13,9 @@ use crate::model;
 /// The largest spec file read; anything bigger is a mistake, not a spec.
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// How diagnostics name the built-in `service.yaml` of [`load_with`].
+pub const BUILTIN_SERVICE_FILE: &str = "service.yaml (built into cos-ci-codegen)";
+
 /// One operation file after checking.
 struct OpFile {
     file: String,
@@ -29,6 +32,12 @@ struct OpFile {
 /// Every file is read even when an earlier one has problems, so one run reports them all;
 /// within a file, problems are listed top to bottom.
 pub fn load(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
+    load_with(spec_dir, None)
+}
+
+/// Like [`load`], but a spec folder without `service.yaml` takes `builtin_service` (the text
+/// of a `service.yaml`) instead: a downstream crate describes its operations, not the service.
+pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::Spec, Diagnostics> {
     let root = spec_dir.parent().unwrap_or(spec_dir);
     let display = |p: &Path| {
         p.strip_prefix(root)
@@ -39,9 +48,16 @@ pub fn load(spec_dir: &Path) -> Result<ir::Spec, Diagnostics> {
     let mut diagnostics = Vec::new();
 
     let service_path = spec_dir.join("service.yaml");
-    let service_file = display(&service_path);
+    let mut service_file = display(&service_path);
     let mut service: Option<(model::Service, ir::Service)> = None;
-    if let Some(text) = read(&service_path, &service_file, &mut diagnostics) {
+    let service_text = match builtin_service {
+        Some(text) if !service_path.exists() => {
+            service_file = BUILTIN_SERVICE_FILE.to_string();
+            Some(text.to_string())
+        }
+        _ => read(&service_path, &service_file, &mut diagnostics),
+    };
+    if let Some(text) = service_text {
         let locator = Locator::new(&text);
         let mut c = Checker::new(&service_file, &locator);
         if let Some(parsed) = parse::<model::Service>(&text, &locator, &mut c) {

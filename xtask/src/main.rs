@@ -6,15 +6,19 @@
 //!
 //! `cargo xtask deps [--max N] [--list]`: how many crates a downstream test compiles (see
 //! `deps.rs`).
+//!
+//! `cargo xtask downstream [--packaged]`: build and test `examples/downstream/` against this
+//! repository's crates (see `downstream.rs`).
 
 mod bench;
 mod deps;
+mod downstream;
 mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]\n       cargo xtask deps [--max N] [--list] [--mock-default-features]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask test [--python-only] [--node-only] [-- PYTEST_OR_NODE_ARGS...]\n       cargo xtask deps [--max N] [--list] [--mock-default-features]\n       cargo xtask downstream [--packaged]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +34,15 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("deps") {
         return deps::main(&root, &args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("downstream") {
+        return match downstream::main(&root, &args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("xtask downstream: {message}");
+                ExitCode::FAILURE
+            }
+        };
     }
     if args.first().map(String::as_str) == Some("test") {
         let result =
@@ -97,24 +110,29 @@ fn workspace_root() -> Result<PathBuf, String> {
 }
 
 fn codegen(root: &Path, check: bool) -> Result<(), String> {
-    let spec = cos_ci_codegen::load(&root.join("spec")).map_err(|d| d.to_string())?;
-    let files = cos_ci_codegen::generate(&spec)?;
+    let generator = cos_ci_codegen::Generator::new(root.join("spec"), root)
+        .with_target(cos_ci_codegen::Target::Workspace);
     if check {
-        let drift = cos_ci_codegen::diff(root, &files).map_err(|e| e.to_string())?;
-        if drift.is_empty() {
-            println!("generated code is up to date ({} files)", files.len());
-            return Ok(());
-        }
-        let list: Vec<String> = drift.iter().map(|d| format!("  {d}")).collect();
-        return Err(format!(
-            "generated code is out of date with spec/:\n{}\nrun `cargo xtask codegen` and commit the result",
-            list.join("\n")
-        ));
+        return match generator.check() {
+            Ok(count) => {
+                println!("generated code is up to date ({count} files)");
+                Ok(())
+            }
+            Err(cos_ci_codegen::Error::Stale(drift)) => {
+                let list: Vec<String> = drift.iter().map(|d| format!("  {d}")).collect();
+                Err(format!(
+                    "generated code is out of date with spec/:\n{}\nrun `cargo xtask codegen` and commit the result",
+                    list.join("\n")
+                ))
+            }
+            Err(e) => Err(e.to_string()),
+        };
     }
-    let changed = cos_ci_codegen::apply(root, &files).map_err(|e| e.to_string())?;
+    let count = generator.files().map_err(|e| e.to_string())?.len();
+    let changed = generator.write().map_err(|e| e.to_string())?;
     for d in &changed {
         println!("{d}");
     }
-    println!("{} generated files, {} changed", files.len(), changed.len());
+    println!("{count} generated files, {} changed", changed.len());
     Ok(())
 }

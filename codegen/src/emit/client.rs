@@ -1,6 +1,8 @@
 //! `cos-ci-client`: one `impl Client` block per operation, each method one call into the
-//! hand-written runtime.
+//! hand-written runtime. The downstream target prints the same methods as an extension trait
+//! (see `downstream.rs`).
 
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
@@ -25,34 +27,69 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     Ok(files)
 }
 
-fn operation(op: &Op) -> Result<GeneratedFile, String> {
-    let m = ident(&op.module);
+/// Where the generated methods live, which decides how they name the client's types.
+pub(super) struct Place {
+    /// `crate` inside cos-ci-client, `::cos_ci_client` in a downstream crate.
+    pub krate: TokenStream,
+    /// The same for intra-doc links (`crate` or `cos_ci_client`).
+    pub link: &'static str,
+    /// The path of the operation's own types (`cos_ci_validate::m::` or nothing).
+    pub types: TokenStream,
+    /// The type whose methods these are, for intra-doc links (`crate::Client` or `Self`).
+    pub methods_of: &'static str,
+    /// Whether docs carry a usage example (only inside cos-ci-client, whose paths it knows).
+    pub examples: bool,
+}
+
+/// One client method of an operation.
+pub(super) struct Method {
+    pub doc: TokenStream,
+    pub name: Ident,
+    /// The arguments after `&self`.
+    pub args: TokenStream,
+    /// The `Ok` type.
+    pub ok: TokenStream,
+    /// The runtime call; a future when `is_async`.
+    pub call: TokenStream,
+    pub is_async: bool,
+}
+
+/// The methods generated for `op` at `place`.
+pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
+    let Place {
+        krate,
+        link,
+        types,
+        methods_of,
+        ..
+    } = place;
     let ty = ident(&op.type_name);
     let name = &op.name;
     let base = op.module.clone();
     let mut methods = Vec::new();
     let example_params = format!("{}::new()", op.type_name);
     let required = op.params.iter().any(|p| p.required);
+    let source = quote! { source: impl ::core::convert::Into<#krate::Source> };
     if op.modes.iter().any(|m| m == "download") {
         let f = ident(&base);
         let stream = format_ident!("{}_stream", base);
         let url = format_ident!("{}_url", base);
-        let (ret, call, what) = match &op.response {
+        let (ok, call, what) = match &op.response {
             Some(tree) => {
                 let r = ident(&tree.type_name);
                 (
-                    quote! { cos_ci_validate::#m::#r },
-                    quote! { self.process_xml(source.into(), params).await },
+                    quote! { #types #r },
+                    quote! { self.process_xml(source.into(), params) },
                     format!("the `<{}>` answer", tree.root),
                 )
             }
             None => (
-                quote! { crate::ProcessedImage },
-                quote! { self.process(source.into(), params).await },
+                quote! { #krate::ProcessedImage },
+                quote! { self.process(source.into(), params) },
                 "the processed image".to_string(),
             ),
         };
-        let example = if required {
+        let example = if required || !place.examples {
             String::new()
         } else {
             format!(
@@ -65,68 +102,99 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
                 p = example_params,
             )
         };
-        let d = doc(&format!(
-            "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
-             The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. \
-             Parameters are validated before anything is sent.{example}"
-        ));
-        methods.push(quote! {
-            #d
-            pub async fn #f(&self, source: impl ::core::convert::Into<crate::Source>, params: &#ty) -> ::core::result::Result<#ret, crate::Error> {
-                #call
-            }
+        methods.push(Method {
+            doc: doc(&format!(
+                "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
+                 The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
+                 Parameters are validated before anything is sent.{example}"
+            )),
+            name: f,
+            args: quote! { #source, params: &#ty },
+            ok,
+            call,
+            is_async: true,
         });
         if op.response.is_none() {
-            let d = doc(&format!(
-                "Like [`Client::{base}`](crate::Client::{base}), but streams the image instead of buffering it."
-            ));
-            methods.push(quote! {
-                #d
-                pub async fn #stream(&self, source: impl ::core::convert::Into<crate::Source>, params: &#ty) -> ::core::result::Result<crate::ImageStream, crate::Error> {
-                    self.process_stream(source.into(), params).await
-                }
+            methods.push(Method {
+                doc: doc(&format!(
+                    "Like [`Client::{base}`]({methods_of}::{base}), but streams the image instead of buffering it."
+                )),
+                name: stream,
+                args: quote! { #source, params: &#ty },
+                ok: quote! { #krate::ImageStream },
+                call: quote! { self.process_stream(source.into(), params) },
+                is_async: true,
             });
         }
-        let d = doc(&format!(
-            "A pre-signed URL that runs `{name}` during download when fetched, valid for `expires`."
-        ));
-        methods.push(quote! {
-            #d
-            pub fn #url(&self, source: impl ::core::convert::Into<crate::Source>, params: &#ty, expires: ::std::time::Duration) -> ::core::result::Result<::std::string::String, crate::Error> {
-                self.presign_process(source.into(), params, expires)
-            }
+        methods.push(Method {
+            doc: doc(&format!(
+                "A pre-signed URL that runs `{name}` during download when fetched, valid for `expires`."
+            )),
+            name: url,
+            args: quote! { #source, params: &#ty, expires: ::std::time::Duration },
+            ok: quote! { ::std::string::String },
+            call: quote! { self.presign_process(source.into(), params, expires) },
+            is_async: false,
         });
     }
     if op.modes.iter().any(|m| m == "upload") {
-        let f = format_ident!("{}_upload", base);
-        let d = doc(&format!(
-            "Uploads `body` to `key` and stores the result of `{name}` at `fileid` (absolute with a \
-             leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`](crate::Client::put_object_with) \
-             for several rules or another bucket."
-        ));
-        methods.push(quote! {
-            #d
-            pub async fn #f(&self, key: &str, body: impl ::core::convert::Into<crate::Body>, fileid: &str, params: &#ty) -> ::core::result::Result<crate::UploadResult, crate::Error> {
-                self.upload_with(key, body.into(), fileid, params).await
-            }
+        methods.push(Method {
+            doc: doc(&format!(
+                "Uploads `body` to `key` and stores the result of `{name}` at `fileid` (absolute with a \
+                 leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`]({link}::Client::put_object_with) \
+                 for several rules or another bucket."
+            )),
+            name: format_ident!("{}_upload", base),
+            args: quote! { key: &str, body: impl ::core::convert::Into<#krate::Body>, fileid: &str, params: &#ty },
+            ok: quote! { #krate::UploadResult },
+            call: quote! { self.upload_with(key, body.into(), fileid, params) },
+            is_async: true,
         });
     }
     if op.modes.iter().any(|m| m == "cloud") {
-        let f = format_ident!("{}_cloud", base);
-        let d = doc(&format!(
-            "Runs `{name}` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. \
-             Use [`Client::image_process`](crate::Client::image_process) for several rules."
-        ));
-        methods.push(quote! {
-            #d
-            pub async fn #f(&self, key: &str, fileid: &str, params: &#ty) -> ::core::result::Result<crate::UploadResult, crate::Error> {
-                self.cloud_with(key, fileid, params).await
-            }
+        methods.push(Method {
+            doc: doc(&format!(
+                "Runs `{name}` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. \
+                 Use [`Client::image_process`]({link}::Client::image_process) for several rules."
+            )),
+            name: format_ident!("{}_cloud", base),
+            args: quote! { key: &str, fileid: &str, params: &#ty },
+            ok: quote! { #krate::UploadResult },
+            call: quote! { self.cloud_with(key, fileid, params) },
+            is_async: true,
         });
     }
+    methods
+}
+
+fn operation(op: &Op) -> Result<GeneratedFile, String> {
+    let m = ident(&op.module);
+    let place = Place {
+        krate: quote! { crate },
+        link: "crate",
+        types: quote! { cos_ci_validate::#m:: },
+        methods_of: "crate::Client",
+        examples: true,
+    };
+    let methods = methods(op, &place).into_iter().map(|method| {
+        let Method {
+            doc,
+            name,
+            args,
+            ok,
+            call,
+            is_async,
+        } = method;
+        let ret = quote! { ::core::result::Result<#ok, crate::Error> };
+        if is_async {
+            quote! { #doc pub async fn #name(&self, #args) -> #ret { #call.await } }
+        } else {
+            quote! { #doc pub fn #name(&self, #args) -> #ret { #call } }
+        }
+    });
     let mdoc = module_doc(&format!(
-        "`{name}`: {}\n\nThe parameter types are re-exported from `cos_ci_validate::{}`.",
-        op.summary, op.module
+        "`{}`: {}\n\nThe parameter types are re-exported from `cos_ci_validate::{}`.",
+        op.name, op.summary, op.module
     ));
     let tokens = quote! {
         #mdoc

@@ -4,6 +4,7 @@
 //! the same spec always gives the same bytes. Each file starts with a line naming its source.
 
 mod client;
+pub(crate) mod downstream;
 mod mock;
 mod nodes;
 mod validate;

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use super::{GeneratedFile, doc, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{Kind, Op, Param, Spec, TextEncoding};
 
-const DIR: &str = "crates/cos-ci-validate/src/generated";
+pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
 
 pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = vec![index(spec)?, service(spec)?];

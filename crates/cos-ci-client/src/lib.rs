@@ -70,6 +70,10 @@
 //!
 //! With none of them only `http://` endpoints (the mock, a local proxy) can be reached.
 
+// Generated code may name this crate by its absolute path (`::cos_ci_client::…`), as the
+// downstream target of cos-ci-codegen does, and still compile inside it.
+extern crate self as cos_ci_client;
+
 mod answer;
 mod batch;
 mod body;

@@ -21,6 +21,10 @@
 //! assert_eq!(decoded, params);
 //! ```
 
+// Generated code may name this crate by its absolute path (`::cos_ci_validate::…`), as the
+// downstream target of cos-ci-codegen does, and still compile inside it.
+extern crate self as cos_ci_validate;
+
 #[rustfmt::skip]
 mod generated;
 mod params;
