@@ -149,7 +149,7 @@ fn limits(l: &crate::ir::Limits) -> TokenStream {
 }
 
 /// The runtime types an operation module refers to by their imported names.
-const IMPORTED: [&str; 10] = [
+const IMPORTED: [&str; 12] = [
     "OpSpec",
     "Mode",
     "HostKind",
@@ -160,6 +160,8 @@ const IMPORTED: [&str; 10] = [
     "Operation",
     "ParamValues",
     "Value",
+    "XmlNode",
+    "XmlType",
 ];
 
 /// How an operation module names the runtime's types: by their imported names, or by full
@@ -383,6 +385,7 @@ fn module_text(op: &Op) -> String {
 
 fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     let (name, file, module, summary) = (&op.name, &op.file, &op.module, &op.summary);
+    let source = &op.source;
     let doc_url = opt_str(op.doc_url.as_deref());
     let modes = op.modes.iter().map(|m| {
         let m = mode(m);
@@ -413,7 +416,8 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     let output = match &op.response {
         Some(tree) => {
             let root = &tree.root;
-            quote! { #sp Output::Xml { root: #root } }
+            let nodes = xml_nodes(&tree.nodes, sp);
+            quote! { #sp Output::Xml { root: #root, nodes: #nodes } }
         }
         None => {
             let png = op.png;
@@ -431,6 +435,7 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
         pub const SPEC: #sp OpSpec = #sp OpSpec {
             name: #name,
             file: #file,
+            source: #source,
             module: #module,
             summary: #summary,
             doc_url: #doc_url,
@@ -444,6 +449,40 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
             processor: #processor,
         };
     }
+}
+
+/// `&[XmlNode { .. }, ..]`: the answer's node tree as data, so a server can answer an
+/// operation it has no generated code for.
+fn xml_nodes(nodes: &[crate::ir::Node], sp: &TokenStream) -> TokenStream {
+    let items = nodes.iter().map(|n| {
+        let name = &n.name;
+        let ty = match n.scalar.as_deref() {
+            Some("integer") => quote! { #sp XmlType::Integer },
+            Some("number") => quote! { #sp XmlType::Number },
+            Some("boolean") => quote! { #sp XmlType::Boolean },
+            Some(_) => quote! { #sp XmlType::String },
+            None => quote! { #sp XmlType::Container },
+        };
+        let (optional, repeated) = (n.optional, n.repeated);
+        let example = opt_str(n.example.as_deref());
+        let spelling = match &n.spelling {
+            Some([yes, no]) => quote! { ::core::option::Option::Some([#yes, #no]) },
+            None => quote! { ::core::option::Option::None },
+        };
+        let children = xml_nodes(&n.nodes, sp);
+        quote! {
+            #sp XmlNode {
+                name: #name,
+                ty: #ty,
+                optional: #optional,
+                repeated: #repeated,
+                example: #example,
+                spelling: #spelling,
+                children: #children,
+            }
+        }
+    });
+    quote! { &[#(#items),*] }
 }
 
 fn kind(k: &Kind) -> TokenStream {

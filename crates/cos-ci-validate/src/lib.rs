@@ -40,7 +40,9 @@ pub use pic_operations::{
     MAX_KEY_BYTES, PicOperations, PicOperationsError, PicRule, check_fileid, resolve_fileid,
     rule_operation,
 };
-pub use spec::{HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding};
+pub use spec::{
+    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
+};
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};
 
