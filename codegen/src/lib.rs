@@ -22,4 +22,4 @@ mod model;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use emit::{GENERATED_DIRS, GeneratedFile, generate, header};
 pub use files::{Drift, apply, diff};
-pub use load::load;
+pub use load::{load, load_operations};

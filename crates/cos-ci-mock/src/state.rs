@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
+use crate::route::Routes;
 use crate::request_log::RequestLog;
 use crate::storage::Storage;
 
@@ -105,6 +106,8 @@ pub struct MockState {
     pub jobs: JobBudget,
     /// Whether `/_mock/` is served (decided from the bound address when `admin` is unset).
     pub admin_enabled: bool,
+    /// The operations served: the built-ins and those registered on the builder.
+    pub(crate) routes: Routes,
     log: RequestLog,
     faults: Mutex<Vec<Fault>>,
     counter: AtomicU64,
@@ -114,7 +117,11 @@ pub struct MockState {
 impl MockState {
     /// State for `config` over `storage`; fails when the detect-url client cannot be built
     /// (no fallback: a default client would follow redirects and honour proxies).
-    pub fn new(config: Config, storage: Storage) -> Result<Self, reqwest::Error> {
+    pub(crate) fn new(
+        config: Config,
+        storage: Storage,
+        routes: Routes,
+    ) -> Result<Self, reqwest::Error> {
         let detect_pins = Arc::new(Pins::default());
         let http = detect_url::client(&config, detect_pins.clone())?;
         let jobs = JobBudget::new(&config);
@@ -123,6 +130,7 @@ impl MockState {
             log: RequestLog::new(&config),
             config,
             storage,
+            routes,
             http,
             detect_pins,
             jobs,

@@ -25,6 +25,8 @@
 mod generated;
 mod params;
 mod pic_operations;
+#[cfg(feature = "runtime-spec")]
+pub mod runtime;
 mod spec;
 mod violation;
 pub mod xml;
