@@ -26,4 +26,4 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use emit::{GENERATED_DIRS, GeneratedFile, generate, header};
 pub use files::{Drift, apply, diff};
 pub use generator::{BUILTIN_SERVICE, Error, Generator, Target};
-pub use load::{BUILTIN_SERVICE_FILE, load, load_with};
+pub use load::{BUILTIN_SERVICE_FILE, load, load_operations, load_with};

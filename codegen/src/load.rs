@@ -61,7 +61,8 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         let locator = Locator::new(&text);
         let mut c = Checker::new(&service_file, &locator);
         if let Some(parsed) = parse::<model::Service>(&text, &locator, &mut c) {
-            let checked = check::service(&mut c, &parsed);
+            let mut checked = check::service(&mut c, &parsed);
+            checked.yaml = text.clone();
             service = Some((parsed, checked));
         }
         diagnostics.extend(sorted(c.diagnostics));
@@ -90,47 +91,11 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         ));
     }
 
-    let mut files: Vec<OpFile> = Vec::new();
-    for path in &paths {
-        let file = display(path);
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut loaded = OpFile {
-            file: file.clone(),
-            stem,
-            name_position: None,
-            diagnostics: Vec::new(),
-            op: None,
-        };
-        if path.extension().is_some_and(|e| e == "yml") {
-            loaded.diagnostics.push(file_error(
-                &file,
-                format!(
-                    "operation files end in .yaml; rename it to {}.yaml",
-                    loaded.stem
-                ),
-            ));
-        } else if let Some(text) = read(path, &file, &mut loaded.diagnostics) {
-            let locator = Locator::new(&text);
-            loaded.name_position = locator.find(&["name".to_string()]);
-            let mut c = Checker::new(&file, &locator);
-            if let Some(parsed) = parse::<model::Operation>(&text, &locator, &mut c) {
-                loaded.op = Some(check::operation(
-                    &mut c,
-                    &loaded.stem,
-                    &file,
-                    &parsed,
-                    service
-                        .as_ref()
-                        .map(|(model, checked)| (model, &checked.limits)),
-                ));
-            }
-            loaded.diagnostics.append(&mut c.diagnostics);
-        }
-        files.push(loaded);
-    }
+    let files_service = service.as_ref().map(|(model, checked)| (model, &checked.limits));
+    let mut files: Vec<OpFile> = paths
+        .iter()
+        .map(|path| op_file(path, display(path), files_service))
+        .collect();
     across_files(&mut files);
 
     let mut operations = Vec::new();
@@ -145,6 +110,117 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         }),
         _ => Err(Diagnostics(diagnostics)),
     }
+}
+
+/// Loads and checks the operation files (`*.yaml`) in each of `dirs` against the service
+/// described by `service_yaml` (the text of a `service.yaml`, e.g. the one the built-in
+/// operations were generated from), for a program that serves or calls operations it has no
+/// generated code for.
+///
+/// Files are named in diagnostics by their path as given (`dir/file.yaml:line:col`); two
+/// files of one operation name are refused naming both. Every file is read even when an
+/// earlier one has problems.
+pub fn load_operations(service_yaml: &str, dirs: &[&Path]) -> Result<Vec<ir::Op>, Diagnostics> {
+    let mut diagnostics = Vec::new();
+    let service_file = "service.yaml (built in)";
+    let locator = Locator::new(service_yaml);
+    let mut c = Checker::new(service_file, &locator);
+    let service = parse::<model::Service>(service_yaml, &locator, &mut c).map(|parsed| {
+        let checked = check::service(&mut c, &parsed);
+        (parsed, checked)
+    });
+    diagnostics.extend(sorted(c.diagnostics));
+    let Some((model, checked)) = service.filter(|_| diagnostics.is_empty()) else {
+        return Err(Diagnostics(diagnostics));
+    };
+
+    let mut paths = Vec::new();
+    for dir in dirs {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => {
+                let mut found: Vec<_> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                    // A spec folder's own service.yaml is not an operation.
+                    .filter(|p| p.file_name().is_none_or(|n| n != "service.yaml"))
+                    .collect();
+                found.sort();
+                if found.is_empty() {
+                    diagnostics.push(file_error(
+                        &dir.to_string_lossy(),
+                        "no operation files (`<kebab-name>.yaml`) in this folder",
+                    ));
+                }
+                paths.extend(found);
+            }
+            Err(e) => diagnostics.push(file_error(
+                &dir.to_string_lossy(),
+                format!("cannot read the folder: {e}"),
+            )),
+        }
+    }
+    let mut files: Vec<OpFile> = paths
+        .iter()
+        .map(|path| {
+            let file = path.to_string_lossy().replace('\\', "/");
+            op_file(path, file, Some((&model, &checked.limits)))
+        })
+        .collect();
+    across_files(&mut files);
+    let mut operations = Vec::new();
+    for f in files {
+        diagnostics.extend(sorted(f.diagnostics));
+        operations.extend(f.op);
+    }
+    if diagnostics.is_empty() {
+        Ok(operations)
+    } else {
+        Err(Diagnostics(diagnostics))
+    }
+}
+
+/// Reads and checks one operation file, shown in diagnostics as `file`.
+fn op_file(
+    path: &Path,
+    file: String,
+    service: Option<(&model::Service, &ir::Limits)>,
+) -> OpFile {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut loaded = OpFile {
+        file: file.clone(),
+        stem,
+        name_position: None,
+        diagnostics: Vec::new(),
+        op: None,
+    };
+    if path.extension().is_some_and(|e| e == "yml") {
+        loaded.diagnostics.push(file_error(
+            &file,
+            format!(
+                "operation files end in .yaml; rename it to {}.yaml",
+                loaded.stem
+            ),
+        ));
+    } else if let Some(text) = read(path, &file, &mut loaded.diagnostics) {
+        let locator = Locator::new(&text);
+        loaded.name_position = locator.find(&["name".to_string()]);
+        let mut c = Checker::new(&file, &locator);
+        if let Some(parsed) = parse::<model::Operation>(&text, &locator, &mut c) {
+            loaded.op = Some(check::operation(
+                &mut c,
+                &loaded.stem,
+                &file,
+                &parsed,
+                service,
+            ));
+        }
+        loaded.diagnostics.append(&mut c.diagnostics);
+    }
+    loaded
 }
 
 /// Checks that need every operation: unique names, file names, client method names.

@@ -73,6 +73,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         let v = format_ident!("{}", code);
         quote! { #code => ErrorCode::#v, }
     });
+    let service_yaml = &s.yaml;
     let error_xml = nodes::tree(&s.error_xml);
     let upload_result = nodes::tree(&s.upload_result);
     let tokens = quote! {
@@ -95,6 +96,10 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const DEFAULT_LIMITS: Limits = #limits;
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
+        /// The text of `spec/service.yaml`: operation files loaded at run time are checked
+        /// against it.
+        #[cfg(feature = "runtime-spec")]
+        pub(crate) const SERVICE_YAML: &str = #service_yaml;
 
         /// Every COS / CI error code with its HTTP status.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,7 +154,7 @@ fn limits(l: &crate::ir::Limits) -> TokenStream {
 }
 
 /// The runtime types an operation module refers to by their imported names.
-const IMPORTED: [&str; 10] = [
+const IMPORTED: [&str; 12] = [
     "OpSpec",
     "Mode",
     "HostKind",
@@ -160,6 +165,8 @@ const IMPORTED: [&str; 10] = [
     "Operation",
     "ParamValues",
     "Value",
+    "XmlNode",
+    "XmlType",
 ];
 
 /// How an operation module names the runtime's types: by their imported names, or by full
@@ -383,6 +390,7 @@ fn module_text(op: &Op) -> String {
 
 fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     let (name, file, module, summary) = (&op.name, &op.file, &op.module, &op.summary);
+    let source = &op.source;
     let doc_url = opt_str(op.doc_url.as_deref());
     let modes = op.modes.iter().map(|m| {
         let m = mode(m);
@@ -413,7 +421,8 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     let output = match &op.response {
         Some(tree) => {
             let root = &tree.root;
-            quote! { #sp Output::Xml { root: #root } }
+            let nodes = xml_nodes(&tree.nodes, sp);
+            quote! { #sp Output::Xml { root: #root, nodes: #nodes } }
         }
         None => {
             let png = op.png;
@@ -431,6 +440,7 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
         pub const SPEC: #sp OpSpec = #sp OpSpec {
             name: #name,
             file: #file,
+            source: #source,
             module: #module,
             summary: #summary,
             doc_url: #doc_url,
@@ -444,6 +454,40 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
             processor: #processor,
         };
     }
+}
+
+/// `&[XmlNode { .. }, ..]`: the answer's node tree as data, so a server can answer an
+/// operation it has no generated code for.
+fn xml_nodes(nodes: &[crate::ir::Node], sp: &TokenStream) -> TokenStream {
+    let items = nodes.iter().map(|n| {
+        let name = &n.name;
+        let ty = match n.scalar.as_deref() {
+            Some("integer") => quote! { #sp XmlType::Integer },
+            Some("number") => quote! { #sp XmlType::Number },
+            Some("boolean") => quote! { #sp XmlType::Boolean },
+            Some(_) => quote! { #sp XmlType::String },
+            None => quote! { #sp XmlType::Container },
+        };
+        let (optional, repeated) = (n.optional, n.repeated);
+        let example = opt_str(n.example.as_deref());
+        let spelling = match &n.spelling {
+            Some([yes, no]) => quote! { ::core::option::Option::Some([#yes, #no]) },
+            None => quote! { ::core::option::Option::None },
+        };
+        let children = xml_nodes(&n.nodes, sp);
+        quote! {
+            #sp XmlNode {
+                name: #name,
+                ty: #ty,
+                optional: #optional,
+                repeated: #repeated,
+                example: #example,
+                spelling: #spelling,
+                children: #children,
+            }
+        }
+    });
+    quote! { &[#(#items),*] }
 }
 
 fn kind(k: &Kind) -> TokenStream {

@@ -84,6 +84,10 @@ pub struct Global {
     /// Print results as JSON, one object per line; errors as one JSON object on stderr.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also know the operations described by the YAML files in this folder (the format of
+    /// spec/operations/), e.g. `cos-ci --spec DIR process MyOp KEY -o out.png`; repeatable.
+    #[arg(long = "spec", global = true, value_name = "DIR")]
+    pub specs: Vec<PathBuf>,
     /// Log to stderr: -v what is done, -vv every call with its attempt and request id.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

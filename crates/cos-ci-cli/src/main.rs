@@ -15,6 +15,8 @@
 //! cos-ci ops | completions <SHELL> | config (set KEY VALUE | unset KEY | show | path)
 //! ```
 //!
+//! `--spec DIR` (global, repeatable) adds the operations of the YAML files in DIR.
+//!
 //! Exit codes: [`exit::Exit`]; settings and their sources: [`settings::SETTINGS`].
 
 mod args;
@@ -85,6 +87,7 @@ fn parse_error(e: &clap::Error) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
+    ops::load(&cli.global.specs).map_err(Failure::Usage)?;
     let flags = cli.flags();
     match cli.command {
         Command::Ops => {

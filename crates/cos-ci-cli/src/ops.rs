@@ -1,17 +1,40 @@
 //! `cos-ci ops`: the operations and their parameters, straight from the spec.
 
 use std::fmt::Write;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use cos_ci_client::{OPERATIONS, OpSpec};
 
-/// Finds an operation by ci-process name or file name (case-insensitive).
-pub fn find(name: &str) -> Result<&'static OpSpec, String> {
+/// The operations of `--spec DIR`, loaded once at start.
+static LOADED: OnceLock<Vec<&'static OpSpec>> = OnceLock::new();
+
+/// Loads the operations of every `--spec DIR` (once per process); a spec problem is a
+/// usage error listing every `file:line:col: message`.
+pub fn load(dirs: &[PathBuf]) -> Result<(), String> {
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    let specs = cos_ci_validate::runtime::load_operations(dirs)
+        .map_err(|e| format!("--spec: {e}"))?;
+    let _ = LOADED.set(specs);
+    Ok(())
+}
+
+/// Every operation known: the built-in ones, then those of `--spec`.
+fn all() -> impl Iterator<Item = &'static OpSpec> {
     OPERATIONS
         .iter()
         .copied()
+        .chain(LOADED.get().into_iter().flatten().copied())
+}
+
+/// Finds an operation by ci-process name or file name (case-insensitive).
+pub fn find(name: &str) -> Result<&'static OpSpec, String> {
+    all()
         .find(|s| s.name.eq_ignore_ascii_case(name) || s.file.eq_ignore_ascii_case(name))
         .ok_or_else(|| {
-            let names: Vec<&str> = OPERATIONS.iter().map(|s| s.name).collect();
+            let names: Vec<&str> = all().map(|s| s.name).collect();
             format!("unknown operation {name:?}; known: {}", names.join(", "))
         })
 }
@@ -19,7 +42,7 @@ pub fn find(name: &str) -> Result<&'static OpSpec, String> {
 /// The listing `cos-ci ops --json` prints: one JSON object per operation, one a line.
 pub fn describe_json() -> String {
     let mut out = String::new();
-    for spec in OPERATIONS {
+    for spec in all() {
         let modes: Vec<&str> = spec.modes.iter().map(|m| m.as_str()).collect();
         let params: Vec<serde_json::Value> = spec
             .params
@@ -50,7 +73,7 @@ pub fn describe_json() -> String {
 /// The listing `cos-ci ops` prints.
 pub fn describe() -> String {
     let mut out = String::new();
-    for spec in OPERATIONS {
+    for spec in all() {
         let modes: Vec<&str> = spec.modes.iter().map(|m| m.as_str()).collect();
         let _ = writeln!(out, "{} ({})", spec.name, spec.file);
         let _ = writeln!(out, "  {}", spec.summary);

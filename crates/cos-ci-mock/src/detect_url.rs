@@ -324,7 +324,12 @@ mod tests {
     #[cfg(not(feature = "detect-url"))]
     #[tokio::test]
     async fn without_the_feature_a_detect_url_is_not_implemented() {
-        let state = MockState::new(crate::Config::default(), crate::Storage::memory()).unwrap();
+        let state = MockState::new(
+            crate::Config::default(),
+            crate::Storage::memory(),
+            crate::route::Routes::new(Vec::new()).unwrap(),
+        )
+        .unwrap();
         let err = fetch(&state, "http://a/b.png", 1024).await.unwrap_err();
         assert_eq!(
             (err.code.as_str(), err.status),

@@ -20,6 +20,7 @@ mod addressing;
 mod admin;
 mod auth;
 mod bucket;
+mod builder;
 pub mod config;
 mod copy;
 mod delete_objects;
@@ -27,6 +28,7 @@ mod detect_url;
 mod digest;
 mod error;
 mod exposure;
+mod generic;
 #[cfg(test)]
 mod fuzz_tests;
 #[rustfmt::skip]
@@ -49,10 +51,12 @@ mod xml;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use builder::{MockOperation, MockServerBuilder};
 pub use config::{Account, Config, ConfigError};
 #[doc(hidden)]
 pub use processing::JobCounts;
 pub use request_log::RecordedRequest;
+pub use route::{StandInFn, StandInInput};
 pub use state::Fault;
 use state::MockState;
 pub use storage::Storage;
@@ -71,6 +75,10 @@ pub enum MockError {
     /// `detect-url` feature).
     #[error("cannot build the detect-url client: {0}")]
     DetectUrlClient(Box<dyn std::error::Error + Send + Sync>),
+    /// An operation registered on the builder cannot be served: its name is taken, or its
+    /// stand-in is not one the mock has.
+    #[error("operation: {0}")]
+    Operation(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -106,10 +114,37 @@ impl MockServer {
         Self::serve(config, listener).await
     }
 
+    /// A builder: the configuration and operations of the user's own besides the built-in
+    /// ones ([`MockOperation`]).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), cos_ci_mock::MockError> {
+    /// let spec = cos_ci_validate::find_operation("DetectFace").unwrap();
+    /// let server = cos_ci_mock::MockServer::builder()
+    ///     .operation(cos_ci_mock::MockOperation::with_stand_in(spec, |_| Ok(b"<Response/>".to_vec())))
+    ///     .start()
+    ///     .await;
+    /// // DetectFace is built in: a second operation of one name is refused.
+    /// assert!(matches!(server, Err(cos_ci_mock::MockError::Operation(_))));
+    /// # Ok(()) }
+    /// ```
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
     /// Starts a server with `config` on an already bound listener.
     pub async fn serve(
         config: Config,
         listener: tokio::net::TcpListener,
+    ) -> Result<Self, MockError> {
+        Self::serve_routes(config, listener, route::Routes::new(Vec::new()).map_err(MockError::Operation)?).await
+    }
+
+    /// Starts a server with `config` serving `routes` on an already bound listener.
+    async fn serve_routes(
+        config: Config,
+        listener: tokio::net::TcpListener,
+        routes: route::Routes,
     ) -> Result<Self, MockError> {
         config.validate()?;
         let storage = match &config.data_dir {
@@ -131,7 +166,7 @@ impl MockServer {
             listen: addr,
             ..config
         };
-        let state = Arc::new(MockState::new(config, storage)?);
+        let state = Arc::new(MockState::new(config, storage, routes)?);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(listen::run(listener, state.clone(), rx));
         Ok(MockServer {
@@ -149,6 +184,12 @@ impl MockServer {
     /// `http://HOST:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Every operation the server serves: the built-ins, then those registered on its
+    /// builder.
+    pub fn operations(&self) -> Vec<&'static cos_ci_validate::OpSpec> {
+        self.state.routes.specs()
     }
 
     /// The configuration in force.

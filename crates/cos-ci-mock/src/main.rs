@@ -4,6 +4,7 @@
 //! cos-ci-mock [--listen ADDR] [--secret-id ID --secret-key KEY] [--bucket NAME-APPID]...
 //!             [--data-dir DIR] [--config FILE]
 //!             [--admin on|off] [--admin-token TOKEN] [--i-know-this-is-public]
+//!             [--spec DIR]...
 //! ```
 //! Flags override the configuration file. On start it prints `listening on http://HOST:PORT`
 //! as the first line of stdout, then on stderr which accounts and which test API are live.
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::builder::TypedValueParser as _;
 use cos_ci_mock::config::AdminToken;
-use cos_ci_mock::{Config, MockServer};
+use cos_ci_mock::{Config, MockOperation, MockServer};
 
 /// A local emulator of Tencent COS + CI image processing, for tests.
 #[derive(Debug, Parser)]
@@ -44,6 +45,12 @@ struct Args {
     /// (see crates/cos-ci-mock/examples/config.json).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Serve the operations described by the YAML files (`<kebab-name>.yaml`, the format of
+    /// spec/operations/) in this folder too; repeatable. Each answers with the stand-in its
+    /// `mock.processor` names.
+    #[cfg(feature = "runtime-spec")]
+    #[arg(long = "spec", value_name = "DIR")]
+    specs: Vec<PathBuf>,
 
     // ---- test API and public exposure ----
     /// Serve the test API under /_mock/ (request log, reset, faults) [default: on only while
@@ -73,6 +80,13 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    let operations = match operations(&args) {
+        Ok(operations) => operations,
+        Err(message) => {
+            eprintln!("cos-ci-mock: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match configure(args) {
         Ok(config) => config,
         Err(message) => {
@@ -87,7 +101,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(config))
+    runtime.block_on(run(config, operations))
+}
+
+/// The operations of every `--spec DIR`, each answered by its spec's stand-in.
+#[cfg(feature = "runtime-spec")]
+fn operations(args: &Args) -> Result<Vec<MockOperation>, String> {
+    if args.specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let specs = cos_ci_validate::runtime::load_operations(&args.specs)
+        .map_err(|e| format!("--spec:\n{e}"))?;
+    Ok(specs.into_iter().map(MockOperation::new).collect())
+}
+
+#[cfg(not(feature = "runtime-spec"))]
+fn operations(_: &Args) -> Result<Vec<MockOperation>, String> {
+    Ok(Vec::new())
 }
 
 fn configure(args: Args) -> Result<Config, String> {
@@ -124,8 +154,17 @@ fn configure(args: Args) -> Result<Config, String> {
     Ok(config)
 }
 
-async fn run(config: Config) -> ExitCode {
-    let server = match MockServer::start_with(config).await {
+async fn run(config: Config, operations: Vec<MockOperation>) -> ExitCode {
+    let extra: Vec<String> = operations
+        .iter()
+        .map(|op| format!("{} ({})", op.spec().name, op.spec().source))
+        .collect();
+    let server = match MockServer::builder()
+        .config(config)
+        .operations(operations)
+        .start()
+        .await
+    {
         Ok(server) => server,
         Err(e) => {
             eprintln!("cos-ci-mock: {e}");
@@ -139,6 +178,9 @@ async fn run(config: Config) -> ExitCode {
         .startup_lines(server.addr(), server.admin_enabled())
     {
         eprintln!("cos-ci-mock: {line}");
+    }
+    if !extra.is_empty() {
+        eprintln!("cos-ci-mock: operations from --spec: {}", extra.join(", "));
     }
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cos-ci-mock: {e}");

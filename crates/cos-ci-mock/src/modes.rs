@@ -16,7 +16,7 @@ use crate::detect_url;
 use crate::error::ApiError;
 use crate::processing::{self, Produced};
 use crate::processors;
-use crate::route::{self, Route};
+use crate::route::Served;
 use crate::server::{Ctx, ok, read_body};
 use crate::state::MockState;
 
@@ -25,9 +25,9 @@ pub async fn download(
     state: &Arc<MockState>,
     ctx: &Ctx,
     account: &Account,
-    route: &'static Route,
+    spec: &'static OpSpec,
 ) -> Result<Response, ApiError> {
-    let spec = route.spec;
+    let route = state.routes.find(spec.name).ok_or_else(internal)?.clone();
     if !spec.supports(Mode::Download) {
         return Err(unsupported(spec, Mode::Download));
     }
@@ -67,7 +67,7 @@ pub async fn download(
         None => {
             let object = state.storage.get(&bucket, &key, None).await?;
             if object.meta.size > limit {
-                if processing::ignores_errors(route, &values) {
+                if processing::ignores_errors(spec, &values) {
                     // The original, streamed: it is larger than any processing would read.
                     let mut response = Response::new(Body::from_stream(object.body.into_stream()));
                     crate::object::headers(&mut response, &object.meta);
@@ -100,7 +100,7 @@ pub async fn download(
 
 /// One rule of a Pic-Operations header, resolved.
 struct Plan {
-    route: &'static Route,
+    route: Served,
     values: ParamValues,
     bucket: String,
     key: String,
@@ -123,7 +123,7 @@ pub async fn persist(
         )
     })?;
     let ops = PicOperations::parse(header)?;
-    let specs: Vec<&'static OpSpec> = route::routes().iter().map(|r| r.spec).collect();
+    let specs = state.routes.specs();
     let resolved = ops.resolve_rules(&specs)?;
     let (src_bucket, src_key) = (ctx.target.bucket.clone(), ctx.target.key.clone());
     if src_key.is_empty() {
@@ -137,7 +137,7 @@ pub async fn persist(
         if !spec.supports(mode) {
             return Err(unsupported(spec, mode));
         }
-        let route = route::find(spec.name).ok_or_else(internal)?;
+        let route = state.routes.find(spec.name).ok_or_else(internal)?.clone();
         let bucket = rule.bucket.clone().unwrap_or_else(|| src_bucket.clone());
         if !state.has_bucket(&bucket) {
             return Err(ApiError::new(
@@ -192,7 +192,7 @@ pub async fn persist(
     // answers the original, so then only the object limit applies.
     let strictest = plans
         .iter()
-        .filter(|p| !processing::ignores_errors(p.route, &p.values))
+        .filter(|p| !processing::ignores_errors(p.route.spec, &p.values))
         .map(|p| (p.route.spec.limits.max_input_bytes, p.route.spec.name))
         .min();
     let max_object = state.config.max_object_bytes;
@@ -233,8 +233,10 @@ pub async fn persist(
             (object.body.into_bytes(read_limit).await?, Some(etag))
         }
     };
-    let work: Vec<(&'static Route, ParamValues)> =
-        plans.iter().map(|p| (p.route, p.values.clone())).collect();
+    let work: Vec<(Served, ParamValues)> = plans
+        .iter()
+        .map(|p| (p.route.clone(), p.values.clone()))
+        .collect();
     let produced = run_blocking(state, work, input.clone()).await?;
 
     let original_etag = match original_etag {
@@ -304,7 +306,7 @@ pub async fn persist(
 /// Runs every `(route, values)` on `input` within the processing budget.
 async fn run_blocking(
     state: &MockState,
-    work: Vec<(&'static Route, ParamValues)>,
+    work: Vec<(Served, ParamValues)>,
     input: Bytes,
 ) -> Result<Vec<Produced>, ApiError> {
     processing::run_jobs(&state.jobs, work, input).await

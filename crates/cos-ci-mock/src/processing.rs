@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
-use cos_ci_validate::{ErrorCode, Output, ParamValues};
+use cos_ci_validate::{ErrorCode, OpSpec, Output, ParamValues};
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::processors::{self, ImageLimits, ParamSource, ProcessError};
-use crate::route::{Answer, Route};
+use crate::route::{Serve, Served, StandInInput};
 
 /// Memory permits count KiB: tokio's `acquire_many` takes a `u32`, and 2^32 KiB (4 TiB) is
 /// more than any budget needs.
@@ -110,7 +110,7 @@ impl Drop for Waiting {
 /// largest rule.
 pub async fn run_jobs(
     budget: &JobBudget,
-    work: Vec<(&'static Route, ParamValues)>,
+    work: Vec<(Served, ParamValues)>,
     input: Bytes,
 ) -> Result<Vec<Produced>, ApiError> {
     let largest = work
@@ -215,7 +215,7 @@ impl ParamSource for ParamValues {
 /// Runs `route` on `input`, stopping with `checkpoint`'s error between stages. CPU-bound:
 /// call it off the async workers.
 fn run_until(
-    route: &Route,
+    route: &Served,
     values: &ParamValues,
     input: &[u8],
     checkpoint: &dyn Fn() -> Result<(), ProcessError>,
@@ -227,8 +227,20 @@ fn run_until(
         max_height: l.max_height,
         max_pixels: l.max_pixels,
     };
-    let result = match route.answer {
-        Answer::Image => {
+    let xml = |answer: &dyn Fn(&processors::ImageInfo) -> String| {
+        processors::probe(input).and_then(|info| {
+            processors::check_limits(input.len() as u64, &info, &limits)?;
+            Ok(Produced {
+                bytes: answer(&info).into_bytes(),
+                content_type: "application/xml",
+                format: None,
+                width: 0,
+                height: 0,
+            })
+        })
+    };
+    let result = match &route.serve {
+        Serve::Image => {
             let png = matches!(route.spec.output, Output::Image { png: true });
             processors::process_until(
                 route.spec.processor,
@@ -246,21 +258,28 @@ fn run_until(
                 height: out.info.height,
             })
         }
-        Answer::Xml(answer) => processors::probe(input).and_then(|info| {
-            processors::check_limits(input.len() as u64, &info, &limits)?;
-            Ok(Produced {
-                bytes: answer(&info).into_bytes(),
-                content_type: "application/xml",
-                format: None,
-                width: 0,
-                height: 0,
+        Serve::Xml(answer) => xml(answer),
+        Serve::Generic => match route.spec.output {
+            Output::Xml { root, nodes } => xml(&|info| crate::generic::answer(root, nodes, info)),
+            Output::Image { .. } => Err(ProcessError::internal(format!(
+                "{} answers an image; the generic stand-in writes XML",
+                route.spec.name
+            ))),
+        },
+        Serve::Custom(stand_in) => processors::check_input_len(input.len() as u64, &limits)
+            .and_then(|()| {
+                stand_in(StandInInput {
+                    spec: route.spec,
+                    input,
+                    params: values,
+                })
             })
-        }),
+            .map(|bytes| custom_answer(route, bytes)),
     };
     match result {
         Ok(produced) => Ok(produced),
         // A stopped job stays stopped; ignore-error is about the input.
-        Err(e) if ignores_errors(route, values) && checkpoint().is_ok() => {
+        Err(e) if ignores_errors(route.spec, values) && checkpoint().is_ok() => {
             tracing::debug!(error = %e, "ignore-error=1: answering the original");
             Ok(original(input))
         }
@@ -268,11 +287,33 @@ fn run_until(
     }
 }
 
+/// What a user's stand-in answered: an image (its format and size read from it), else a
+/// document typed by the operation's output.
+fn custom_answer(route: &Served, bytes: Vec<u8>) -> Produced {
+    match processors::probe(&bytes) {
+        Ok(info) => Produced {
+            content_type: info.format.mime(),
+            format: Some(info.format.name()),
+            width: info.width,
+            height: info.height,
+            bytes,
+        },
+        Err(_) => Produced {
+            bytes,
+            content_type: match route.spec.output {
+                Output::Xml { .. } => "application/xml",
+                Output::Image { .. } => "application/octet-stream",
+            },
+            format: None,
+            width: 0,
+            height: 0,
+        },
+    }
+}
+
 /// Whether the request set the operation's ignore-error flag.
-pub fn ignores_errors(route: &Route, values: &ParamValues) -> bool {
-    route
-        .spec
-        .ignore_error_param()
+pub fn ignores_errors(spec: &OpSpec, values: &ParamValues) -> bool {
+    spec.ignore_error_param()
         .is_some_and(|p| values.flag(p.name) == Some(true))
 }
 

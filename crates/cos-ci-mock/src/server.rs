@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::Bytes;
-use cos_ci_validate::{CI_PROCESS, ErrorCode, MAX_KEY_BYTES, Mode, PicOperations};
+use cos_ci_validate::{CI_PROCESS, ErrorCode, MAX_KEY_BYTES, Mode, OpSpec, PicOperations};
 use futures_util::{Stream, StreamExt};
 use http::{HeaderValue, Method, StatusCode, header};
 
@@ -16,13 +16,14 @@ use crate::addressing::{self, Target};
 use crate::auth::{self, Signed};
 use crate::error::ApiError;
 use crate::state::{MockState, RecordedRequest};
-use crate::{admin, bucket, copy, delete_objects, modes, multipart, object, route};
+use crate::route::Routes;
+use crate::{admin, bucket, copy, delete_objects, modes, multipart, object};
 
 /// What a request asks for, decided from method, query and headers alone.
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {
-    /// `GET ?ci-process=<known operation>`.
-    Download(&'static route::Route),
+    /// `GET ?ci-process=<an operation the server serves>`.
+    Download(&'static OpSpec),
     /// `GET ?ci-process=<unknown>`.
     UnknownProcess,
     /// `PUT` with Pic-Operations.
@@ -154,7 +155,7 @@ impl Ctx {
     /// The ci-process operations a request involves.
     fn operations(&self) -> Vec<String> {
         match self.kind {
-            Kind::Download(r) => vec![r.spec.name.to_string()],
+            Kind::Download(spec) => vec![spec.name.to_string()],
             Kind::UnknownProcess => self
                 .param(CI_PROCESS)
                 .map(str::to_string)
@@ -208,6 +209,7 @@ const BUCKET_SUBRESOURCES: [&str; 24] = [
 /// Decides what a request asks for. `root` is a request for `/` of a bucket (no key);
 /// `service` one for `/` of a COS service endpoint (GET Service).
 fn classify(
+    routes: &Routes,
     method: &Method,
     query: &[(String, String)],
     headers: &[(String, String)],
@@ -228,7 +230,9 @@ fn classify(
             .any(|(k, _)| BUCKET_SUBRESOURCES.contains(&k.as_str()));
     match *method {
         Method::GET => match process {
-            Some(name) => route::find(name).map_or(Kind::UnknownProcess, Kind::Download),
+            Some(name) => routes
+                .find(name)
+                .map_or(Kind::UnknownProcess, |r| Kind::Download(r.spec)),
             None if root && has("uploads") => Kind::ListUploads,
             None if root && service && plain_root => Kind::GetService,
             None if root && plain_root => Kind::GetBucket,
@@ -299,6 +303,7 @@ pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request
         && matches!(decoded.as_deref(), Ok("/" | ""))
         && host.as_deref().is_some_and(addressing::is_service_host);
     let kind = classify(
+        &state.routes,
         &parts.method,
         &query,
         &headers,
@@ -410,7 +415,7 @@ async fn dispatch(
         }
     }
     match ctx.kind {
-        Kind::Download(route) => modes::download(state, ctx, account, route).await,
+        Kind::Download(spec) => modes::download(state, ctx, account, spec).await,
         Kind::UnknownProcess => Err(ApiError::new(
             ErrorCode::InvalidArgument,
             format!(

@@ -13,6 +13,7 @@ use crate::config::Config;
 #[cfg(feature = "detect-url")]
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
+use crate::route::Routes;
 use crate::request_log::RequestLog;
 use crate::storage::Storage;
 
@@ -110,6 +111,8 @@ pub struct MockState {
     pub jobs: JobBudget,
     /// Whether `/_mock/` is served (decided from the bound address when `admin` is unset).
     pub admin_enabled: bool,
+    /// The operations served: the built-ins and those registered on the builder.
+    pub(crate) routes: Routes,
     log: RequestLog,
     faults: Mutex<Vec<Fault>>,
     counter: AtomicU64,
@@ -119,7 +122,11 @@ pub struct MockState {
 impl MockState {
     /// State for `config` over `storage`; fails when the detect-url client cannot be built
     /// (no fallback: a default client would follow redirects and honour proxies).
-    pub fn new(config: Config, storage: Storage) -> Result<Self, crate::MockError> {
+    pub(crate) fn new(
+        config: Config,
+        storage: Storage,
+        routes: Routes,
+    ) -> Result<Self, crate::MockError> {
         #[cfg(feature = "detect-url")]
         let detect_pins = Arc::new(Pins::default());
         #[cfg(feature = "detect-url")]
@@ -131,6 +138,7 @@ impl MockState {
             log: RequestLog::new(&config),
             config,
             storage,
+            routes,
             #[cfg(feature = "detect-url")]
             http,
             #[cfg(feature = "detect-url")]

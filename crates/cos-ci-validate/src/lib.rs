@@ -29,6 +29,8 @@ extern crate self as cos_ci_validate;
 mod generated;
 mod params;
 mod pic_operations;
+#[cfg(feature = "runtime-spec")]
+pub mod runtime;
 mod spec;
 mod violation;
 pub mod xml;
@@ -44,7 +46,9 @@ pub use pic_operations::{
     MAX_KEY_BYTES, PicOperations, PicOperationsError, PicRule, check_fileid, resolve_fileid,
     rule_operation,
 };
-pub use spec::{HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding};
+pub use spec::{
+    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
+};
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};
 

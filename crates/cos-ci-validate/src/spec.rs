@@ -167,7 +167,44 @@ pub enum Output {
     Xml {
         /// The root element name.
         root: &'static str,
+        /// The root's children, as the spec's node tree describes them: what a generic
+        /// server needs to answer without generated code.
+        nodes: &'static [XmlNode],
     },
+}
+
+/// The type of one node of an XML answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XmlType {
+    /// Text.
+    String,
+    /// A signed integer (`i64`).
+    Integer,
+    /// A decimal number (`f64`).
+    Number,
+    /// `true`/`false` (or the node's own `spelling`).
+    Boolean,
+    /// An element with child elements (`children`).
+    Container,
+}
+
+/// One node of an XML answer's tree (`output.response` in the spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XmlNode {
+    /// The element name.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: XmlType,
+    /// Whether the answer may leave it out.
+    pub optional: bool,
+    /// Whether it occurs any number of times.
+    pub repeated: bool,
+    /// The spec's sample value (scalars), in text form: what the mock answers.
+    pub example: Option<&'static str>,
+    /// How a boolean is written: `[true, false]` words, when not `true`/`false`.
+    pub spelling: Option<[&'static str; 2]>,
+    /// The children of a container.
+    pub children: &'static [XmlNode],
 }
 
 /// Input limits of an operation (bytes and pixels), inherited from `service.yaml` where the
@@ -191,6 +228,9 @@ pub struct OpSpec {
     pub name: &'static str,
     /// The spec file stem (kebab case), e.g. `ai-enhance-image`.
     pub file: &'static str,
+    /// The spec file the operation comes from, e.g. `spec/operations/ai-enhance-image.yaml`
+    /// (for an operation loaded at run time, the path it was read from).
+    pub source: &'static str,
     /// The Rust module name in every crate, e.g. `ai_enhance_image`.
     pub module: &'static str,
     /// One-line summary.

@@ -393,6 +393,11 @@ pub struct XmlWriter {
 }
 
 impl XmlWriter {
+    /// What was written.
+    pub fn into_string(self) -> String {
+        self.out
+    }
+
     /// A scalar element.
     pub fn field<T: XmlScalar>(&mut self, name: &str, value: &T) {
         self.out.push('<');

@@ -48,7 +48,7 @@ fn describe(spec: &OpSpec) -> String {
             "download answers: image{}",
             if png { " (png)" } else { "" }
         ),
-        Output::Xml { root } => writeln!(out, "download answers: <{root}>"),
+        Output::Xml { root, .. } => writeln!(out, "download answers: <{root}>"),
     }
     .unwrap();
     writeln!(out, "params:").unwrap();

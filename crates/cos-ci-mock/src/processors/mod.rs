@@ -26,6 +26,7 @@ use image::{DynamicImage, GenericImageView};
 pub use codec::JPEG_QUALITY;
 pub use enhance::{DEFAULT_STRENGTH, MAX_STRENGTH};
 pub use error::ProcessError;
+pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
 pub use params::{NoParams, ParamSource};

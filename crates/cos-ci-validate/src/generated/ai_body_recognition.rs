@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIBodyRecognition",
     file: "ai-body-recognition",
+    source: "spec/operations/ai-body-recognition.yaml",
     module: "ai_body_recognition",
     summary: "Find people in an image and answer where they are.",
     doc_url: ::core::option::Option::Some(
@@ -25,6 +26,64 @@ pub const SPEC: OpSpec = OpSpec {
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",
+        nodes: &[
+            XmlNode {
+                name: "Status",
+                ty: XmlType::Integer,
+                optional: false,
+                repeated: false,
+                example: ::core::option::Option::Some("1"),
+                spelling: ::core::option::Option::None,
+                children: &[],
+            },
+            XmlNode {
+                name: "PedestrianInfo",
+                ty: XmlType::Container,
+                optional: false,
+                repeated: true,
+                example: ::core::option::Option::None,
+                spelling: ::core::option::Option::None,
+                children: &[
+                    XmlNode {
+                        name: "Name",
+                        ty: XmlType::String,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("person"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "Score",
+                        ty: XmlType::Integer,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("90"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "Location",
+                        ty: XmlType::Container,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::None,
+                        spelling: ::core::option::Option::None,
+                        children: &[
+                            XmlNode {
+                                name: "Point",
+                                ty: XmlType::String,
+                                optional: false,
+                                repeated: true,
+                                example: ::core::option::Option::Some("0,0"),
+                                spelling: ::core::option::Option::None,
+                                children: &[],
+                            },
+                        ],
+                    },
+                ],
+            },
+        ],
     },
     limits: Limits {
         max_input_bytes: 33554432u64,

@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIEnhanceImage",
     file: "ai-enhance-image",
+    source: "spec/operations/ai-enhance-image.yaml",
     module: "ai_enhance_image",
     summary: "Denoise and sharpen an image.",
     doc_url: ::core::option::Option::Some(

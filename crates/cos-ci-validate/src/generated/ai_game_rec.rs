@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIGameRec",
     file: "ai-game-rec",
+    source: "spec/operations/ai-game-rec.yaml",
     module: "ai_game_rec",
     summary: "Recognize which game a screenshot comes from.",
     doc_url: ::core::option::Option::Some(
@@ -25,6 +26,54 @@ pub const SPEC: OpSpec = OpSpec {
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",
+        nodes: &[
+            XmlNode {
+                name: "GameLabels",
+                ty: XmlType::Container,
+                optional: true,
+                repeated: false,
+                example: ::core::option::Option::None,
+                spelling: ::core::option::Option::None,
+                children: &[
+                    XmlNode {
+                        name: "Confidence",
+                        ty: XmlType::Integer,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("86"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "FirstCategory",
+                        ty: XmlType::String,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("Sports"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "SecondCategory",
+                        ty: XmlType::String,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("Football"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "GameName",
+                        ty: XmlType::String,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("Example Cup"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                ],
+            },
+        ],
     },
     limits: Limits {
         max_input_bytes: 33554432u64,

@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIImageColoring",
     file: "ai-image-coloring",
+    source: "spec/operations/ai-image-coloring.yaml",
     module: "ai_image_coloring",
     summary: "Colorize a black-and-white image.",
     doc_url: ::core::option::Option::Some(

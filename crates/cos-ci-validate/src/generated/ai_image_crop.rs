@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIImageCrop",
     file: "ai-image-crop",
+    source: "spec/operations/ai-image-crop.yaml",
     module: "ai_image_crop",
     summary: "Crop an image to the given size around its most important content.",
     doc_url: ::core::option::Option::Some(

@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIPicMatting",
     file: "ai-pic-matting",
+    source: "spec/operations/ai-pic-matting.yaml",
     module: "ai_pic_matting",
     summary: "Cut the subject out of an image onto a transparent background.",
     doc_url: ::core::option::Option::Some(

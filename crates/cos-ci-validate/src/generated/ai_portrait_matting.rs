@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIPortraitMatting",
     file: "ai-portrait-matting",
+    source: "spec/operations/ai-portrait-matting.yaml",
     module: "ai_portrait_matting",
     summary: "Cut a person out of an image onto a transparent background.",
     doc_url: ::core::option::Option::Some(

@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "AISuperResolution",
     file: "ai-super-resolution",
+    source: "spec/operations/ai-super-resolution.yaml",
     module: "ai_super_resolution",
     summary: "Enlarge an image by 2 or 4 times in width and height.",
     doc_url: ::core::option::Option::Some(

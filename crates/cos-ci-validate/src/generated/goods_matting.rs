@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "GoodsMatting",
     file: "goods-matting",
+    source: "spec/operations/goods-matting.yaml",
     module: "goods_matting",
     summary: "Cut a product out of an image onto a transparent background.",
     doc_url: ::core::option::Option::Some(

@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "ImageRepair",
     file: "image-repair",
+    source: "spec/operations/image-repair.yaml",
     module: "image_repair",
     summary: "Remove the masked area of an image and fill it in from its surroundings.",
     doc_url: ::core::option::Option::Some(

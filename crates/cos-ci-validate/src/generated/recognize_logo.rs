@@ -13,6 +13,7 @@ use crate::spec::*;
 pub const SPEC: OpSpec = OpSpec {
     name: "RecognizeLogo",
     file: "recognize-logo",
+    source: "spec/operations/recognize-logo.yaml",
     module: "recognize_logo",
     summary: "Find brand logos in an image.",
     doc_url: ::core::option::Option::Some(
@@ -34,6 +35,64 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     output: Output::Xml {
         root: "RecognitionResult",
+        nodes: &[
+            XmlNode {
+                name: "Status",
+                ty: XmlType::Integer,
+                optional: false,
+                repeated: false,
+                example: ::core::option::Option::Some("1"),
+                spelling: ::core::option::Option::None,
+                children: &[],
+            },
+            XmlNode {
+                name: "LogoInfo",
+                ty: XmlType::Container,
+                optional: false,
+                repeated: true,
+                example: ::core::option::Option::None,
+                spelling: ::core::option::Option::None,
+                children: &[
+                    XmlNode {
+                        name: "Name",
+                        ty: XmlType::String,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("Example Brand"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "Sorce",
+                        ty: XmlType::Integer,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::Some("88"),
+                        spelling: ::core::option::Option::None,
+                        children: &[],
+                    },
+                    XmlNode {
+                        name: "Location",
+                        ty: XmlType::Container,
+                        optional: false,
+                        repeated: false,
+                        example: ::core::option::Option::None,
+                        spelling: ::core::option::Option::None,
+                        children: &[
+                            XmlNode {
+                                name: "Point",
+                                ty: XmlType::String,
+                                optional: false,
+                                repeated: true,
+                                example: ::core::option::Option::Some("0,0"),
+                                spelling: ::core::option::Option::None,
+                                children: &[],
+                            },
+                        ],
+                    },
+                ],
+            },
+        ],
     },
     limits: Limits {
         max_input_bytes: 33554432u64,

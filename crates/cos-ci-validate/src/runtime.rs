@@ -1,0 +1,244 @@
+//! Operations loaded from YAML at run time (feature `runtime-spec`): the generator's checked
+//! model turned into [`OpSpec`]s, so the mock and the CLI can serve and call operations they
+//! have no generated code for.
+//!
+//! An [`OpSpec`] is `&'static` data; the loaded strings and tables are leaked to make them so.
+//! Operations are loaded once per process (at start-up), so the leak is bounded by the size
+//! of the files read.
+//!
+//! ```no_run
+//! let ops = cos_ci_validate::runtime::load_operations(&["my-ops"]).map_err(|e| e.to_string())?;
+//! for spec in &ops {
+//!     println!("{} from {}", spec.name, spec.source);
+//! }
+//! # Ok::<(), String>(())
+//! ```
+
+use std::path::Path;
+
+pub use cos_ci_codegen::{Diagnostic, Diagnostics};
+use cos_ci_codegen::ir;
+
+use crate::spec::{
+    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
+};
+
+/// Why operation files could not be loaded: every problem found, each as
+/// `file:line:col: message` where the position is known.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{diagnostics}")]
+pub struct Error {
+    /// The problems, in file order.
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads the operation files (`*.yaml`) in each of `dirs`, checked as `cargo xtask codegen`
+/// checks the built-in ones (against the built-in `service.yaml`).
+///
+/// An operation whose name (or file name) is one of the built-in operations', or another
+/// loaded file's, is refused, naming both files.
+pub fn load_operations<P: AsRef<Path>>(dirs: &[P]) -> Result<Vec<&'static OpSpec>, Error> {
+    let dirs: Vec<&Path> = dirs.iter().map(AsRef::as_ref).collect();
+    let ops = cos_ci_codegen::load_operations(crate::generated::service::SERVICE_YAML, &dirs)
+        .map_err(|diagnostics| Error { diagnostics })?;
+    let mut problems = Vec::new();
+    for op in &ops {
+        let builtin = crate::OPERATIONS.iter().find(|b| {
+            b.name.eq_ignore_ascii_case(&op.name) || b.file.eq_ignore_ascii_case(&op.file)
+        });
+        if let Some(b) = builtin {
+            problems.push(Diagnostic {
+                file: op.source.clone(),
+                position: None,
+                key_path: "name".to_string(),
+                message: format!(
+                    "the operation `{}` is also defined in {} (built in); every operation needs its own name",
+                    op.name, b.source
+                ),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error {
+            diagnostics: Diagnostics(problems),
+        });
+    }
+    Ok(ops.iter().map(|op| &*Box::leak(Box::new(spec(op)))).collect())
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}
+
+fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
+}
+
+fn mode(name: &str) -> Mode {
+    match name {
+        "upload" => Mode::Upload,
+        "cloud" => Mode::Cloud,
+        _ => Mode::Download,
+    }
+}
+
+/// The [`OpSpec`] of a checked operation: the same facts the generator writes as a `SPEC`
+/// constant.
+fn spec(op: &ir::Op) -> OpSpec {
+    let strs = |v: &[String]| leak_slice(v.iter().map(|s| leak(s)).collect());
+    OpSpec {
+        name: leak(&op.name),
+        file: leak(&op.file),
+        source: leak(&op.source),
+        module: leak(&op.module),
+        summary: leak(&op.summary),
+        doc_url: op.doc_url.as_deref().map(leak),
+        modes: leak_slice(op.modes.iter().map(|m| mode(m)).collect()),
+        detect_url: op.detect_url.as_deref().map(|h| match h {
+            "pic" => HostKind::Pic,
+            "ci" => HostKind::Ci,
+            _ => HostKind::Cos,
+        }),
+        permissions: leak_slice(
+            op.permissions
+                .iter()
+                .map(|(m, actions)| (mode(m), strs(actions)))
+                .collect(),
+        ),
+        permission_aliases: leak_slice(
+            op.permission_aliases
+                .iter()
+                .map(|(action, aliases)| (leak(action), strs(aliases)))
+                .collect(),
+        ),
+        params: leak_slice(op.params.iter().map(param).collect()),
+        output: match &op.response {
+            Some(tree) => Output::Xml {
+                root: leak(&tree.root),
+                nodes: nodes(&tree.nodes),
+            },
+            None => Output::Image { png: op.png },
+        },
+        limits: Limits {
+            max_input_bytes: op.limits.max_input_bytes,
+            max_width: op.limits.max_width,
+            max_height: op.limits.max_height,
+            max_pixels: op.limits.max_pixels,
+        },
+        processor: leak(&op.processor),
+    }
+}
+
+fn param(p: &ir::Param) -> ParamSpec {
+    let kind = match &p.kind {
+        ir::Kind::Integer { min, max } => ParamKind::Integer {
+            min: *min,
+            max: *max,
+        },
+        ir::Kind::IntegerSet { values, .. } => ParamKind::IntegerSet(leak_slice(values.clone())),
+        ir::Kind::Number { min, max } => ParamKind::Number {
+            min: *min,
+            max: *max,
+        },
+        ir::Kind::Flag => ParamKind::Flag,
+        ir::Kind::Text {
+            values,
+            max_len,
+            encoding,
+        } => ParamKind::Text {
+            values: leak_slice(values.iter().map(|v| leak(v)).collect()),
+            max_len: *max_len,
+            encoding: match encoding {
+                ir::TextEncoding::Plain => TextEncoding::Plain,
+                ir::TextEncoding::Base64Url => TextEncoding::Base64Url,
+            },
+        },
+        ir::Kind::Pair {
+            separator,
+            min,
+            max,
+            ..
+        } => ParamKind::Pair {
+            separator: *separator,
+            min: *min,
+            max: *max,
+        },
+    };
+    ParamSpec {
+        name: leak(&p.name),
+        doc: leak(&p.doc),
+        kind,
+        default: p.default.as_deref().map(leak),
+        required: p.required,
+        ignore_error: p.ignore_error,
+    }
+}
+
+fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
+    leak_slice(
+        nodes
+            .iter()
+            .map(|n| XmlNode {
+                name: leak(&n.name),
+                ty: match n.scalar.as_deref() {
+                    Some("integer") => XmlType::Integer,
+                    Some("number") => XmlType::Number,
+                    Some("boolean") => XmlType::Boolean,
+                    Some(_) => XmlType::String,
+                    None => XmlType::Container,
+                },
+                optional: n.optional,
+                repeated: n.repeated,
+                example: n.example.as_deref().map(leak),
+                spelling: n.spelling.as_ref().map(|[yes, no]| [leak(yes), leak(no)]),
+                children: self::nodes(&n.nodes),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runtime path must give exactly what the generator writes: load the built-in spec
+    /// files as if they were the user's and compare with the generated constants.
+    #[test]
+    fn loading_the_builtin_files_gives_the_generated_specs() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/operations");
+        if !dir.is_dir() {
+            return; // packaged crate: the spec is not beside it
+        }
+        let ops = cos_ci_codegen::load_operations(crate::generated::service::SERVICE_YAML, &[&dir])
+            .expect("the built-in files load");
+        assert_eq!(ops.len(), crate::OPERATIONS.len());
+        for op in &ops {
+            let builtin = crate::find_operation(&op.name).expect("built in");
+            let loaded = spec(op);
+            assert_eq!(
+                OpSpec {
+                    source: builtin.source,
+                    ..loaded
+                },
+                *builtin,
+                "{}",
+                op.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_builtin_name_is_refused_naming_both_files() {
+        let dir = std::env::temp_dir().join(format!("cos-ci-runtime-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/operations/detect-face.yaml");
+        let Ok(text) = std::fs::read_to_string(&src) else {
+            return;
+        };
+        std::fs::write(dir.join("detect-face.yaml"), text).expect("write");
+        let err = load_operations(&[&dir]).unwrap_err().to_string();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(err.contains("detect-face.yaml: name: the operation `DetectFace`"), "{err}");
+        assert!(err.contains("spec/operations/detect-face.yaml (built in)"), "{err}");
+    }
+}
