@@ -58,8 +58,8 @@ fn every_readme_snippet_is_part_of_this_crate() {
         let file = file
             .as_ref()
             .unwrap_or_else(|| panic!("a {lang} snippet has no `{MARKER}FILE -->` line:\n{body}"));
-        let text = std::fs::read_to_string(crate_dir.join(file))
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let text =
+            std::fs::read_to_string(crate_dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         // Whole lines only: the snippet starts at a line start of the file.
         let found = text.starts_with(body.as_str()) || text.contains(&format!("\n{body}"));
         assert!(found, "the README's snippet is not in {file}:\n{body}");
