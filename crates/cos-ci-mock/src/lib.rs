@@ -28,9 +28,9 @@ mod detect_url;
 mod digest;
 mod error;
 mod exposure;
-mod generic;
 #[cfg(test)]
 mod fuzz_tests;
+mod generic;
 #[rustfmt::skip]
 mod generated;
 mod listen;
@@ -134,7 +134,12 @@ impl MockServer {
         config: Config,
         listener: tokio::net::TcpListener,
     ) -> Result<Self, MockError> {
-        Self::serve_routes(config, listener, route::Routes::new(Vec::new()).map_err(MockError::Operation)?).await
+        Self::serve_routes(
+            config,
+            listener,
+            route::Routes::new(Vec::new()).map_err(MockError::Operation)?,
+        )
+        .await
     }
 
     /// Starts a server with `config` serving `routes` on an already bound listener.

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
-use crate::route::Routes;
 use crate::request_log::RequestLog;
+use crate::route::Routes;
 use crate::storage::Storage;
 
 pub use crate::request_log::RecordedRequest;
