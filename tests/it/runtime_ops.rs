@@ -452,3 +452,38 @@ fn the_binaries_take_spec_dirs() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// README snippet begins
+async fn readme_example(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use cos_ci_mock::{MockOperation, MockServer};
+
+    let specs = cos_ci_validate::runtime::load_operations(&[dir])?;
+    let server = MockServer::builder()
+        .operations(specs.iter().copied().map(MockOperation::new))
+        .start()
+        .await?;
+    // Or the user's own processing: the answer's bytes, or a COS error (`ProcessError`).
+    let echo = MockOperation::with_stand_in(specs[0], |input| Ok(input.input.to_vec()));
+    // README snippet ends
+    assert!(server.operations().iter().any(|s| s.name == "DemoZoom"));
+    assert_eq!(echo.spec().name, "DemoZoom");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_readme_example_runs_and_is_what_the_readme_shows() {
+    let dir = spec_dir(&[("demo-zoom.yaml", ZOOM_OP)]);
+    bounded(readme_example(dir.path())).await.unwrap();
+
+    let source = include_str!("runtime_ops.rs");
+    let start = source.find("// README snippet begins").unwrap();
+    let end = source.find("    // README snippet ends").unwrap();
+    let readme = include_str!("../../README.md");
+    let body: Vec<&str> = source[start..end]
+        .lines()
+        .skip(2)
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect();
+    let block = body.join("\n");
+    assert!(readme.contains(&block), "README lacks\n{block}");
+}
