@@ -447,12 +447,20 @@ fn the_binaries_take_spec_dirs() {
         .env("HOME", work.path())
         .args(["--endpoint", &mock.endpoint, "--region", "ap-guangzhou"])
         .args(["--bucket", "examplebucket-1250000000"])
-        .args(["--secret-id", "AKIDEXAMPLE", "--secret-key", "example-secret"])
+        .args([
+            "--secret-id",
+            "AKIDEXAMPLE",
+            "--secret-key",
+            "example-secret",
+        ])
         .args(["process", "DemoZoom", "in.png", "-o", "x.png"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown operation \"DemoZoom\""), "{stderr}");
+    assert!(
+        stderr.contains("unknown operation \"DemoZoom\""),
+        "{stderr}"
+    );
     assert_eq!(
         out.status.code(),
         Some(2),
