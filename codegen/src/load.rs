@@ -91,7 +91,9 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         ));
     }
 
-    let files_service = service.as_ref().map(|(model, checked)| (model, &checked.limits));
+    let files_service = service
+        .as_ref()
+        .map(|(model, checked)| (model, &checked.limits));
     let mut files: Vec<OpFile> = paths
         .iter()
         .map(|path| op_file(path, display(path), files_service))
@@ -181,11 +183,7 @@ pub fn load_operations(service_yaml: &str, dirs: &[&Path]) -> Result<Vec<ir::Op>
 }
 
 /// Reads and checks one operation file, shown in diagnostics as `file`.
-fn op_file(
-    path: &Path,
-    file: String,
-    service: Option<(&model::Service, &ir::Limits)>,
-) -> OpFile {
+fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Limits)>) -> OpFile {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

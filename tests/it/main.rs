@@ -19,3 +19,4 @@ mod mock_multipart;
 mod mock_permissions;
 mod mock_storage;
 mod mock_support;
+mod runtime_ops;

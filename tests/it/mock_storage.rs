@@ -294,57 +294,59 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The `cos-ci-mock` binary beside this test's profile directory, built (or brought up to
-/// date) once per test run with `cargo build -p cos-ci-mock --bin cos-ci-mock`: cargo builds
-/// another package's binaries for its own integration tests only.
-fn mock_binary() -> &'static Path {
+/// The `cos-ci-mock` binary, built once per test run.
+pub(crate) fn mock_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        // <target>/<profile>/deps/it-<hash>
-        let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap().to_path_buf();
-        let log = target_dir.join("cos-ci-mock-build.log");
-        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        command
-            .current_dir(workspace_root())
-            .args([
-                "build",
-                "-p",
-                "cos-ci-mock",
-                "--bin",
-                "cos-ci-mock",
-                "--target-dir",
-            ])
-            .arg(&target_dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            command.arg("--release");
+    BINARY.get_or_init(|| built_binary("cos-ci-mock", "cos-ci-mock"))
+}
+
+/// The `cos-ci` binary, built once per test run.
+pub(crate) fn cli_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| built_binary("cos-ci-cli", "cos-ci"))
+}
+
+/// The binary `bin` of `package` beside this test's profile directory, built (or brought up
+/// to date) with `cargo build -p PACKAGE --bin BIN`: cargo builds another package's binaries
+/// for its own integration tests only.
+fn built_binary(package: &str, bin: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // <target>/<profile>/deps/it-<hash>
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    let target_dir = profile_dir.parent().unwrap().to_path_buf();
+    let log = target_dir.join(format!("{bin}-build.log"));
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .current_dir(workspace_root())
+        .args(["build", "-p", package, "--bin", bin, "--target-dir"])
+        .arg(&target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        command.arg("--release");
+    }
+    let mut child = command.spawn().expect("cannot run cargo");
+    let deadline = Instant::now() + Duration::from_secs(1500);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
-        let mut child = command.spawn().expect("cannot run cargo");
-        let deadline = Instant::now() + Duration::from_secs(1500);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("cargo build -p cos-ci-mock took longer than 25 minutes");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        };
-        assert!(
-            status.success(),
-            "cargo build -p cos-ci-mock failed:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        let binary = profile_dir.join(format!("cos-ci-mock{}", std::env::consts::EXE_SUFFIX));
-        assert!(binary.is_file(), "no mock binary at {}", binary.display());
-        binary
-    })
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cargo build -p {package} took longer than 25 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        status.success(),
+        "cargo build -p {package} failed:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    let binary = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.is_file(), "no {bin} binary at {}", binary.display());
+    binary
 }
 
 /// A running `cos-ci-mock --data-dir DIR`, killed when dropped.

@@ -15,8 +15,8 @@ pub fn load(dirs: &[PathBuf]) -> Result<(), String> {
     if dirs.is_empty() {
         return Ok(());
     }
-    let specs = cos_ci_validate::runtime::load_operations(dirs)
-        .map_err(|e| format!("--spec: {e}"))?;
+    let specs =
+        cos_ci_validate::runtime::load_operations(dirs).map_err(|e| format!("--spec: {e}"))?;
     let _ = LOADED.set(specs);
     Ok(())
 }

@@ -15,6 +15,24 @@
 //! assert!(server.requests().iter().all(|r| r.status < 500));
 //! # Ok(()) }
 //! ```
+//!
+//! # In a downstream test
+//!
+//! A test that only starts [`MockServer`] needs neither the `cos-ci-mock` command (`bin`:
+//! clap, tracing-subscriber) nor the detect-url fetcher (`detect-url`: an HTTP client; without
+//! it a `detect-url` request answers 501 NotImplemented naming the feature):
+//!
+//! ```toml
+//! [dev-dependencies]
+//! cos-ci-mock = { version = "0.1", default-features = false }
+//!
+//! # The image stand-ins are generic code, ~25x slower unoptimised: without this one
+//! # AISuperResolution x2 of a 1024 px image takes seconds in a debug test, not a fraction.
+//! [profile.dev.package."*"]
+//! opt-level = 1
+//! ```
+//!
+//! `bench/RESULTS.md` section 10 has the measured figures (`examples/debug_timing.rs`).
 
 mod addressing;
 mod admin;
@@ -28,9 +46,9 @@ mod detect_url;
 mod digest;
 mod error;
 mod exposure;
-mod generic;
 #[cfg(test)]
 mod fuzz_tests;
+mod generic;
 #[rustfmt::skip]
 mod generated;
 mod listen;
@@ -137,7 +155,12 @@ impl MockServer {
         config: Config,
         listener: tokio::net::TcpListener,
     ) -> Result<Self, MockError> {
-        Self::serve_routes(config, listener, route::Routes::new(Vec::new()).map_err(MockError::Operation)?).await
+        Self::serve_routes(
+            config,
+            listener,
+            route::Routes::new(Vec::new()).map_err(MockError::Operation)?,
+        )
+        .await
     }
 
     /// Starts a server with `config` serving `routes` on an already bound listener.

@@ -15,8 +15,8 @@ use http::{HeaderValue, Method, StatusCode, header};
 use crate::addressing::{self, Target};
 use crate::auth::{self, Signed};
 use crate::error::ApiError;
-use crate::state::{MockState, RecordedRequest};
 use crate::route::Routes;
+use crate::state::{MockState, RecordedRequest};
 use crate::{admin, bucket, copy, delete_objects, modes, multipart, object};
 
 /// What a request asks for, decided from method, query and headers alone.

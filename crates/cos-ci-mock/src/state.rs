@@ -13,8 +13,8 @@ use crate::config::Config;
 #[cfg(feature = "detect-url")]
 use crate::detect_url::{self, Pins};
 use crate::processing::JobBudget;
-use crate::route::Routes;
 use crate::request_log::RequestLog;
+use crate::route::Routes;
 use crate::storage::Storage;
 
 pub use crate::request_log::RecordedRequest;

@@ -16,8 +16,8 @@
 
 use std::path::Path;
 
-pub use cos_ci_codegen::{Diagnostic, Diagnostics};
 use cos_ci_codegen::ir;
+pub use cos_ci_codegen::{Diagnostic, Diagnostics};
 
 use crate::spec::{
     HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
@@ -63,7 +63,10 @@ pub fn load_operations<P: AsRef<Path>>(dirs: &[P]) -> Result<Vec<&'static OpSpec
             diagnostics: Diagnostics(problems),
         });
     }
-    Ok(ops.iter().map(|op| &*Box::leak(Box::new(spec(op)))).collect())
+    Ok(ops
+        .iter()
+        .map(|op| &*Box::leak(Box::new(spec(op))))
+        .collect())
 }
 
 fn leak(text: &str) -> &'static str {
@@ -231,14 +234,21 @@ mod tests {
     fn a_builtin_name_is_refused_naming_both_files() {
         let dir = std::env::temp_dir().join(format!("cos-ci-runtime-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/operations/detect-face.yaml");
+        let src =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/operations/detect-face.yaml");
         let Ok(text) = std::fs::read_to_string(&src) else {
             return;
         };
         std::fs::write(dir.join("detect-face.yaml"), text).expect("write");
         let err = load_operations(&[&dir]).unwrap_err().to_string();
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(err.contains("detect-face.yaml: name: the operation `DetectFace`"), "{err}");
-        assert!(err.contains("spec/operations/detect-face.yaml (built in)"), "{err}");
+        assert!(
+            err.contains("detect-face.yaml: name: the operation `DetectFace`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("spec/operations/detect-face.yaml (built in)"),
+            "{err}"
+        );
     }
 }
