@@ -208,7 +208,6 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             .collect(),
         error_xml: tree(c, "error_xml", &s.error_xml, &mut taken),
         upload_result: tree(c, "upload_result", &s.upload_result, &mut taken),
-        yaml: String::new(),
     }
 }
 

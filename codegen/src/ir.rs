@@ -31,9 +31,6 @@ pub struct Service {
     pub error_xml: Tree,
     /// The upload/cloud answer.
     pub upload_result: Tree,
-    /// The text of `service.yaml` itself, kept so a program can check operation files
-    /// loaded at run time against the service its code was generated from.
-    pub yaml: String,
 }
 
 /// Resolved input limits.

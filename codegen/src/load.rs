@@ -61,8 +61,7 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         let locator = Locator::new(&text);
         let mut c = Checker::new(&service_file, &locator);
         if let Some(parsed) = parse::<model::Service>(&text, &locator, &mut c) {
-            let mut checked = check::service(&mut c, &parsed);
-            checked.yaml = text.clone();
+            let checked = check::service(&mut c, &parsed);
             service = Some((parsed, checked));
         }
         diagnostics.extend(sorted(c.diagnostics));

@@ -73,7 +73,6 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         let v = format_ident!("{}", code);
         quote! { #code => ErrorCode::#v, }
     });
-    let service_yaml = &s.yaml;
     let error_xml = nodes::tree(&s.error_xml);
     let upload_result = nodes::tree(&s.upload_result);
     let tokens = quote! {
@@ -96,10 +95,6 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const DEFAULT_LIMITS: Limits = #limits;
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
-        /// The text of `spec/service.yaml`: operation files loaded at run time are checked
-        /// against it.
-        #[cfg(feature = "runtime-spec")]
-        pub(crate) const SERVICE_YAML: &str = #service_yaml;
 
         /// Every COS / CI error code with its HTTP status.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

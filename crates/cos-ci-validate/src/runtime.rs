@@ -32,14 +32,27 @@ pub struct Error {
     pub diagnostics: Diagnostics,
 }
 
-/// Loads the operation files (`*.yaml`) in each of `dirs`, checked as `cargo xtask codegen`
+/// Loads the operation files (`*.yaml`) in each of `dirs` (or in its `operations/` folder when
+/// it has one, as a spec folder does), checked as `cargo xtask codegen`
 /// checks the built-in ones (against the built-in `service.yaml`).
 ///
 /// An operation whose name (or file name) is one of the built-in operations', or another
 /// loaded file's, is refused, naming both files.
 pub fn load_operations<P: AsRef<Path>>(dirs: &[P]) -> Result<Vec<&'static OpSpec>, Error> {
-    let dirs: Vec<&Path> = dirs.iter().map(AsRef::as_ref).collect();
-    let ops = cos_ci_codegen::load_operations(crate::generated::service::SERVICE_YAML, &dirs)
+    // A spec folder (as `cos-ci-codegen --spec` takes) holds its operations in `operations/`.
+    let dirs: Vec<std::path::PathBuf> = dirs
+        .iter()
+        .map(|dir| {
+            let nested = dir.as_ref().join("operations");
+            if nested.is_dir() {
+                nested
+            } else {
+                dir.as_ref().to_path_buf()
+            }
+        })
+        .collect();
+    let dirs: Vec<&Path> = dirs.iter().map(std::path::PathBuf::as_path).collect();
+    let ops = cos_ci_codegen::load_operations(cos_ci_codegen::BUILTIN_SERVICE, &dirs)
         .map_err(|diagnostics| Error { diagnostics })?;
     let mut problems = Vec::new();
     for op in &ops {
@@ -212,7 +225,7 @@ mod tests {
         if !dir.is_dir() {
             return; // packaged crate: the spec is not beside it
         }
-        let ops = cos_ci_codegen::load_operations(crate::generated::service::SERVICE_YAML, &[&dir])
+        let ops = cos_ci_codegen::load_operations(cos_ci_codegen::BUILTIN_SERVICE, &[&dir])
             .expect("the built-in files load");
         assert_eq!(ops.len(), crate::OPERATIONS.len());
         for op in &ops {
