@@ -65,6 +65,21 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let example = root.join(EXAMPLE);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // The example's CLI test runs `cos-ci --spec`: the binary built from this checkout (its
+    // packaged sources are the same files, verified by `cargo package`).
+    println!("==> cargo build -p cos-ci-cli --bin cos-ci");
+    let built = Command::new(&cargo)
+        .args(["build", "-p", "cos-ci-cli", "--bin", "cos-ci"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Err("`cargo build -p cos-ci-cli` failed".into());
+    }
+    let cli = target
+        .join("debug")
+        .join(format!("cos-ci{}", std::env::consts::EXE_SUFFIX));
     let run = |args: &[&str], with_patches: bool| -> Result<(), String> {
         let (subcommand, rest) = args.split_first().ok_or("no cargo subcommand")?;
         let mut command = Command::new(&cargo);
@@ -80,6 +95,7 @@ pub fn main(root: &Path, args: &[String]) -> Result<(), String> {
             .args(rest)
             .current_dir(&example)
             .env("CARGO_TARGET_DIR", target.join("downstream"))
+            .env("COS_CI_BIN", &cli)
             // cargo run sets these for xtask; the example is another package.
             .env_remove("CARGO_MANIFEST_DIR")
             .env_remove("CARGO_PKG_NAME");
