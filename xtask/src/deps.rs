@@ -1,7 +1,8 @@
-//! `cargo xtask deps [--max N] [--list] [--mock-default-features]`: how many crates a
-//! downstream test compiles. A throwaway crate in a temporary directory depends on this
-//! checkout's `cos-ci-client` and has `cos-ci-mock` (default features off unless
-//! `--mock-default-features`) as a dev-dependency; the distinct crates (name and version) of
+//! `cargo xtask deps [--max N] [--list] [--mock-default-features] [--with-client]`: how many
+//! crates a downstream test of the mock compiles. A throwaway crate in a temporary directory
+//! has this checkout's `cos-ci-mock` (default features off unless `--mock-default-features`)
+//! as a dev-dependency, and with `--with-client` depends on `cos-ci-client` too (its TLS stack
+//! and URL parsing are what any crate that talks to COS compiles anyway); the distinct crates (name and version) of
 //! its `cargo tree -e normal,dev,build` are counted, the throwaway crate itself not included.
 //! This checkout's `Cargo.lock` is copied in, so the count uses the versions tested here
 //! and needs no fresh resolution. Fails when the count is above `--max` (default 110).
@@ -16,7 +17,8 @@ pub const DEFAULT_MAX: usize = 110;
 /// The throwaway crate's name, left out of the count.
 pub const PROBE: &str = "cos-ci-downstream-probe";
 
-const USAGE: &str = "usage: cargo xtask deps [--max N] [--list] [--mock-default-features]";
+const USAGE: &str =
+    "usage: cargo xtask deps [--max N] [--list] [--mock-default-features] [--with-client]";
 
 /// What `cargo xtask deps` was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub struct Options {
     pub list: bool,
     /// Keep the mock's default features (`bin`, `detect-url`).
     pub mock_default_features: bool,
+    /// Depend on `cos-ci-client` too.
+    pub with_client: bool,
 }
 
 impl Options {
@@ -36,12 +40,14 @@ impl Options {
             max: DEFAULT_MAX,
             list: false,
             mock_default_features: false,
+            with_client: false,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--list" => options.list = true,
                 "--mock-default-features" => options.mock_default_features = true,
+                "--with-client" => options.with_client = true,
                 "--max" => {
                     let value = args
                         .next()
@@ -72,7 +78,7 @@ pub fn crates_in_tree(tree: &str) -> BTreeSet<String> {
 }
 
 /// The throwaway crate's manifest: path dependencies on the crates under `root`.
-pub fn probe_manifest(root: &Path, mock_default_features: bool) -> String {
+pub fn probe_manifest(root: &Path, mock_default_features: bool, with_client: bool) -> String {
     let path = |krate: &str| {
         // TOML basic strings: escape what a path may hold.
         let p = root.join("crates").join(krate);
@@ -83,23 +89,34 @@ pub fn probe_manifest(root: &Path, mock_default_features: bool) -> String {
     };
     format!(
         "[package]\nname = \"{PROBE}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\ncos-ci-client = {{ path = \"{client}\" }}\n\n\
+         [dependencies]\n{client}\n\
          [dev-dependencies]\ncos-ci-mock = {{ path = \"{mock}\", default-features = {mock_default_features} }}\n\n\
          # not part of any workspace around the temporary directory\n[workspace]\n",
-        client = path("cos-ci-client"),
+        client = if with_client {
+            format!(
+                "cos-ci-client = {{ path = \"{}\" }}\n",
+                path("cos-ci-client")
+            )
+        } else {
+            String::new()
+        },
         mock = path("cos-ci-mock"),
     )
 }
 
 /// Builds the probe in a temporary directory and returns its crates.
-pub fn measure(root: &Path, mock_default_features: bool) -> Result<BTreeSet<String>, String> {
+pub fn measure(
+    root: &Path,
+    mock_default_features: bool,
+    with_client: bool,
+) -> Result<BTreeSet<String>, String> {
     let dir = TempDir::new()?;
     let io = |what: &str, e: std::io::Error| format!("{what}: {e}");
     std::fs::create_dir_all(dir.0.join("src")).map_err(|e| io("probe src/", e))?;
     std::fs::write(dir.0.join("src/lib.rs"), "//! probe\n").map_err(|e| io("probe lib.rs", e))?;
     std::fs::write(
         dir.0.join("Cargo.toml"),
-        probe_manifest(root, mock_default_features),
+        probe_manifest(root, mock_default_features, with_client),
     )
     .map_err(|e| io("probe Cargo.toml", e))?;
     // The checkout's versions; cargo drops the entries the probe does not use.
@@ -136,7 +153,7 @@ pub fn main(root: &Path, args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let crates = match measure(root, options.mock_default_features) {
+    let crates = match measure(root, options.mock_default_features, options.with_client) {
         Ok(crates) => crates,
         Err(message) => {
             eprintln!("xtask deps: {message}");
@@ -153,8 +170,13 @@ pub fn main(root: &Path, args: &[String]) -> ExitCode {
     } else {
         "default-features = false"
     };
+    let client = if options.with_client {
+        "cos-ci-client, "
+    } else {
+        ""
+    };
     println!(
-        "a downstream test (cos-ci-client, dev-dependency cos-ci-mock with {features}) compiles {} crates (at most {})",
+        "a downstream test ({client}dev-dependency cos-ci-mock with {features}) compiles {} crates (at most {})",
         crates.len(),
         options.max
     );

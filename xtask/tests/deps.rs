@@ -62,14 +62,16 @@ fn options_default_to_the_budget_and_reject_garbage() {
 
 #[test]
 fn the_probe_turns_the_mock_defaults_off() {
-    let manifest = deps::probe_manifest(Path::new("/r"), false);
+    let manifest = deps::probe_manifest(Path::new("/r"), false, true);
     assert!(manifest.contains("cos-ci-client = { path = \"/r/crates/cos-ci-client\" }"));
     assert!(
         manifest.contains(
             "cos-ci-mock = { path = \"/r/crates/cos-ci-mock\", default-features = false }"
         )
     );
-    assert!(deps::probe_manifest(Path::new("/r"), true).contains("default-features = true"));
+    assert!(deps::probe_manifest(Path::new("/r"), true, true).contains("default-features = true"));
+    // The gated figure is the mock's alone.
+    assert!(!deps::probe_manifest(Path::new("/r"), false, false).contains("cos-ci-client"));
 }
 
 #[test]
