@@ -1,7 +1,7 @@
 //! Unpredictable bytes from the operating system through `getrandom` (already in a
-//! downstream build through `tempfile`, the same major version, so it costs no crate): the request log's salt must
-//! keep redacted fingerprints from being matched against guesses, and upload ids must not be
-//! guessable by another account. Uniqueness-only uses (temporary file names, the request-id
+//! downstream build through `tempfile`, the same major version, so it costs no crate): the
+//! request log's salt must keep redacted fingerprints from being matched against guesses, and
+//! upload ids must not be guessable by another account. Uniqueness-only uses (temporary file names, the request-id
 //! instance) take the same source, being rare.
 
 use std::hash::{BuildHasher, Hasher};
