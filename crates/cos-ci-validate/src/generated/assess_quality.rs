@@ -148,7 +148,7 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: Limits {
-        max_input_bytes: 33554432u64,
+        max_input_bytes: 3145728u64,
         max_width: 50000u32,
         max_height: 50000u32,
         max_pixels: 250000000u64,

@@ -95,9 +95,9 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
+        max_input_bytes: 5242880u64,
+        max_width: 7679u32,
+        max_height: 7679u32,
         max_pixels: 250000000u64,
     },
     processor: "xml",
