@@ -1,5 +1,8 @@
 //! The checked spec the emitters work from: every range parsed, every default resolved, every
-//! name turned into its Rust spelling once.
+//! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
+//! scalar types, outputs) an enum. Emitters print this model; they match no strings.
+
+pub use cos_ci_core::{HostKind, Mode, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -13,8 +16,8 @@ pub struct Spec {
 /// What all operations share.
 #[derive(Clone, Debug)]
 pub struct Service {
-    /// Host templates by kind.
-    pub hosts: Vec<(String, String)>,
+    /// Host templates by kind, one for each of [`HostKind::ALL`].
+    pub hosts: Vec<(HostKind, String)>,
     /// Virtual-host domain suffixes.
     pub host_suffixes: Vec<String>,
     /// The Pic-Operations header name.
@@ -31,6 +34,28 @@ pub struct Service {
     pub error_xml: Tree,
     /// The upload/cloud answer.
     pub upload_result: Tree,
+    /// Shapes several operations share, generated once in `cos_ci_validate::shapes`.
+    pub shapes: Vec<Shape>,
+}
+
+/// A parameter type or an answer container several operations share (`shapes:`).
+#[derive(Clone, Debug)]
+pub struct Shape {
+    /// The Rust type name, as `service.yaml` writes it.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// What it is.
+    pub kind: ShapeKind,
+}
+
+/// What a [`Shape`] describes.
+#[derive(Clone, Debug)]
+pub enum ShapeKind {
+    /// A parameter type: a parameter named after the shape, for its kind and Rust names.
+    Param(Box<Param>),
+    /// An answer container's children.
+    Nodes(Vec<Node>),
 }
 
 /// Resolved input limits.
@@ -63,26 +88,123 @@ pub struct Op {
     pub summary: String,
     /// Documentation page.
     pub doc_url: Option<String>,
-    /// Modes: `download`, `upload`, `cloud`.
-    pub modes: Vec<String>,
+    /// Modes, in file order.
+    pub modes: Vec<Mode>,
     /// Host kind of detect-url requests.
-    pub detect_url: Option<String>,
+    pub detect_url: Option<HostKind>,
     /// Actions per mode.
-    pub permissions: Vec<(String, Vec<String>)>,
+    pub permissions: Vec<(Mode, Vec<String>)>,
     /// Aliases per action.
     pub permission_aliases: Vec<(String, Vec<String>)>,
     /// Parameters in wire order.
     pub params: Vec<Param>,
-    /// The XML answer tree, for XML operations.
-    pub response: Option<Tree>,
-    /// Whether image answers are always PNG.
-    pub png: bool,
+    /// What download mode answers.
+    pub output: Output,
+    /// The names of the client's methods for this operation.
+    pub methods: Methods,
     /// Resolved limits.
     pub limits: Limits,
     /// The mock stand-in.
     pub processor: String,
     /// Examples.
     pub examples: Vec<Example>,
+}
+
+impl Op {
+    /// Whether the operation supports `mode`.
+    pub fn supports(&self, mode: Mode) -> bool {
+        self.modes.contains(&mode)
+    }
+
+    /// The XML answer's tree, for operations that answer XML.
+    pub fn response(&self) -> Option<&Tree> {
+        match &self.output {
+            Output::Xml(tree) => Some(tree),
+            Output::Image { .. } => None,
+        }
+    }
+}
+
+/// What download mode answers (`output.download`).
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// The processed image; `png`: always PNG, whatever the input's format.
+    Image {
+        /// The answer is always PNG (`format: png`).
+        png: bool,
+    },
+    /// An XML document.
+    Xml(Tree),
+}
+
+/// The client methods of one operation, by what they do; `None` where the operation's modes
+/// give no such method.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Methods {
+    /// Download, answer buffered (`ai_enhance_image`).
+    pub download: Option<String>,
+    /// Download, image answer streamed (`ai_enhance_image_stream`).
+    pub stream: Option<String>,
+    /// A pre-signed download URL (`ai_enhance_image_url`).
+    pub url: Option<String>,
+    /// Upload with processing (`ai_enhance_image_upload`).
+    pub upload: Option<String>,
+    /// Cloud processing of a stored object (`ai_enhance_image_cloud`).
+    pub cloud: Option<String>,
+}
+
+impl Methods {
+    /// Every method name, download first.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.download,
+            &self.url,
+            &self.stream,
+            &self.upload,
+            &self.cloud,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+    }
+}
+
+/// The type of a scalar XML node (`type:` in a node tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// `string`: text.
+    String,
+    /// `integer`: a signed integer (`i64`).
+    Integer,
+    /// `number`: a decimal number (`f64`).
+    Number,
+    /// `boolean`: `true`/`false`, or the node's `spelling`.
+    Boolean,
+}
+
+impl Scalar {
+    /// Every scalar type, in the order messages list them.
+    pub const ALL: [Scalar; 4] = [
+        Scalar::String,
+        Scalar::Integer,
+        Scalar::Number,
+        Scalar::Boolean,
+    ];
+
+    /// The spec's name of the type.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scalar::String => "string",
+            Scalar::Integer => "integer",
+            Scalar::Number => "number",
+            Scalar::Boolean => "boolean",
+        }
+    }
+
+    /// The type the spec calls `name`.
+    pub fn from_name(name: &str) -> Option<Scalar> {
+        Scalar::ALL.into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 /// One parameter.
@@ -104,6 +226,42 @@ pub struct Param {
     pub ignore_error: bool,
     /// The Rust type name of an enum or newtype for this parameter.
     pub type_name: String,
+    /// The builder method that sets an optional parameter (`with_denoise`).
+    pub setter: String,
+    /// The Rust variant of each value of a closed set (integer or text), in `values` order.
+    pub variants: Vec<String>,
+    /// The Rust type of a value.
+    pub value: ValueType,
+    /// Whether `type_name` is a shared shape (declared in `cos_ci_validate::shapes`).
+    pub shared: bool,
+    /// The allowed values in words (`an integer in 0..=5`), as the runtime says them.
+    pub allowed: String,
+}
+
+/// The Rust type of a parameter's value in the generated parameter struct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    /// `i64`.
+    Integer,
+    /// `f64`.
+    Number,
+    /// `bool`, written `1`/`0`.
+    Flag,
+    /// `bool`, written `true`/`false`: a text set of exactly those two words.
+    TextBool,
+    /// `String`.
+    Text,
+    /// A generated enum of a closed set's values (`type_name`).
+    Enum,
+    /// A generated struct of a pair's two numbers (`type_name`).
+    Pair,
+}
+
+impl ValueType {
+    /// Whether the generated module declares a type (`type_name`) for the value.
+    pub fn declares_type(self) -> bool {
+        matches!(self, ValueType::Enum | ValueType::Pair)
+    }
 }
 
 /// A parameter's kind.
@@ -154,13 +312,46 @@ pub enum Kind {
     },
 }
 
-/// How a text parameter is written on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextEncoding {
-    /// As it is.
-    Plain,
-    /// URL-safe base64 (`encoding: base64url`).
-    Base64Url,
+impl Kind {
+    /// Calls `f` with the runtime's view of this kind: the values the generated
+    /// `ParamKind` holds, for parsing, checking and describing values with cos-ci-core.
+    pub fn with_core<R>(&self, f: impl FnOnce(&cos_ci_core::ParamKind<'_>) -> R) -> R {
+        match self {
+            Kind::Integer { min, max } => f(&cos_ci_core::ParamKind::Integer {
+                min: *min,
+                max: *max,
+            }),
+            Kind::IntegerSet { values, .. } => f(&cos_ci_core::ParamKind::IntegerSet(values)),
+            Kind::Number { min, max } => f(&cos_ci_core::ParamKind::Number {
+                min: *min,
+                max: *max,
+            }),
+            Kind::Flag => f(&cos_ci_core::ParamKind::Flag),
+            Kind::Text {
+                values,
+                max_len,
+                encoding,
+            } => {
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                f(&cos_ci_core::ParamKind::Text {
+                    values: &values,
+                    max_len: *max_len,
+                    encoding: *encoding,
+                })
+            }
+            Kind::Pair {
+                separator,
+                min,
+                max,
+                names: [a, b],
+            } => f(&cos_ci_core::ParamKind::Pair {
+                separator: *separator,
+                min: *min,
+                max: *max,
+                names: [a, b],
+            }),
+        }
+    }
 }
 
 /// One example.
@@ -194,10 +385,12 @@ pub struct Node {
     pub name: String,
     /// Rust field name.
     pub field: String,
-    /// Scalar type (`string`, `integer`, `number`, `boolean`) or `None` for containers.
-    pub scalar: Option<String>,
+    /// Scalar type, or `None` for containers.
+    pub scalar: Option<Scalar>,
     /// Container type name.
     pub type_name: String,
+    /// Whether the container is a shared shape (declared in `cos_ci_validate::shapes`).
+    pub shared: bool,
     /// Optional.
     pub optional: bool,
     /// Repeated.

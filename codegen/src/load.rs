@@ -90,9 +90,7 @@ pub fn load_with(spec_dir: &Path, builtin_service: Option<&str>) -> Result<ir::S
         ));
     }
 
-    let files_service = service
-        .as_ref()
-        .map(|(model, checked)| (model, &checked.limits));
+    let files_service = service.as_ref().map(|(model, checked)| (model, checked));
     let mut files: Vec<OpFile> = paths
         .iter()
         .map(|path| op_file(path, display(path), files_service))
@@ -165,7 +163,7 @@ pub fn load_operations(service_yaml: &str, dirs: &[&Path]) -> Result<Vec<ir::Op>
         .iter()
         .map(|path| {
             let file = path.to_string_lossy().replace('\\', "/");
-            op_file(path, file, Some((&model, &checked.limits)))
+            op_file(path, file, Some((&model, &checked)))
         })
         .collect();
     across_files(&mut files);
@@ -182,7 +180,7 @@ pub fn load_operations(service_yaml: &str, dirs: &[&Path]) -> Result<Vec<ir::Op>
 }
 
 /// Reads and checks one operation file, shown in diagnostics as `file`.
-fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Limits)>) -> OpFile {
+fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Service)>) -> OpFile {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -228,7 +226,8 @@ fn across_files(files: &mut [OpFile]) {
         .enumerate()
         .filter_map(|(i, f)| {
             let op = f.op.as_ref()?;
-            Some((i, op.name.clone(), op.module.clone(), client_methods(op)))
+            let methods: Vec<String> = op.methods.names().map(str::to_string).collect();
+            Some((i, op.name.clone(), op.module.clone(), methods))
         })
         .collect();
     for (i, name, module, methods) in &ops {
@@ -289,27 +288,6 @@ fn across_files(files: &mut [OpFile]) {
 
 fn owns(stem: &str, name: &str) -> bool {
     stem == name.to_kebab_case()
-}
-
-/// The `Client` methods the client crate generates for `op`.
-fn client_methods(op: &ir::Op) -> Vec<String> {
-    let m = &op.module;
-    let mut out = Vec::new();
-    for mode in &op.modes {
-        match mode.as_str() {
-            "download" => {
-                out.push(m.clone());
-                out.push(format!("{m}_url"));
-                if op.response.is_none() {
-                    out.push(format!("{m}_stream"));
-                }
-            }
-            "upload" => out.push(format!("{m}_upload")),
-            "cloud" => out.push(format!("{m}_cloud")),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// A file's problems top to bottom; those without a position last.

@@ -30,6 +30,85 @@ pub struct Service {
     pub error_xml: NodeTree,
     /// The answer of upload and cloud processing.
     pub upload_result: NodeTree,
+    /// Parameter types and answer containers several operations share, by Rust type name:
+    /// an operation names one as a parameter's or a node's `type`.
+    #[serde(default)]
+    pub shapes: IndexMap<String, ShapeDef>,
+}
+
+/// A shape several operations share: a parameter type or an answer container, generated once
+/// in `cos_ci_validate::shapes`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeDef {
+    /// One line of documentation.
+    pub doc: String,
+    /// A parameter type: the keys of a parameter but `doc`, `default`, `required` and
+    /// `ignore_error`, which each operation gives.
+    #[serde(default)]
+    pub param: Option<ParamShape>,
+    /// An answer container's children.
+    #[serde(default)]
+    pub nodes: Option<IndexMap<String, Node>>,
+}
+
+/// The type keys of a shared parameter type (see [`Param`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamShape {
+    /// `integer`, `number`, `flag`, `text` or `pair`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// `[min, max]`.
+    #[serde(default)]
+    pub range: Option<[serde_norway::Value; 2]>,
+    /// The closed set of values.
+    #[serde(default)]
+    pub values: Option<Vec<serde_norway::Value>>,
+    /// Prefix of generated enum variants for integer sets.
+    #[serde(default)]
+    pub variant_prefix: Option<String>,
+    /// Separator of a pair.
+    #[serde(default)]
+    pub separator: Option<String>,
+    /// Names of a pair's two numbers.
+    #[serde(default)]
+    pub names: Option<[String; 2]>,
+    /// Longest text in bytes.
+    #[serde(default)]
+    pub max_len: Option<usize>,
+    /// How a text is written on the wire.
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+impl Param {
+    /// Whether the parameter gives any of the keys a shape fixes.
+    pub fn has_type_keys(&self) -> bool {
+        self.range.is_some()
+            || self.values.is_some()
+            || self.variant_prefix.is_some()
+            || self.separator.is_some()
+            || self.names.is_some()
+            || self.max_len.is_some()
+            || self.encoding.is_some()
+    }
+
+    /// This parameter's `doc`, `default`, `required` and `ignore_error` with the type keys of
+    /// `shape`.
+    pub fn with_shape(&self, shape: &ParamShape) -> Param {
+        Param {
+            ty: shape.ty.clone(),
+            range: shape.range.clone(),
+            values: shape.values.clone(),
+            variant_prefix: shape.variant_prefix.clone(),
+            separator: shape.separator.clone(),
+            names: shape.names.clone(),
+            max_len: shape.max_len,
+            encoding: shape.encoding.clone(),
+            ..self.clone()
+        }
+    }
 }
 
 /// One processing mode.
@@ -100,7 +179,8 @@ pub struct NodeTree {
 /// A bare type name (`Key: string`) is short for `{ type: string }`.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
-    /// The scalar type; `None` for a container.
+    /// The scalar type, or the name of a node shape of `service.yaml`; `None` for a
+    /// container.
     pub ty: Option<String>,
     /// May be absent.
     pub optional: bool,
@@ -239,7 +319,8 @@ pub struct SourceDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
-    /// `integer`, `number`, `flag`, `text` or `pair`.
+    /// `integer`, `number`, `flag`, `text` or `pair`, or the name of a parameter shape of
+    /// `service.yaml` (which gives the other type keys).
     #[serde(rename = "type")]
     pub ty: String,
     /// `[min, max]` for integers, numbers and pairs.

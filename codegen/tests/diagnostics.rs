@@ -159,4 +159,6 @@ single_defect!(
     unknown_host_kind,
     spelling_not_boolean,
     alias_reads_sibling,
+    shape_written_inline,
+    shape_nodes_written_inline,
 );

@@ -154,19 +154,45 @@ fn a_changed_range_makes_the_operation_module_stale() {
     let root = copy_of_workspace();
     edit(
         root.path(),
-        "operations/ai-pic-matting.yaml",
+        "operations/detect-face.yaml",
+        "range: [1, 120]",
+        "range: [1, 200]",
+    );
+    // The error example (`max-face-num: 121`) is inside the new range.
+    edit(
+        root.path(),
+        "operations/detect-face.yaml",
+        "max-face-num: 121",
+        "max-face-num: 201",
+    );
+    let expected = stale(&["crates/cos-ci-validate/src/generated/detect_face.rs"]);
+    assert_eq!(diff(root.path()), expected);
+    apply_fixes(root.path(), &expected);
+}
+
+#[test]
+fn a_changed_shape_makes_every_operation_using_it_stale() {
+    let root = copy_of_workspace();
+    edit(
+        root.path(),
+        "service.yaml",
         "range: [0, 1000]",
         "range: [0, 2000]",
     );
-    // The error example (`padding-layout: 1001x0`) is inside the new range.
+    // The error example of AIPicMatting (`padding-layout: 1001x0`) is inside the new range.
     edit(
         root.path(),
         "operations/ai-pic-matting.yaml",
         "padding-layout: 1001x0",
         "padding-layout: 2001x0",
     );
-    let expected = stale(&["crates/cos-ci-validate/src/generated/ai_pic_matting.rs"]);
-    assert_eq!(diff(root.path()), expected);
+    // Every operation of the shape checks the new range.
+    let expected = stale(&[
+        "crates/cos-ci-validate/src/generated/ai_pic_matting.rs",
+        "crates/cos-ci-validate/src/generated/ai_portrait_matting.rs",
+        "crates/cos-ci-validate/src/generated/goods_matting.rs",
+    ]);
+    assert_eq!(sorted(diff(root.path())), expected);
     apply_fixes(root.path(), &expected);
 }
 

@@ -67,7 +67,7 @@ fn downstream_emits_an_extension_trait_over_absolute_paths() {
         gray.contents
             .contains("impl AiImageGrayExt for ::cos_ci_client::Client {")
     );
-    assert!(gray.contents.contains("use ::cos_ci_validate::"));
+    assert!(gray.contents.contains("use cos_ci_validate::"));
     assert!(
         !gray.contents.contains("async fn"),
         "futures are `impl Future + Send`"
@@ -209,4 +209,48 @@ fn the_command_writes_checks_and_reports_with_exit_statuses() {
     let (code, _, err) = command(root, &["--spec", "spec", "--out", "gen"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("spec/operations/broken.yaml:"), "{err}");
+}
+
+#[test]
+fn a_shape_is_generated_once_and_reexported_where_used() {
+    let spec_dir = manifest_dir().join("../spec");
+    if !spec_dir.is_dir() {
+        return; // packaged crate: the workspace spec is not beside it
+    }
+    let spec = match cos_ci_codegen::load(&spec_dir) {
+        Ok(spec) => spec,
+        Err(d) => panic!("{d}"),
+    };
+    let files = cos_ci_codegen::generate(&spec).expect("generate");
+    let file = |name: &str| {
+        let path = format!("crates/cos-ci-validate/src/generated/{name}");
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{path} is not generated"))
+    };
+    let declared: Vec<&str> = files
+        .iter()
+        .filter(|f| f.contents.contains("pub struct PaddingLayout "))
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(declared, ["crates/cos-ci-validate/src/generated/shapes.rs"]);
+    for user in [
+        "ai_pic_matting.rs",
+        "ai_portrait_matting.rs",
+        "goods_matting.rs",
+    ] {
+        assert!(
+            file(user)
+                .contents
+                .contains("pub use cos_ci_validate::shapes::PaddingLayout;"),
+            "{user}"
+        );
+    }
+    assert!(file("shapes.rs").contents.contains("pub struct Location "));
+    assert!(
+        file("recognize_logo.rs")
+            .contents
+            .contains("pub use cos_ci_validate::shapes::Location;")
+    );
 }

@@ -19,7 +19,8 @@ pub const USAGE: &str = "cargo xtask downstream [--packaged]";
 const EXAMPLE: &str = "examples/downstream";
 
 /// The crates the example uses (directly or through each other) and their folders.
-const CRATES: [(&str, &str); 5] = [
+const CRATES: [(&str, &str); 6] = [
+    ("cos-ci-core", "crates/cos-ci-core"),
     ("cos-ci-sign", "crates/cos-ci-sign"),
     ("cos-ci-validate", "crates/cos-ci-validate"),
     ("cos-ci-client", "crates/cos-ci-client"),

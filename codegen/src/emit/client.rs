@@ -3,7 +3,7 @@
 //! (see `downstream.rs`).
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
 use crate::ir::{Op, Spec};
@@ -33,8 +33,6 @@ pub(super) struct Place {
     pub krate: TokenStream,
     /// The same for intra-doc links (`crate` or `cos_ci_client`).
     pub link: &'static str,
-    /// The path of the operation's own types (`cos_ci_validate::m::` or nothing).
-    pub types: TokenStream,
     /// The type whose methods these are, for intra-doc links (`crate::Client` or `Self`).
     pub methods_of: &'static str,
     /// Whether docs carry a usage example (only inside cos-ci-client, whose paths it knows).
@@ -59,26 +57,23 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
     let Place {
         krate,
         link,
-        types,
         methods_of,
         ..
     } = place;
     let ty = ident(&op.type_name);
     let name = &op.name;
-    let base = op.module.clone();
+    let names = &op.methods;
     let mut methods = Vec::new();
     let example_params = format!("{}::new()", op.type_name);
     let required = op.params.iter().any(|p| p.required);
-    let source = quote! { source: impl ::core::convert::Into<#krate::Source> };
-    if op.modes.iter().any(|m| m == "download") {
-        let f = ident(&base);
-        let stream = format_ident!("{}_stream", base);
-        let url = format_ident!("{}_url", base);
-        let (ok, call, what) = match &op.response {
+    let source = quote! { source: impl Into<#krate::Source> };
+    if let (Some(base), Some(url)) = (&names.download, &names.url) {
+        let f = ident(base);
+        let (ok, call, what) = match op.response() {
             Some(tree) => {
                 let r = ident(&tree.type_name);
                 (
-                    quote! { #types #r },
+                    quote! { #r },
                     quote! { self.process_xml(source.into(), params) },
                     format!("the `<{}>` answer", tree.root),
                 )
@@ -114,12 +109,12 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             call,
             is_async: true,
         });
-        if op.response.is_none() {
+        if let Some(stream) = &names.stream {
             methods.push(Method {
                 doc: doc(&format!(
                     "Like [`Client::{base}`]({methods_of}::{base}), but streams the image instead of buffering it."
                 )),
-                name: stream,
+                name: ident(stream),
                 args: quote! { #source, params: &#ty },
                 ok: quote! { #krate::ImageStream },
                 call: quote! { self.process_stream(source.into(), params) },
@@ -130,34 +125,34 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             doc: doc(&format!(
                 "A pre-signed URL that runs `{name}` during download when fetched, valid for `expires`."
             )),
-            name: url,
-            args: quote! { #source, params: &#ty, expires: ::std::time::Duration },
-            ok: quote! { ::std::string::String },
+            name: ident(url),
+            args: quote! { #source, params: &#ty, expires: std::time::Duration },
+            ok: quote! { String },
             call: quote! { self.presign_process(source.into(), params, expires) },
             is_async: false,
         });
     }
-    if op.modes.iter().any(|m| m == "upload") {
+    if let Some(upload) = &names.upload {
         methods.push(Method {
             doc: doc(&format!(
                 "Uploads `body` to `key` and stores the result of `{name}` at `fileid` (absolute with a \
                  leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`]({link}::Client::put_object_with) \
                  for several rules or another bucket."
             )),
-            name: format_ident!("{}_upload", base),
-            args: quote! { key: &str, body: impl ::core::convert::Into<#krate::Body>, fileid: &str, params: &#ty },
+            name: ident(upload),
+            args: quote! { key: &str, body: impl Into<#krate::Body>, fileid: &str, params: &#ty },
             ok: quote! { #krate::UploadResult },
             call: quote! { self.upload_with(key, body.into(), fileid, params) },
             is_async: true,
         });
     }
-    if op.modes.iter().any(|m| m == "cloud") {
+    if let Some(cloud) = &names.cloud {
         methods.push(Method {
             doc: doc(&format!(
                 "Runs `{name}` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. \
                  Use [`Client::image_process`]({link}::Client::image_process) for several rules."
             )),
-            name: format_ident!("{}_cloud", base),
+            name: ident(cloud),
             args: quote! { key: &str, fileid: &str, params: &#ty },
             ok: quote! { #krate::UploadResult },
             call: quote! { self.cloud_with(key, fileid, params) },
@@ -172,7 +167,6 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
     let place = Place {
         krate: quote! { crate },
         link: "crate",
-        types: quote! { cos_ci_validate::#m:: },
         methods_of: "crate::Client",
         examples: true,
     };
@@ -185,7 +179,7 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
             call,
             is_async,
         } = method;
-        let ret = quote! { ::core::result::Result<#ok, crate::Error> };
+        let ret = quote! { Result<#ok, crate::Error> };
         if is_async {
             quote! { #doc pub async fn #name(&self, #args) -> #ret { #call.await } }
         } else {

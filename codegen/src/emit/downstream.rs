@@ -1,10 +1,10 @@
 //! The downstream target: a crate outside this workspace generates its own operations, one
 //! module each, holding what `cos-ci-validate` and `cos-ci-client` generate for the built-in
-//! ones, with every path absolute (`::cos_ci_validate::…`, `::cos_ci_client::…`) and the client
+//! ones, with every path absolute (`cos_ci_validate::…`, `::cos_ci_client::…`) and the client
 //! methods as an extension trait `<Op>Ext` implemented for `::cos_ci_client::Client`, since a
 //! crate cannot add inherent methods to another crate's type.
 
-use proc_macro2::{Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::client::{self, Method, Place};
@@ -58,14 +58,12 @@ fn ext_name(op: &Op) -> Ident {
     format_ident!("{}Ext", op.type_name)
 }
 
-/// The validate module of `op` (re-read from its printed form, paths made absolute) followed
-/// by its extension trait; the tests of the examples stay last.
+/// The validate module of `op` (re-read from its printed form: it names cos-ci-validate's
+/// items by their absolute paths, so it compiles outside that crate as it is) followed by its
+/// extension trait; the tests of the examples stay last.
 fn operation(op: &Op, validate: &str) -> Result<GeneratedFile, String> {
     let path = format!("{}.rs", op.module);
-    let tokens: TokenStream = validate
-        .parse()
-        .map_err(|e| format!("{path}: the validate module does not lex: {e}"))?;
-    let mut file: syn::File = syn::parse2(absolute(tokens))
+    let mut file: syn::File = syn::parse_str(validate)
         .map_err(|e| format!("{path}: the validate module does not parse: {e}"))?;
     let trait_items: syn::File = syn::parse2(ext_trait(op))
         .map_err(|e| format!("{path}: the extension trait does not parse: {e}"))?;
@@ -82,7 +80,6 @@ fn ext_trait(op: &Op) -> TokenStream {
     let place = Place {
         krate: quote! { ::cos_ci_client },
         link: "cos_ci_client",
-        types: quote! {},
         methods_of: "Self",
         examples: false,
     };
@@ -96,11 +93,11 @@ fn ext_trait(op: &Op) -> TokenStream {
             is_async,
             ..
         } = m;
-        let result = quote! { ::core::result::Result<#ok, ::cos_ci_client::Error> };
+        let result = quote! { Result<#ok, ::cos_ci_client::Error> };
         // `-> impl Future + Send` rather than `async fn`: callers may spawn the future, and
         // an `async fn` in a public trait cannot promise that it is `Send`.
         let ret = if *is_async {
-            quote! { impl ::core::future::Future<Output = #result> + ::core::marker::Send }
+            quote! { impl std::future::Future<Output = #result> + Send }
         } else {
             result
         };
@@ -128,45 +125,6 @@ fn ext_trait(op: &Op) -> TokenStream {
             #(#impls)*
         }
     }
-}
-
-/// Rewrites `crate::spec::X`, `crate::params::X` and `crate::X` (cos-ci-validate's own paths)
-/// to `::cos_ci_validate::X`: all of them are re-exported at the crate's root.
-fn absolute(tokens: TokenStream) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while let Some(token) = tokens.get(i) {
-        match token {
-            TokenTree::Group(g) => {
-                let mut group = Group::new(g.delimiter(), absolute(g.stream()));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-            }
-            TokenTree::Ident(id) if id == "crate" && is_path_sep(&tokens, i + 1) => {
-                out.push(Punct::new(':', Spacing::Joint).into());
-                out.push(Punct::new(':', Spacing::Alone).into());
-                out.push(Ident::new("cos_ci_validate", Span::call_site()).into());
-                let private = matches!(tokens.get(i + 3),
-                    Some(TokenTree::Ident(seg)) if seg == "spec" || seg == "params");
-                if private && is_path_sep(&tokens, i + 4) {
-                    // Skip `:: spec`; the `::` after it joins the root and the item.
-                    i += 3;
-                }
-            }
-            other => out.push(other.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
-}
-
-fn is_path_sep(tokens: &[TokenTree], at: usize) -> bool {
-    matches!(
-        (tokens.get(at), tokens.get(at + 1)),
-        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
-            if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':'
-    )
 }
 
 fn render(path: String, source: &str, tokens: TokenStream) -> Result<GeneratedFile, String> {

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Node, Op, Spec, Tree};
+use crate::ir::{Node, Op, Scalar, Spec, Tree};
 
 const DIR: &str = "crates/cos-ci-mock/src/generated";
 
@@ -34,7 +34,7 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
 
 fn operation(op: &Op) -> Result<GeneratedFile, String> {
     let m = ident(&op.module);
-    let (answer, extra) = match &op.response {
+    let (answer, extra) = match op.response() {
         Some(tree) => (
             quote! { crate::route::Answer::Xml(answer) },
             sample(&op.module, tree),
@@ -62,11 +62,16 @@ fn sample(module: &str, tree: &Tree) -> TokenStream {
     let m = ident(module);
     let root = ident(&tree.type_name);
     let body = fill(module, quote! { doc }, &tree.nodes);
+    // The image is read only where a width or height has no sample.
+    let image = if reads_image(&tree.nodes) {
+        quote! { image }
+    } else {
+        quote! { _image }
+    };
     quote! {
         /// The deterministic answer for an input image.
-        fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+        fn answer(#image: &crate::processors::ImageInfo) -> String {
             use cos_ci_validate::xml::XmlDocument;
-            let _ = image;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body
             doc.to_xml()
@@ -82,7 +87,7 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
         .filter(|n| !(n.optional && n.scalar.is_some() && n.example.is_none()));
     let sets = present.map(|n| {
         let field = ident(&n.field);
-        let value = match &n.scalar {
+        let value = match n.scalar {
             Some(ty) => scalar(n, ty),
             None => {
                 let ty = ident(&n.type_name);
@@ -95,9 +100,9 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
             }
         };
         let value = if n.repeated {
-            quote! { ::std::vec::Vec::from([#value]) }
+            quote! { Vec::from([#value]) }
         } else if n.optional {
-            quote! { ::core::option::Option::Some(#value) }
+            quote! { Some(#value) }
         } else {
             value
         };
@@ -106,31 +111,42 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
     quote! { #(#sets)* }
 }
 
-fn scalar(n: &Node, ty: &str) -> TokenStream {
+/// Whether the answer takes a width or height from the image (see [`scalar`]).
+fn reads_image(nodes: &[Node]) -> bool {
+    nodes.iter().any(|n| {
+        (n.scalar == Some(Scalar::Integer)
+            && n.example.is_none()
+            && (n.name.ends_with("Width") || n.name.ends_with("Height"))
+            && !(n.optional && n.example.is_none()))
+            || reads_image(&n.nodes)
+    })
+}
+
+fn scalar(n: &Node, ty: Scalar) -> TokenStream {
     let ex = n.example.as_deref();
     match ty {
-        "integer" if n.name.ends_with("Width") && ex.is_none() => {
+        Scalar::Integer if n.name.ends_with("Width") && ex.is_none() => {
             quote! { i64::from(image.width) }
         }
-        "integer" if n.name.ends_with("Height") && ex.is_none() => {
+        Scalar::Integer if n.name.ends_with("Height") && ex.is_none() => {
             quote! { i64::from(image.height) }
         }
-        "integer" => {
+        Scalar::Integer => {
             let v: i64 = ex.and_then(|e| e.parse().ok()).unwrap_or(0);
             quote! { #v }
         }
-        "number" => {
+        Scalar::Number => {
             let v: f64 = ex.and_then(|e| e.parse().ok()).unwrap_or(0.0);
             quote! { #v }
         }
-        "boolean" => {
+        Scalar::Boolean => {
             // `example: TRUE` reaches here as `true`; a quoted spelling as itself.
             let v = ex.is_some_and(|e| e.eq_ignore_ascii_case("true") || e == "1");
             quote! { #v }
         }
-        _ => {
+        Scalar::String => {
             let v = ex.unwrap_or("").to_string();
-            quote! { ::std::string::String::from(#v) }
+            quote! { String::from(#v) }
         }
     }
 }

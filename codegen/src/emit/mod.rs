@@ -12,7 +12,7 @@ mod validate;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::Spec;
+use crate::ir::{HostKind, Mode, Spec};
 
 /// One file the generator owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,36 +40,42 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
 }
 
 /// Formats `tokens` as a file headed by the generated-file line naming `source`.
+///
+/// prettyplease prints items back to back; each top-level item is printed on its own and
+/// joined with a blank line (consecutive `use` lines stay together), as rustfmt-formatted
+/// code around it looks.
 fn render(path: String, source: &str, tokens: TokenStream) -> Result<GeneratedFile, String> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("{path}: generated code does not parse: {e}"))?;
-    let body = space_out_items(&prettyplease::unparse(&file));
+    let print = |attrs: Vec<syn::Attribute>, items: Vec<syn::Item>| {
+        prettyplease::unparse(&syn::File {
+            shebang: None,
+            attrs,
+            items,
+        })
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if !file.attrs.is_empty() {
+        parts.push(print(file.attrs, Vec::new()));
+    }
+    let mut uses: Vec<syn::Item> = Vec::new();
+    for item in file.items {
+        if matches!(item, syn::Item::Use(_)) {
+            uses.push(item);
+            continue;
+        }
+        if !uses.is_empty() {
+            parts.push(print(Vec::new(), std::mem::take(&mut uses)));
+        }
+        parts.push(print(Vec::new(), vec![item]));
+    }
+    if !uses.is_empty() {
+        parts.push(print(Vec::new(), uses));
+    }
     Ok(GeneratedFile {
         path,
-        contents: format!("{}{body}", header(source)),
+        contents: format!("{}{}", header(source), parts.join("\n")),
     })
-}
-
-/// prettyplease prints items back to back; a blank line between top-level items (and after
-/// the module docs) is what rustfmt-formatted code around it looks like.
-fn space_out_items(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + code.len() / 16);
-    let mut prev = "";
-    for line in code.lines() {
-        let top_level = !line.is_empty() && !line.starts_with(char::is_whitespace);
-        let prev_ends_item = !prev.starts_with(char::is_whitespace)
-            && (prev == "}" || prev.ends_with(';') || prev.ends_with('}'));
-        let after_module_doc = prev.starts_with("//!") && !line.starts_with("//!");
-        let starts_item = top_level && !line.starts_with('}') && !line.starts_with(')');
-        let both_use = prev.starts_with("use ") && line.starts_with("use ");
-        if starts_item && !prev.is_empty() && (prev_ends_item || after_module_doc) && !both_use {
-            out.push('\n');
-        }
-        out.push_str(line);
-        out.push('\n');
-        prev = line;
-    }
-    out
 }
 
 /// The first line of every generated file.
@@ -97,19 +103,28 @@ fn module_doc(text: &str) -> TokenStream {
     quote! { #( #![doc = #lines] )* }
 }
 
-/// `Some("x")` or `None`.
+/// `Some("x")` or `None` (generated modules declare no type that shadows the prelude's).
 fn opt_str(value: Option<&str>) -> TokenStream {
     match value {
-        Some(v) => quote! { ::core::option::Option::Some(#v) },
-        None => quote! { ::core::option::Option::None },
+        Some(v) => quote! { Some(#v) },
+        None => quote! { None },
     }
 }
 
-/// The `Mode` variant for a spec mode name.
-fn mode(name: &str) -> TokenStream {
-    match name {
-        "upload" => quote! { Mode::Upload },
-        "cloud" => quote! { Mode::Cloud },
-        _ => quote! { Mode::Download },
+/// The runtime's `Mode` variant of `mode`.
+fn mode(mode: Mode) -> TokenStream {
+    match mode {
+        Mode::Download => quote! { Mode::Download },
+        Mode::Upload => quote! { Mode::Upload },
+        Mode::Cloud => quote! { Mode::Cloud },
+    }
+}
+
+/// The runtime's `HostKind` variant of `kind`.
+fn host_kind(kind: HostKind) -> TokenStream {
+    match kind {
+        HostKind::Cos => quote! { HostKind::Cos },
+        HostKind::Pic => quote! { HostKind::Pic },
+        HostKind::Ci => quote! { HostKind::Ci },
     }
 }

@@ -4,35 +4,67 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident};
-use crate::ir::{Node, Tree};
+use crate::ir::{Node, Scalar, Tree};
 
 /// The struct of the tree's root, every container below it, and their XML impls.
-pub fn tree(tree: &Tree) -> TokenStream {
+///
+/// `rt` is the path of cos-ci-validate's items (`cos_ci_validate::`), or nothing where the
+/// module imports them (`xml`).
+pub fn tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
     let root_doc = format!("The `<{}>` document.", tree.root);
-    let root = container(&tree.type_name, &root_doc, &tree.nodes);
+    let root = container(&tree.type_name, &root_doc, &tree.nodes, rt);
     let name = ident(&tree.type_name);
     let root_name = &tree.root;
     let mut out = quote! {
         #root
-        impl crate::xml::XmlDocument for #name {
+        impl #rt xml::XmlDocument for #name {
             const ROOT: &'static str = #root_name;
         }
     };
-    let mut stack: Vec<&Node> = tree.nodes.iter().collect();
+    out.extend(descendants(&tree.nodes, rt));
+    out
+}
+
+/// A shared container (`shapes:`) and the containers below it.
+pub fn shape(name: &str, doc: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
+    let mut out = container(name, doc, nodes, rt);
+    out.extend(descendants(nodes, rt));
+    out
+}
+
+/// The structs of the containers below `nodes`, depth first; shared ones are declared in
+/// `cos_ci_validate::shapes` instead.
+fn descendants(nodes: &[Node], rt: &TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut stack: Vec<&Node> = nodes.iter().rev().collect();
     while let Some(node) = stack.pop() {
-        if node.scalar.is_none() {
-            let text = node
-                .doc
-                .clone()
-                .unwrap_or_else(|| format!("The `<{}>` node.", node.name));
-            out.extend(container(&node.type_name, &text, &node.nodes));
+        if node.scalar.is_some() || node.shared {
+            continue;
         }
+        let text = node
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `<{}>` node.", node.name));
+        out.extend(container(&node.type_name, &text, &node.nodes, rt));
         stack.extend(node.nodes.iter().rev());
     }
     out
 }
 
-fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
+/// The shared containers `nodes` use, anywhere below them, each once.
+pub fn shared(nodes: &[Node], out: &mut Vec<String>) {
+    for node in nodes {
+        if node.shared {
+            if !out.contains(&node.type_name) {
+                out.push(node.type_name.clone());
+            }
+        } else {
+            shared(&node.nodes, out);
+        }
+    }
+}
+
+fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
     let name = ident(type_name);
     let doc = doc(text);
     let fields = nodes.iter().map(|n| {
@@ -61,10 +93,10 @@ fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
         let call = call(n);
         match (&n.spelling, n.optional) {
             (Some([yes, no]), false) => quote! {
-                w.field(#tag, &crate::xml::Spelled(self.#field, [#yes, #no]));
+                w.field(#tag, &#rt xml::Spelled(self.#field, [#yes, #no]));
             },
             (Some([yes, no]), true) => quote! {
-                w.opt_field(#tag, &self.#field.map(|b| crate::xml::Spelled(b, [#yes, #no])));
+                w.opt_field(#tag, &self.#field.map(|b| #rt xml::Spelled(b, [#yes, #no])));
             },
             (None, _) => quote! { w.#call(#tag, &self.#field); },
         }
@@ -79,13 +111,13 @@ fn container(type_name: &str, text: &str, nodes: &[Node]) -> TokenStream {
         #derive
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
-        impl crate::xml::FromElement for #name {
-            fn from_element(element: &crate::xml::Element) -> ::core::result::Result<Self, crate::xml::XmlError> {
-                ::core::result::Result::Ok(Self { #(#reads)* })
+        impl #rt xml::FromElement for #name {
+            fn from_element(element: &#rt xml::Element) -> Result<Self, #rt xml::XmlError> {
+                Ok(Self { #(#reads)* })
             }
         }
-        impl crate::xml::ToElement for #name {
-            fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+        impl #rt xml::ToElement for #name {
+            fn write_children(&self, w: &mut #rt xml::XmlWriter) {
                 #(#writes)*
             }
         }
@@ -106,25 +138,25 @@ fn call(n: &Node) -> TokenStream {
 
 /// Whether `n` holds an `f64` anywhere below it (then neither it nor its container is `Eq`).
 fn has_number(n: &Node) -> bool {
-    n.scalar.as_deref() == Some("number") || n.nodes.iter().any(has_number)
+    n.scalar == Some(Scalar::Number) || n.nodes.iter().any(has_number)
 }
 
 /// The Rust type of a node's field.
 fn field_type(n: &Node) -> TokenStream {
-    let base = match n.scalar.as_deref() {
-        Some("integer") => quote! { i64 },
-        Some("number") => quote! { f64 },
-        Some("boolean") => quote! { bool },
-        Some(_) => quote! { ::std::string::String },
+    let base = match n.scalar {
+        Some(Scalar::Integer) => quote! { i64 },
+        Some(Scalar::Number) => quote! { f64 },
+        Some(Scalar::Boolean) => quote! { bool },
+        Some(Scalar::String) => quote! { String },
         None => {
             let name = ident(&n.type_name);
             quote! { #name }
         }
     };
     if n.repeated {
-        quote! { ::std::vec::Vec<#base> }
+        quote! { Vec<#base> }
     } else if n.optional {
-        quote! { ::core::option::Option<#base> }
+        quote! { Option<#base> }
     } else {
         base
     }

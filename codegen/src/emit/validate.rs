@@ -3,15 +3,21 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{GeneratedFile, doc, ident, mode, module_doc, nodes, opt_str, render};
-use crate::ir::{Kind, Op, Param, Spec, TextEncoding};
+use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
+use crate::ir::{
+    HostKind, Kind, Limits, Node, Op, Output, Param, Scalar, ShapeKind, Spec, TextEncoding,
+    ValueType,
+};
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
 
 pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = vec![index(spec)?, service(spec)?];
+    if !spec.service.shapes.is_empty() {
+        files.push(shapes(spec)?);
+    }
     for op in &spec.operations {
-        files.push(operation(op)?);
+        files.push(operation(op, &spec.service.limits)?);
     }
     Ok(files)
 }
@@ -26,12 +32,21 @@ fn index(spec: &Spec) -> Result<GeneratedFile, String> {
         let m = ident(&op.module);
         quote! { &#m::SPEC }
     });
+    let shapes = if spec.service.shapes.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            /// Parameter types and answer containers several operations share.
+            pub mod shapes;
+        }
+    };
     let tokens = quote! {
         #![doc = " Everything generated from `spec/`: one module per operation, and the service."]
         pub mod service;
+        #shapes
         #(#mods)*
         /// Every operation in the spec, sorted by file name.
-        pub const OPERATIONS: &[&crate::OpSpec] = &[#(#specs),*];
+        pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[#(#specs),*];
     };
     render(format!("{DIR}/mod.rs"), "spec/", tokens)
 }
@@ -41,14 +56,15 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     let max_rules = Literal::usize_unsuffixed(s.max_rules as usize);
     let header = &s.pic_operations_header;
     let suffixes = &s.host_suffixes;
-    let host = |kind: &str| {
+    let host = |kind: HostKind| {
         s.hosts
             .iter()
-            .find(|(k, _)| k == kind)
+            .find(|(k, _)| *k == kind)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (cos_host, pic_host, ci_host) = (host("cos"), host("pic"), host("ci"));
+    let (cos_host, pic_host, ci_host) =
+        (host(HostKind::Cos), host(HostKind::Pic), host(HostKind::Ci));
     let limits = limits(&s.limits);
     let param_code = format_ident!("{}", s.param_error_code);
     let variants = s.errors.iter().map(|(code, status, message)| {
@@ -57,27 +73,15 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         quote! { #d #v, }
     });
     let all = s.errors.iter().map(|(code, ..)| format_ident!("{}", code));
-    let as_str = s.errors.iter().map(|(code, ..)| {
-        let v = format_ident!("{}", code);
-        quote! { ErrorCode::#v => #code, }
+    let table = s.errors.iter().map(|(code, status, message)| {
+        let status = Literal::u16_unsuffixed(*status);
+        quote! { (#code, #status, #message) }
     });
-    let statuses = s.errors.iter().map(|(code, status, _)| {
-        let v = format_ident!("{}", code);
-        quote! { ErrorCode::#v => #status, }
-    });
-    let messages = s.errors.iter().map(|(code, _, message)| {
-        let v = format_ident!("{}", code);
-        quote! { ErrorCode::#v => #message, }
-    });
-    let parses = s.errors.iter().map(|(code, ..)| {
-        let v = format_ident!("{}", code);
-        quote! { #code => ErrorCode::#v, }
-    });
-    let error_xml = nodes::tree(&s.error_xml);
-    let upload_result = nodes::tree(&s.upload_result);
+    let error_xml = nodes::tree(&s.error_xml, &quote! {});
+    let upload_result = nodes::tree(&s.upload_result, &quote! {});
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use crate::spec::Limits;
+        use cos_ci_validate::{Limits, xml};
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -107,30 +111,30 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
 
             /// The code as it appears in `<Code>`.
             pub const fn as_str(self) -> &'static str {
-                match self { #(#as_str)* }
+                CODES[self as usize].0
             }
 
             /// The HTTP status a server answers with.
             pub const fn status(self) -> u16 {
-                match self { #(#statuses)* }
+                CODES[self as usize].1
             }
 
             /// The default `<Message>`.
             pub const fn message(self) -> &'static str {
-                match self { #(#messages)* }
+                CODES[self as usize].2
             }
 
             /// The code named `code`, if it is one of the spec's.
-            pub fn from_code(code: &str) -> ::core::option::Option<Self> {
-                ::core::option::Option::Some(match code {
-                    #(#parses)*
-                    _ => return ::core::option::Option::None,
-                })
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == code)
             }
         }
 
-        impl ::core::fmt::Display for ErrorCode {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        /// Each code's `<Code>`, HTTP status and default `<Message>`, in the variants' order.
+        const CODES: &[(&str, u16, &str)] = &[#(#table),*];
+
+        impl std::fmt::Display for ErrorCode {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
@@ -141,131 +145,238 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     render(format!("{DIR}/service.rs"), "spec/service.yaml", tokens)
 }
 
-fn limits(l: &crate::ir::Limits) -> TokenStream {
-    let (b, w, h, p) = (l.max_input_bytes, l.max_width, l.max_height, l.max_pixels);
+/// `shapes.rs`: the types of `service.yaml`'s `shapes`, which operation modules re-export.
+fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
+    let mut params = false;
+    let mut nodes = false;
+    let items: Vec<TokenStream> = spec
+        .service
+        .shapes
+        .iter()
+        .map(|shape| match &shape.kind {
+            ShapeKind::Param(p) => {
+                params = true;
+                param_type(p, &quote! {})
+            }
+            ShapeKind::Nodes(n) => {
+                nodes = true;
+                nodes::shape(&shape.name, &shape.doc, n, &quote! {})
+            }
+        })
+        .collect();
+    let imports = match (params, nodes) {
+        (true, true) => quote! { use cos_ci_validate::{Value, xml}; },
+        (true, false) => quote! { use cos_ci_validate::Value; },
+        (false, _) => quote! { use cos_ci_validate::xml; },
+    };
+    let tokens = quote! {
+        #![doc = " Parameter types and answer containers several operations share (`shapes` in"]
+        #![doc = " `spec/service.yaml`): each operation module that uses one re-exports it."]
+        #imports
+        #(#items)*
+    };
+    render(format!("{DIR}/shapes.rs"), "spec/service.yaml", tokens)
+}
+
+/// A `Limits` literal.
+fn limits(l: &Limits) -> TokenStream {
+    let b = Literal::u64_unsuffixed(l.max_input_bytes);
+    let w = Literal::u32_unsuffixed(l.max_width);
+    let h = Literal::u32_unsuffixed(l.max_height);
+    let p = Literal::u64_unsuffixed(l.max_pixels);
     quote! {
         Limits { max_input_bytes: #b, max_width: #w, max_height: #h, max_pixels: #p }
     }
 }
 
-/// The runtime types an operation module refers to by their imported names.
-const IMPORTED: [&str; 12] = [
-    "OpSpec",
-    "Mode",
-    "HostKind",
-    "ParamSpec",
-    "ParamKind",
-    "Output",
-    "Limits",
-    "Operation",
-    "ParamValues",
-    "Value",
-    "XmlNode",
-    "XmlType",
-];
-
-/// How an operation module names the runtime's types: by their imported names, or by full
-/// paths when one of the module's own types takes such a name (a parameter `mode` declares
-/// `enum Mode`, which would shadow `crate::spec::Mode`).
-struct Paths {
-    /// `crate::spec::` or nothing.
-    spec: TokenStream,
-    /// `crate::params::` or nothing.
-    params: TokenStream,
-    imports: TokenStream,
-    /// What the tests module needs besides `use super::*`.
-    test_imports: TokenStream,
+/// An operation's limits: the service's `DEFAULT_LIMITS` with the fields the operation
+/// narrows, and which of `Limits` and `DEFAULT_LIMITS` that names.
+fn op_limits(l: &Limits, defaults: &Limits, rt: &TokenStream) -> (TokenStream, [bool; 2]) {
+    let mut fields = Vec::new();
+    if l.max_input_bytes != defaults.max_input_bytes {
+        let v = Literal::u64_unsuffixed(l.max_input_bytes);
+        fields.push(quote! { max_input_bytes: #v });
+    }
+    if l.max_width != defaults.max_width {
+        let v = Literal::u32_unsuffixed(l.max_width);
+        fields.push(quote! { max_width: #v });
+    }
+    if l.max_height != defaults.max_height {
+        let v = Literal::u32_unsuffixed(l.max_height);
+        fields.push(quote! { max_height: #v });
+    }
+    if l.max_pixels != defaults.max_pixels {
+        let v = Literal::u64_unsuffixed(l.max_pixels);
+        fields.push(quote! { max_pixels: #v });
+    }
+    match fields.len() {
+        0 => (quote! { #rt DEFAULT_LIMITS }, [false, true]),
+        4 => (quote! { #rt Limits { #(#fields,)* } }, [true, false]),
+        _ => (
+            quote! { #rt Limits { #(#fields,)* ..#rt DEFAULT_LIMITS } },
+            [true, true],
+        ),
+    }
 }
 
-impl Paths {
-    fn for_op(op: &Op) -> Paths {
-        let mut own: Vec<&str> = vec![op.type_name.as_str()];
-        own.extend(
-            op.params
-                .iter()
-                .filter(|p| declares_type(p))
-                .map(|p| p.type_name.as_str()),
-        );
-        if let Some(tree) = &op.response {
-            own.push(&tree.type_name);
-            let mut stack: Vec<&crate::ir::Node> = tree.nodes.iter().collect();
-            while let Some(node) = stack.pop() {
-                if node.scalar.is_none() {
-                    own.push(&node.type_name);
-                }
-                stack.extend(node.nodes.iter());
-            }
+/// The names of this crate's root an operation module uses, in the order it imports them.
+struct Imports {
+    names: Vec<&'static str>,
+}
+
+impl Imports {
+    /// What `op`'s module names; `limits`: whether its limits name `Limits` and
+    /// `DEFAULT_LIMITS`.
+    fn of(op: &Op, [limits, default_limits]: [bool; 2]) -> Imports {
+        let mut names = Vec::new();
+        if default_limits {
+            names.push("DEFAULT_LIMITS");
         }
-        if own.iter().any(|name| IMPORTED.contains(name)) {
-            Paths {
-                spec: quote! { crate::spec:: },
-                params: quote! { crate::params:: },
-                imports: quote! { use crate::params::Operation as _; },
-                test_imports: quote! { use crate::params::Operation as _; },
-            }
+        if op.detect_url.is_some() {
+            names.push("HostKind");
+        }
+        if limits {
+            names.push("Limits");
+        }
+        names.extend(["Mode", "OpSpec", "Operation", "Output"]);
+        if op.params.iter().any(|p| !p.ignore_error) {
+            names.push("ParamKind");
+        }
+        if !op.params.is_empty() {
+            names.push("ParamSpec");
+        }
+        names.push("ParamValues");
+        if op.params.iter().any(|p| {
+            matches!(&p.kind, Kind::Text { values, max_len, .. }
+                if !values.is_empty() && *max_len != cos_ci_core::ParamKind::DEFAULT_MAX_LEN)
+        }) {
+            // Only a closed set with its own `max_len` spells the struct out (see `kind`).
+            names.push("TextEncoding");
+        }
+        if op
+            .params
+            .iter()
+            .any(|p| (p.value.declares_type() && !p.shared) || p.value == ValueType::TextBool)
+        {
+            names.push("Value");
+        }
+        if op.response().is_some() {
+            names.extend(["XmlNode", "xml"]);
+        }
+        Imports { names }
+    }
+
+    /// The `use` line, and the paths to name them by: `cos_ci_validate::` for every name
+    /// when one of the module's own types takes one of them (a parameter `mode` declares
+    /// `enum Mode`), nothing otherwise.
+    fn paths(&self, op: &Op) -> (TokenStream, TokenStream) {
+        let own = own_types(op);
+        if self.names.iter().any(|n| own.contains(n)) {
+            (quote! {}, quote! { cos_ci_validate:: })
         } else {
-            let imports = if op.params.is_empty() {
-                quote! { use crate::params::{Operation, ParamValues}; }
-            } else {
-                quote! { use crate::params::{Operation, ParamValues, Value}; }
-            };
-            Paths {
-                spec: quote! {},
-                params: quote! {},
-                imports: quote! {
-                    #imports
-                    use crate::spec::*;
-                },
-                test_imports: quote! {},
-            }
+            let names = self.names.iter().map(|n| ident(n));
+            (quote! { use cos_ci_validate::{#(#names),*}; }, quote! {})
         }
     }
 }
 
-/// Whether `p` has a generated enum or struct.
-fn declares_type(p: &Param) -> bool {
-    match &p.kind {
-        Kind::IntegerSet { .. } | Kind::Pair { .. } => true,
-        Kind::Text { values, .. } => !values.is_empty(),
-        Kind::Integer { .. } | Kind::Number { .. } | Kind::Flag => false,
+/// The types `op`'s module declares.
+fn own_types(op: &Op) -> Vec<&str> {
+    let mut own: Vec<&str> = vec![op.type_name.as_str()];
+    own.extend(
+        op.params
+            .iter()
+            .filter(|p| p.value.declares_type())
+            .map(|p| p.type_name.as_str()),
+    );
+    if let Some(tree) = op.response() {
+        own.push(&tree.type_name);
+        let mut stack: Vec<&Node> = tree.nodes.iter().collect();
+        while let Some(node) = stack.pop() {
+            if node.scalar.is_none() {
+                own.push(&node.type_name);
+            }
+            stack.extend(node.nodes.iter());
+        }
     }
+    own
 }
 
-fn operation(op: &Op) -> Result<GeneratedFile, String> {
-    let paths = Paths::for_op(op);
-    let (sp, pp) = (&paths.spec, &paths.params);
-    let spec = spec_const(op, sp);
+fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
+    // Which names the limits use does not depend on the paths: ask with none first.
+    let (_, limits_names) = op_limits(&op.limits, defaults, &quote! {});
+    let (imports, rt) = Imports::of(op, limits_names).paths(op);
+    let (limits, _) = op_limits(&op.limits, defaults, &rt);
+    let spec = spec_const(op, &rt, &limits);
     let type_name = ident(&op.type_name);
-    let param_types = op.params.iter().map(param_type);
+    let param_types = op
+        .params
+        .iter()
+        .filter(|p| !p.shared)
+        .map(|p| param_type(p, &rt));
+    let mut shared: Vec<String> = Vec::new();
+    for p in op.params.iter().filter(|p| p.shared) {
+        if !shared.contains(&p.type_name) {
+            shared.push(p.type_name.clone());
+        }
+    }
+    if let Some(tree) = op.response() {
+        nodes::shared(&tree.nodes, &mut shared);
+    }
+    let shared = if shared.is_empty() {
+        quote! {}
+    } else {
+        let names = shared.iter().map(|n| ident(n));
+        quote! { pub use cos_ci_validate::shapes::{#(#names),*}; }
+    };
     let fields = op.params.iter().map(|p| {
         let f = ident(&p.field);
-        let ty = field_type(p);
+        let ty = value_type(p);
+        let ty = if p.required {
+            ty
+        } else {
+            quote! { Option<#ty> }
+        };
         let d = doc(&param_doc(p));
         quote! { #d pub #f: #ty, }
     });
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-    let new_args = required.iter().map(|p| {
-        let f = ident(&p.field);
-        let ty = value_type(p);
-        quote! { #f: #ty }
-    });
-    let new_fields = op.params.iter().map(|p| {
-        let f = ident(&p.field);
-        if p.required {
-            quote! { #f, }
-        } else {
-            quote! { #f: ::core::option::Option::None, }
+    let new = if required.is_empty() {
+        quote! {
+            /// A parameter set with every value unset: the server's defaults.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
         }
-    });
+    } else {
+        let args = required.iter().map(|p| {
+            let f = ident(&p.field);
+            let ty = value_type(p);
+            quote! { #f: #ty }
+        });
+        let fields = op.params.iter().map(|p| {
+            let f = ident(&p.field);
+            if p.required {
+                quote! { #f, }
+            } else {
+                quote! { #f: None, }
+            }
+        });
+        quote! {
+            /// A parameter set with the required values given and every optional one unset.
+            #[must_use]
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#fields)* }
+            }
+        }
+    };
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let f = ident(&p.field);
-        let with = format_ident!("with_{}", p.field.trim_start_matches("r#"));
+        let with = ident(&p.setter);
         let d = doc(&format!("Sets `{}`: {}", p.name, p.doc));
-        let (arg, value) = match &p.kind {
-            Kind::Text { values, .. } if values.is_empty() => (
-                quote! { value: impl ::core::convert::Into<::std::string::String> },
-                quote! { value.into() },
-            ),
+        let (arg, value) = match p.value {
+            ValueType::Text => (quote! { value: impl Into<String> }, quote! { value.into() }),
             _ => {
                 let ty = value_type(p);
                 (quote! { value: #ty }, quote! { value })
@@ -275,62 +386,58 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
             #d
             #[must_use]
             pub fn #with(mut self, #arg) -> Self {
-                self.#f = ::core::option::Option::Some(#value);
+                self.#f = Some(#value);
                 self
             }
         }
     });
-    let to_values = op.params.iter().map(|p| {
-        let f = ident(&p.field);
-        let name = &p.name;
-        let convert = to_value(p);
-        let convert = quote! { #pp #convert };
-        if p.required {
-            quote! { values.set(#name, { let v = &self.#f; #convert }); }
-        } else {
-            quote! { values.set_opt(#name, self.#f.as_ref().map(|v| #convert)); }
-        }
-    });
-    let from_values = op.params.iter().map(|p| {
-        let f = ident(&p.field);
-        let read = from_value(p);
-        if p.required {
-            let fallback = required_fallback(p);
-            quote! { #f: #read.#fallback, }
-        } else {
-            quote! { #f: #read, }
-        }
-    });
-    let derive = if op
+    let to_values = op.params.iter().map(|p| to_value(p, &rt));
+    let from_values: Vec<TokenStream> = op
         .params
         .iter()
-        .any(|p| matches!(p.kind, Kind::Number { .. }))
-    {
-        quote! { #[derive(Clone, Debug, PartialEq)] }
-    } else {
-        quote! { #[derive(Clone, Debug, PartialEq, Eq)] }
-    };
-    let default_impl = if required.is_empty() {
+        .map(|p| {
+            let f = ident(&p.field);
+            let read = from_value(p);
+            if p.required {
+                let fallback = required_fallback(p);
+                quote! { #f: #read.#fallback, }
+            } else {
+                quote! { #f: #read, }
+            }
+        })
+        .collect();
+    let from_values = if from_values.is_empty() {
         quote! {
-            impl ::core::default::Default for #type_name {
-                fn default() -> Self { Self::new() }
+            fn from_values(_: &#rt ParamValues) -> Self {
+                Self::new()
             }
         }
     } else {
-        quote! {}
+        quote! {
+            fn from_values(values: &#rt ParamValues) -> Self {
+                Self { #(#from_values)* }
+            }
+        }
+    };
+    let numbers = op.params.iter().any(|p| p.value == ValueType::Number);
+    let derive = match (numbers, required.is_empty()) {
+        (false, true) => quote! { #[derive(Clone, Debug, Default, PartialEq, Eq)] },
+        (false, false) => quote! { #[derive(Clone, Debug, PartialEq, Eq)] },
+        (true, true) => quote! { #[derive(Clone, Debug, Default, PartialEq)] },
+        (true, false) => quote! { #[derive(Clone, Debug, PartialEq)] },
     };
     let struct_doc = doc(&format!(
         "Parameters of `{}`: {}\n\nRequired values are arguments of `new`, optional ones `with_*` setters; \
          unset values are left to the server's defaults.",
         op.name, op.summary
     ));
-    let response = op.response.as_ref().map(nodes::tree);
-    let tests = tests(op, &paths.test_imports);
+    let response = op.response().map(|tree| nodes::tree(tree, &rt));
+    let tests = tests(op);
     let mdoc = module_doc(&module_text(op));
-    let imports = &paths.imports;
     let tokens = quote! {
         #mdoc
         #imports
+        #shared
 
         #spec
 
@@ -342,30 +449,18 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         pub struct #type_name { #(#fields)* }
 
         impl #type_name {
-            /// A parameter set with the required values given and every optional one unset.
-            #[must_use]
-            pub fn new(#(#new_args),*) -> Self {
-                Self { #(#new_fields)* }
-            }
+            #new
             #(#setters)*
         }
 
-        #default_impl
+        impl #rt Operation for #type_name {
+            const SPEC: &'static #rt OpSpec = &SPEC;
 
-        impl #pp Operation for #type_name {
-            const SPEC: &'static #sp OpSpec = &SPEC;
-
-            fn to_values(&self) -> #pp ParamValues {
-                #[allow(unused_mut)]
-                let mut values = #pp ParamValues::new();
-                #(#to_values)*
-                values
+            fn to_values(&self) -> #rt ParamValues {
+                #rt ParamValues::new() #(#to_values)*
             }
 
-            fn from_values(values: &#pp ParamValues) -> Self {
-                let _ = values;
-                Self { #(#from_values)* }
-            }
+            #from_values
         }
 
         #response
@@ -379,52 +474,56 @@ fn module_text(op: &Op) -> String {
     if let Some(url) = &op.doc_url {
         text.push_str(&format!("\nReference: <{url}>\n"));
     }
-    text.push_str(&format!("\nModes: {}.", op.modes.join(", ")));
+    let modes: Vec<&str> = op.modes.iter().map(|m| m.as_str()).collect();
+    text.push_str(&format!("\nModes: {}.", modes.join(", ")));
     text
 }
 
-fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
+fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
     let (name, file, module, summary) = (&op.name, &op.file, &op.module, &op.summary);
     let source = &op.source;
     let doc_url = opt_str(op.doc_url.as_deref());
     let modes = op.modes.iter().map(|m| {
-        let m = mode(m);
-        quote! { #sp #m }
+        let m = mode(*m);
+        quote! { #rt #m }
     });
-    let detect = match op.detect_url.as_deref() {
-        Some("pic") => quote! { ::core::option::Option::Some(#sp HostKind::Pic) },
-        Some("ci") => quote! { ::core::option::Option::Some(#sp HostKind::Ci) },
-        Some(_) => quote! { ::core::option::Option::Some(#sp HostKind::Cos) },
-        None => quote! { ::core::option::Option::None },
+    let detect = match op.detect_url {
+        Some(kind) => {
+            let kind = host_kind(kind);
+            quote! { Some(#rt #kind) }
+        }
+        None => quote! { None },
     };
     let permissions = op.permissions.iter().map(|(m, actions)| {
-        let m = mode(m);
-        quote! { (#sp #m, &[#(#actions),*]) }
+        let m = mode(*m);
+        quote! { (#rt #m, &[#(#actions),*]) }
     });
     let aliases = op.permission_aliases.iter().map(|(action, aliases)| {
         quote! { (#action, &[#(#aliases),*]) }
     });
     let params = op.params.iter().map(|p| {
         let (pname, pdoc) = (&p.name, &p.doc);
-        let kind = kind(&p.kind);
-        let default = opt_str(p.default.as_deref());
-        let (required, ignore) = (p.required, p.ignore_error);
-        quote! {
-            #sp ParamSpec { name: #pname, doc: #pdoc, kind: #sp #kind, default: #default, required: #required, ignore_error: #ignore }
+        let kind = kind(&p.kind, rt);
+        let spec = if p.ignore_error {
+            quote! { #rt ParamSpec::ignore_error_flag(#pname, #pdoc) }
+        } else if p.required {
+            quote! { #rt ParamSpec::required(#pname, #pdoc, #kind) }
+        } else {
+            quote! { #rt ParamSpec::optional(#pname, #pdoc, #kind) }
+        };
+        match &p.default {
+            Some(d) => quote! { #spec.with_default(#d) },
+            None => spec,
         }
     });
-    let output = match &op.response {
-        Some(tree) => {
+    let output = match &op.output {
+        Output::Xml(tree) => {
             let root = &tree.root;
-            let nodes = xml_nodes(&tree.nodes, sp);
-            quote! { #sp Output::Xml { root: #root, nodes: #nodes } }
+            let nodes = xml_nodes(&tree.nodes, rt);
+            quote! { #rt Output::Xml { root: #root, nodes: #nodes } }
         }
-        None => {
-            let png = op.png;
-            quote! { #sp Output::Image { png: #png } }
-        }
+        Output::Image { png } => quote! { #rt Output::Image { png: #png } },
     };
-    let limits = limits(&op.limits);
     let processor = &op.processor;
     let d = doc(&format!(
         "The description of `{}`, from `{}`.",
@@ -432,7 +531,7 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
     ));
     quote! {
         #d
-        pub const SPEC: #sp OpSpec = #sp OpSpec {
+        pub const SPEC: #rt OpSpec = #rt OpSpec {
             name: #name,
             file: #file,
             source: #source,
@@ -445,109 +544,119 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
             permission_aliases: &[#(#aliases),*],
             params: &[#(#params),*],
             output: #output,
-            limits: #sp #limits,
+            limits: #limits,
             processor: #processor,
         };
     }
 }
 
-/// `&[XmlNode { .. }, ..]`: the answer's node tree as data, so a server can answer an
+/// `&[XmlNode::scalar(..), ..]`: the answer's node tree as data, so a server can answer an
 /// operation it has no generated code for.
-fn xml_nodes(nodes: &[crate::ir::Node], sp: &TokenStream) -> TokenStream {
+fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
     let items = nodes.iter().map(|n| {
         let name = &n.name;
-        let ty = match n.scalar.as_deref() {
-            Some("integer") => quote! { #sp XmlType::Integer },
-            Some("number") => quote! { #sp XmlType::Number },
-            Some("boolean") => quote! { #sp XmlType::Boolean },
-            Some(_) => quote! { #sp XmlType::String },
-            None => quote! { #sp XmlType::Container },
-        };
-        let (optional, repeated) = (n.optional, n.repeated);
-        let example = opt_str(n.example.as_deref());
-        let spelling = match &n.spelling {
-            Some([yes, no]) => quote! { ::core::option::Option::Some([#yes, #no]) },
-            None => quote! { ::core::option::Option::None },
-        };
-        let children = xml_nodes(&n.nodes, sp);
-        quote! {
-            #sp XmlNode {
-                name: #name,
-                ty: #ty,
-                optional: #optional,
-                repeated: #repeated,
-                example: #example,
-                spelling: #spelling,
-                children: #children,
+        let mut node = match n.scalar {
+            Some(scalar) => {
+                let ty = match scalar {
+                    Scalar::Integer => quote! { integer },
+                    Scalar::Number => quote! { number },
+                    Scalar::Boolean => quote! { boolean },
+                    Scalar::String => quote! { string },
+                };
+                quote! { #rt XmlNode::#ty(#name) }
             }
+            None => {
+                let children = xml_nodes(&n.nodes, rt);
+                quote! { #rt XmlNode::container(#name, #children) }
+            }
+        };
+        if n.optional {
+            node = quote! { #node.or_absent() };
         }
+        if n.repeated {
+            node = quote! { #node.any_number() };
+        }
+        if let Some(example) = &n.example {
+            node = quote! { #node.sample(#example) };
+        }
+        if let Some([yes, no]) = &n.spelling {
+            node = quote! { #node.spelled([#yes, #no]) };
+        }
+        node
     });
     quote! { &[#(#items),*] }
 }
 
-fn kind(k: &Kind) -> TokenStream {
+fn kind(k: &Kind, rt: &TokenStream) -> TokenStream {
     match k {
-        Kind::Integer { min, max } => quote! { ParamKind::Integer { min: #min, max: #max } },
-        Kind::IntegerSet { values, .. } => quote! { ParamKind::IntegerSet(&[#(#values),*]) },
-        Kind::Number { min, max } => quote! { ParamKind::Number { min: #min, max: #max } },
-        Kind::Flag => quote! { ParamKind::Flag },
+        Kind::Integer { min, max } => {
+            let (min, max) = (Literal::i64_unsuffixed(*min), Literal::i64_unsuffixed(*max));
+            quote! { #rt ParamKind::Integer { min: #min, max: #max } }
+        }
+        Kind::IntegerSet { values, .. } => {
+            let values = values.iter().map(|v| Literal::i64_unsuffixed(*v));
+            quote! { #rt ParamKind::IntegerSet(&[#(#values),*]) }
+        }
+        Kind::Number { min, max } => {
+            let (min, max) = (Literal::f64_unsuffixed(*min), Literal::f64_unsuffixed(*max));
+            quote! { #rt ParamKind::Number { min: #min, max: #max } }
+        }
+        Kind::Flag => quote! { #rt ParamKind::Flag },
+        Kind::Text {
+            values,
+            max_len,
+            encoding: TextEncoding::Plain,
+        } if values.is_empty() => {
+            let max_len = Literal::usize_unsuffixed(*max_len);
+            quote! { #rt ParamKind::text(#max_len) }
+        }
+        Kind::Text {
+            values,
+            max_len,
+            encoding: TextEncoding::Base64Url,
+        } if values.is_empty() => {
+            let max_len = Literal::usize_unsuffixed(*max_len);
+            quote! { #rt ParamKind::base64url(#max_len) }
+        }
+        Kind::Text {
+            values,
+            max_len,
+            encoding: TextEncoding::Plain,
+        } if *max_len == cos_ci_core::ParamKind::DEFAULT_MAX_LEN => {
+            quote! { #rt ParamKind::one_of(&[#(#values),*]) }
+        }
         Kind::Text {
             values,
             max_len,
             encoding,
         } => {
             let encoding = match encoding {
-                TextEncoding::Plain => quote! { TextEncoding::Plain },
-                TextEncoding::Base64Url => quote! { TextEncoding::Base64Url },
+                TextEncoding::Plain => quote! { Plain },
+                TextEncoding::Base64Url => quote! { Base64Url },
             };
-            quote! { ParamKind::Text { values: &[#(#values),*], max_len: #max_len, encoding: #encoding } }
+            let max_len = Literal::usize_unsuffixed(*max_len);
+            quote! {
+                #rt ParamKind::Text {
+                    values: &[#(#values),*],
+                    max_len: #max_len,
+                    encoding: #rt TextEncoding::#encoding,
+                }
+            }
         }
         Kind::Pair {
             separator,
             min,
             max,
-            ..
+            names: [a, b],
         } => {
-            quote! { ParamKind::Pair { separator: #separator, min: #min, max: #max } }
+            let (min, max) = (Literal::u32_unsuffixed(*min), Literal::u32_unsuffixed(*max));
+            quote! { #rt ParamKind::pair(#separator, #min, #max, [#a, #b]) }
         }
     }
 }
 
 fn param_doc(p: &Param) -> String {
-    let allowed = match &p.kind {
-        Kind::Integer { min, max } => format!("an integer in {min}..={max}"),
-        Kind::IntegerSet { values, .. } => {
-            let v: Vec<String> = values.iter().map(i64::to_string).collect();
-            format!("one of {}", v.join(", "))
-        }
-        Kind::Number { min, max } => format!("a number in {min}..={max}"),
-        Kind::Flag => "`1` or `0`".to_string(),
-        Kind::Text {
-            values,
-            max_len,
-            encoding: TextEncoding::Plain,
-        } if values.is_empty() => format!("text of at most {max_len} bytes"),
-        Kind::Text {
-            values,
-            max_len,
-            encoding: TextEncoding::Base64Url,
-        } if values.is_empty() => {
-            format!("text of at most {max_len} bytes, sent as URL-safe base64")
-        }
-        Kind::Text { values, .. } => format!("one of {}", values.join(", ")),
-        Kind::Pair {
-            separator,
-            min,
-            max,
-            names,
-        } => {
-            format!(
-                "`<{}>{separator}<{}>`, each in {min}..={max}",
-                names[0], names[1]
-            )
-        }
-    };
-    let mut text = format!("`{}`: {}\n\nAllowed: {allowed}.", p.name, p.doc);
+    let mut text = format!("`{}`: {}\n\nAllowed: {}.", p.name, p.doc, p.allowed);
     if let Some(d) = &p.default {
         text.push_str(&format!(" Server default: `{d}`."));
     }
@@ -557,22 +666,15 @@ fn param_doc(p: &Param) -> String {
     text
 }
 
-/// Variant name of an integer-set or text-set value.
-fn variant(prefix: &str, value: &str) -> String {
-    crate::check::variant_name(prefix, value)
-}
-
-/// The enum or newtype a parameter needs, if any.
-fn param_type(p: &Param) -> TokenStream {
+/// The enum or struct a parameter's value needs, if any, with its conversion to a `Value`.
+fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
     let name = ident(&p.type_name);
     let d = doc(&format!("Values of `{}`: {}", p.name, p.doc));
-    match &p.kind {
-        Kind::IntegerSet { values, prefix } => {
-            let variants: Vec<_> = values
-                .iter()
-                .map(|v| ident(&variant(prefix, &v.to_string())))
-                .collect();
+    let variants: Vec<_> = p.variants.iter().map(|v| ident(v)).collect();
+    match (&p.kind, p.value) {
+        (Kind::IntegerSet { values, .. }, ValueType::Enum) => {
             let docs = values.iter().map(|v| doc(&format!("`{v}`")));
+            let values: Vec<_> = values.iter().map(|v| Literal::i64_unsuffixed(*v)).collect();
             quote! {
                 #d
                 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -583,17 +685,21 @@ fn param_type(p: &Param) -> TokenStream {
                         match self { #( #name::#variants => #values, )* }
                     }
                     /// The variant for `value`, if it is allowed.
-                    pub const fn from_value(value: i64) -> ::core::option::Option<Self> {
+                    pub const fn from_value(value: i64) -> Option<Self> {
                         match value {
-                            #( #values => ::core::option::Option::Some(#name::#variants), )*
-                            _ => ::core::option::Option::None,
+                            #( #values => Some(#name::#variants), )*
+                            _ => None,
                         }
+                    }
+                }
+                impl From<#name> for #rt Value {
+                    fn from(v: #name) -> Self {
+                        #rt Value::Int(v.value())
                     }
                 }
             }
         }
-        Kind::Text { values, .. } if !values.is_empty() => {
-            let variants: Vec<_> = values.iter().map(|v| ident(&variant("", v))).collect();
+        (Kind::Text { values, .. }, ValueType::Enum) => {
             let docs = values.iter().map(|v| doc(&format!("`{v}`")));
             quote! {
                 #d
@@ -605,18 +711,26 @@ fn param_type(p: &Param) -> TokenStream {
                         match self { #( #name::#variants => #values, )* }
                     }
                     /// The variant for `value`, if it is allowed.
-                    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
+                    pub fn from_wire(value: &str) -> Option<Self> {
                         match value {
-                            #( #values => ::core::option::Option::Some(#name::#variants), )*
-                            _ => ::core::option::Option::None,
+                            #( #values => Some(#name::#variants), )*
+                            _ => None,
                         }
+                    }
+                }
+                impl From<#name> for #rt Value {
+                    fn from(v: #name) -> Self {
+                        #rt Value::Text(v.as_str().to_string())
                     }
                 }
             }
         }
-        Kind::Pair {
-            separator, names, ..
-        } => {
+        (
+            Kind::Pair {
+                separator, names, ..
+            },
+            _,
+        ) => {
             let (a, b) = (ident(&names[0]), ident(&names[1]));
             let fmt = format!("{{}}{separator}{{}}");
             let (da, db) = (
@@ -634,9 +748,14 @@ fn param_type(p: &Param) -> TokenStream {
                     /// Both values.
                     pub const fn new(#a: u32, #b: u32) -> Self { Self { #a, #b } }
                 }
-                impl ::core::fmt::Display for #name {
-                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                impl std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         write!(f, #fmt, self.#a, self.#b)
+                    }
+                }
+                impl From<#name> for #rt Value {
+                    fn from(v: #name) -> Self {
+                        #rt Value::Pair(v.#a, v.#b)
                     }
                 }
             }
@@ -647,55 +766,55 @@ fn param_type(p: &Param) -> TokenStream {
 
 /// The type of a set value (without `Option`).
 fn value_type(p: &Param) -> TokenStream {
-    let name = ident(&p.type_name);
-    match &p.kind {
-        Kind::Integer { .. } => quote! { i64 },
-        Kind::Number { .. } => quote! { f64 },
-        Kind::Flag => quote! { bool },
-        Kind::Text { values, .. } if values.is_empty() => quote! { ::std::string::String },
-        _ => quote! { #name },
-    }
-}
-
-fn field_type(p: &Param) -> TokenStream {
-    let ty = value_type(p);
-    if p.required {
-        ty
-    } else {
-        quote! { ::core::option::Option<#ty> }
-    }
-}
-
-/// Converts `v: &T` into a `Value`.
-fn to_value(p: &Param) -> TokenStream {
-    match &p.kind {
-        Kind::Integer { .. } => quote! { Value::Int(*v) },
-        Kind::IntegerSet { .. } => quote! { Value::Int(v.value()) },
-        Kind::Number { .. } => quote! { Value::Number(*v) },
-        Kind::Flag => quote! { Value::Flag(*v) },
-        Kind::Text { values, .. } if values.is_empty() => quote! { Value::Text(v.clone()) },
-        Kind::Text { .. } => quote! { Value::Text(v.as_str().to_string()) },
-        Kind::Pair { names, .. } => {
-            let (a, b) = (ident(&names[0]), ident(&names[1]));
-            quote! { Value::Pair(v.#a, v.#b) }
+    match p.value {
+        ValueType::Integer => quote! { i64 },
+        ValueType::Number => quote! { f64 },
+        ValueType::Flag | ValueType::TextBool => quote! { bool },
+        ValueType::Text => quote! { String },
+        ValueType::Enum | ValueType::Pair => {
+            let name = ident(&p.type_name);
+            quote! { #name }
         }
     }
+}
+
+/// `.with(name, value)` (required) or `.with_opt(name, value)` in `to_values`' chain.
+fn to_value(p: &Param, rt: &TokenStream) -> TokenStream {
+    let f = ident(&p.field);
+    let name = &p.name;
+    let (with, field) = if p.required {
+        (quote! { with }, quote! { self.#f })
+    } else {
+        (quote! { with_opt }, quote! { self.#f })
+    };
+    let value = match (p.value, p.required) {
+        (ValueType::Text, _) => quote! { #field.clone() },
+        (ValueType::TextBool, true) => quote! { #rt Value::Text(#field.to_string()) },
+        (ValueType::TextBool, false) => {
+            quote! { #field.map(|v| #rt Value::Text(v.to_string())) }
+        }
+        _ => field,
+    };
+    quote! { .#with(#name, #value) }
 }
 
 /// How `from_values` fills a required value that is missing (it never is after a check):
 /// `unwrap_or_default()`, or, for generated types without a `Default`, the first allowed value.
 fn required_fallback(p: &Param) -> TokenStream {
     let ty = ident(&p.type_name);
-    match &p.kind {
-        Kind::IntegerSet { values, .. } => {
+    match (&p.kind, p.value) {
+        (Kind::IntegerSet { values, .. }, ValueType::Enum) => {
             let first = typed_literal(p, &values.first().copied().unwrap_or_default().to_string());
             quote! { unwrap_or(#first) }
         }
-        Kind::Text { values, .. } if !values.is_empty() => {
+        (Kind::Text { values, .. }, ValueType::Enum) => {
             let first = typed_literal(p, values.first().map(String::as_str).unwrap_or_default());
             quote! { unwrap_or(#first) }
         }
-        Kind::Pair { min, .. } => quote! { unwrap_or(#ty::new(#min, #min)) },
+        (Kind::Pair { min, .. }, _) => {
+            let min = Literal::u32_unsuffixed(*min);
+            quote! { unwrap_or(#ty::new(#min, #min)) }
+        }
         _ => quote! { unwrap_or_default() },
     }
 }
@@ -704,120 +823,128 @@ fn required_fallback(p: &Param) -> TokenStream {
 fn from_value(p: &Param) -> TokenStream {
     let name = &p.name;
     let ty = ident(&p.type_name);
-    match &p.kind {
-        Kind::Integer { .. } => quote! { values.int(#name) },
-        Kind::IntegerSet { .. } => quote! { values.int(#name).and_then(#ty::from_value) },
-        Kind::Number { .. } => quote! { values.number(#name) },
-        Kind::Flag => quote! { values.flag(#name) },
-        Kind::Text { values: set, .. } if set.is_empty() => {
-            quote! { values.text(#name).map(::std::string::ToString::to_string) }
-        }
-        Kind::Text { .. } => quote! { values.text(#name).and_then(#ty::from_wire) },
-        Kind::Pair { .. } => quote! { values.pair(#name).map(|(a, b)| #ty::new(a, b)) },
+    match (&p.kind, p.value) {
+        (_, ValueType::Integer) => quote! { values.int(#name) },
+        (_, ValueType::Number) => quote! { values.number(#name) },
+        (_, ValueType::Flag) => quote! { values.flag(#name) },
+        (_, ValueType::Text) => quote! { values.text(#name).map(String::from) },
+        (_, ValueType::TextBool) => quote! { values.text(#name).map(|v| v == "true") },
+        (Kind::IntegerSet { .. }, _) => quote! { values.int(#name).and_then(#ty::from_value) },
+        (_, ValueType::Enum) => quote! { values.text(#name).and_then(#ty::from_wire) },
+        (_, ValueType::Pair) => quote! { values.pair(#name).map(|(a, b)| #ty::new(a, b)) },
     }
 }
 
 /// An expression building the typed value of `p` from its wire form (examples only).
 fn typed_literal(p: &Param, wire: &str) -> TokenStream {
     let ty = ident(&p.type_name);
-    match &p.kind {
-        Kind::Integer { .. } => {
-            let v: i64 = wire.parse().unwrap_or_default();
+    match (&p.kind, p.value) {
+        (_, ValueType::Integer) => {
+            let v = Literal::i64_unsuffixed(wire.trim().parse().unwrap_or_default());
             quote! { #v }
         }
-        Kind::IntegerSet { prefix, values } => {
+        (_, ValueType::Number) => {
+            let v = Literal::f64_unsuffixed(wire.trim().parse().unwrap_or_default());
+            quote! { #v }
+        }
+        (_, ValueType::Flag) => {
+            let v = wire.trim() == "1";
+            quote! { #v }
+        }
+        (_, ValueType::TextBool) => {
+            let v = wire == "true";
+            quote! { #v }
+        }
+        (_, ValueType::Text) => quote! { #wire },
+        (Kind::IntegerSet { values, .. }, _) => {
             // The declared spelling of the value (`+2` and `02` are 2 on the wire too).
-            let n = wire
-                .parse::<i64>()
-                .ok()
-                .or_else(|| values.first().copied())
-                .unwrap_or_default();
-            let v = ident(&variant(prefix, &n.to_string()));
+            let n = wire.trim().parse::<i64>().ok();
+            let i = values.iter().position(|v| Some(*v) == n).unwrap_or(0);
+            let v = ident(p.variants.get(i).map_or("V", String::as_str));
             quote! { #ty::#v }
         }
-        Kind::Number { .. } => {
-            let v: f64 = wire.parse().unwrap_or_default();
-            quote! { #v }
-        }
-        Kind::Flag => {
-            let v = wire == "1";
-            quote! { #v }
-        }
-        Kind::Text { values, .. } if values.is_empty() => quote! { #wire },
-        Kind::Text { .. } => {
-            let v = ident(&variant("", wire));
+        (Kind::Text { values, .. }, _) => {
+            let i = values.iter().position(|v| v == wire).unwrap_or(0);
+            let v = ident(p.variants.get(i).map_or("V", String::as_str));
             quote! { #ty::#v }
         }
-        Kind::Pair { separator, .. } => {
+        (Kind::Pair { separator, .. }, _) => {
             let (a, b) = wire.split_once(*separator).unwrap_or(("0", "0"));
-            let (a, b): (u32, u32) = (a.parse().unwrap_or_default(), b.parse().unwrap_or_default());
+            let a = Literal::u32_unsuffixed(a.trim().parse().unwrap_or_default());
+            let b = Literal::u32_unsuffixed(b.trim().parse().unwrap_or_default());
             quote! { #ty::new(#a, #b) }
         }
+        _ => quote! { Default::default() },
     }
 }
 
-/// One test per example: typed values encode to the exact query and rule and decode back;
-/// error examples are rejected naming their parameter.
-fn tests(op: &Op, imports: &TokenStream) -> TokenStream {
+/// One test of every example: typed values encode to the exact query and rule and decode
+/// back; error examples are rejected naming their parameter.
+fn tests(op: &Op) -> TokenStream {
     if op.examples.is_empty() {
         return quote! {};
     }
     let type_name = ident(&op.type_name);
-    let cases = op.examples.iter().enumerate().map(|(i, ex)| {
-        let name = format_ident!("example_{}", i + 1);
-        if let Some(param) = &ex.error {
-            let pairs = ex.params.iter().map(|(k, v)| quote! { (#k, #v) });
-            return quote! {
-                #[test]
-                fn #name() {
-                    let err = SPEC.decode_pairs([#(#pairs),*], true).unwrap_err();
-                    assert!(err.names(#param), "{err}");
-                }
+    let mut uses = Vec::new();
+    let cases: Vec<TokenStream> = op
+        .examples
+        .iter()
+        .map(|ex| {
+            if let Some(param) = &ex.error {
+                uses.push("assert_rejected");
+                let pairs = ex.params.iter().map(|(k, v)| quote! { (#k, #v) });
+                return quote! { assert_rejected(&SPEC, &[#(#pairs),*], #param); };
+            }
+            let wire = |p: &Param| {
+                ex.params
+                    .iter()
+                    .find(|(k, _)| *k == p.name)
+                    .map(|(_, v)| v.clone())
             };
-        }
-        let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
-        let wire = |p: &Param| {
-            ex.params
+            let args = op
+                .params
                 .iter()
-                .find(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.clone())
-        };
-        let args = required
-            .iter()
-            .map(|p| typed_literal(p, &wire(p).unwrap_or_default()));
-        let setters = ex.params.iter().filter_map(|(k, v)| {
-            let p = op.params.iter().find(|p| &p.name == k && !p.required)?;
-            let with = format_ident!("with_{}", p.field.trim_start_matches("r#"));
-            let lit = typed_literal(p, v);
-            Some(quote! { .#with(#lit) })
-        });
-        let query = ex.query.as_ref().map(|q| {
-            quote! {
-                assert_eq!(params.to_query().unwrap(), #q);
-                assert_eq!(#type_name::from_query(#q).unwrap(), params);
+                .filter(|p| p.required)
+                .map(|p| typed_literal(p, &wire(p).unwrap_or_default()));
+            let setters = ex.params.iter().filter_map(|(k, v)| {
+                let p = op.params.iter().find(|p| &p.name == k && !p.required)?;
+                let with = ident(&p.setter);
+                let lit = typed_literal(p, v);
+                Some(quote! { .#with(#lit) })
+            });
+            let params = quote! { &#type_name::new(#(#args),*) #(#setters)* };
+            match (&ex.query, &ex.rule) {
+                (Some(q), Some(r)) if q == r => {
+                    uses.push("assert_example");
+                    quote! { assert_example(#params, #q); }
+                }
+                (q, r) => {
+                    let q = q.as_ref().map(|q| {
+                        uses.push("assert_query");
+                        quote! { assert_query(#params, #q); }
+                    });
+                    let r = r.as_ref().map(|r| {
+                        uses.push("assert_rule");
+                        quote! { assert_rule(#params, #r); }
+                    });
+                    quote! { #q #r }
+                }
             }
-        });
-        let rule = ex.rule.as_ref().map(|r| {
-            quote! {
-                assert_eq!(params.to_rule().unwrap(), #r);
-                assert_eq!(#type_name::from_rule(#r).unwrap(), params);
-            }
-        });
-        quote! {
-            #[test]
-            fn #name() {
-                let params = #type_name::new(#(#args),*) #(#setters)*;
-                #query
-                #rule
-            }
-        }
-    });
+        })
+        .collect();
+    uses.sort_unstable();
+    uses.dedup();
+    let uses = uses.iter().map(|u| ident(u));
     quote! {
         #[cfg(test)]
         mod tests {
             use super::*;
-            #imports
-            #(#cases)*
+            use cos_ci_validate::testing::{#(#uses),*};
+
+            #[test]
+            fn examples() {
+                #(#cases)*
+            }
         }
     }
 }

@@ -32,9 +32,11 @@ mod pic_operations;
 #[cfg(feature = "runtime-spec")]
 pub mod runtime;
 mod spec;
+pub mod testing;
 mod violation;
 pub mod xml;
 
+pub use cos_ci_core::Rejection;
 pub use generated::service::{
     CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
     MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,

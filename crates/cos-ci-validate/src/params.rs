@@ -2,47 +2,12 @@
 //! download query (`ci-process=X&k=v`) and the Pic-Operations rule string (same shape).
 
 use crate::PARAM_ERROR_CODE;
-use crate::spec::{OpSpec, ParamKind, ParamSpec, TextEncoding};
+use crate::spec::{OpSpec, ParamSpec};
 use crate::violation::{ValidationError, Violation};
+pub use cos_ci_core::Value;
 
 /// The name of the query parameter that selects the operation.
 pub const CI_PROCESS: &str = "ci-process";
-
-/// A typed parameter value.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    /// An integer (also closed integer sets).
-    Int(i64),
-    /// A decimal number.
-    Number(f64),
-    /// A `0`/`1` flag.
-    Flag(bool),
-    /// Text.
-    Text(String),
-    /// A composite `<a><sep><b>` value.
-    Pair(u32, u32),
-}
-
-impl Value {
-    /// The wire form of the value for a parameter of `kind`.
-    pub fn to_wire(&self, kind: &ParamKind) -> String {
-        match (self, kind) {
-            (Value::Int(v), _) => v.to_string(),
-            (Value::Number(v), _) => v.to_string(),
-            (Value::Flag(v), _) => if *v { "1" } else { "0" }.to_string(),
-            (
-                Value::Text(v),
-                ParamKind::Text {
-                    encoding: TextEncoding::Base64Url,
-                    ..
-                },
-            ) => base64url::encode(v),
-            (Value::Text(v), _) => v.clone(),
-            (Value::Pair(a, b), ParamKind::Pair { separator, .. }) => format!("{a}{separator}{b}"),
-            (Value::Pair(a, b), _) => format!("{a}x{b}"),
-        }
-    }
-}
 
 /// Parameter values of one operation call, in the spec's parameter order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -67,6 +32,20 @@ impl ParamValues {
         if let Some(value) = value {
             self.set(name, value);
         }
+    }
+
+    /// These values with `name` set to `value` (generated `to_values` chain these).
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.set(name, value.into());
+        self
+    }
+
+    /// These values with `name` set to `value` when it is `Some`.
+    #[must_use]
+    pub fn with_opt(mut self, name: &'static str, value: Option<impl Into<Value>>) -> Self {
+        self.set_opt(name, value.map(Into::into));
+        self
     }
 
     /// The value of `name`, if set.
@@ -151,40 +130,8 @@ impl OpSpec {
 
     /// Parses and checks one wire value of parameter `spec`.
     pub fn parse_value(spec: &ParamSpec, raw: &str) -> Result<Value, Violation> {
-        let bad = || violation(spec, raw);
-        let value = match spec.kind {
-            ParamKind::Integer { .. } | ParamKind::IntegerSet(_) => {
-                Value::Int(raw.trim().parse().map_err(|_| bad())?)
-            }
-            ParamKind::Number { .. } => {
-                let v: f64 = raw.trim().parse().map_err(|_| bad())?;
-                Value::Number(v)
-            }
-            ParamKind::Flag => match raw.trim() {
-                "1" => Value::Flag(true),
-                "0" => Value::Flag(false),
-                _ => return Err(bad()),
-            },
-            ParamKind::Text {
-                encoding: TextEncoding::Plain,
-                ..
-            } => Value::Text(raw.to_string()),
-            ParamKind::Text {
-                encoding: TextEncoding::Base64Url,
-                ..
-            } => Value::Text(base64url::decode(raw).ok_or_else(bad)?),
-            ParamKind::Pair { separator, .. } => {
-                let (a, b) = raw.split_once(separator).ok_or_else(bad)?;
-                let a = a.trim().parse().map_err(|_| bad())?;
-                let b = b.trim().parse().map_err(|_| bad())?;
-                Value::Pair(a, b)
-            }
-        };
         // The violation carries the value as received (`+7`, ` 7`, `infinity`), not as re-encoded.
-        match check_value(spec, &value) {
-            Some(_) => Err(bad()),
-            None => Ok(value),
-        }
+        spec.kind.parse(raw).map_err(|_| violation(spec, raw))
     }
 
     /// Decodes `(name, value)` pairs (already percent-decoded) of a request.
@@ -344,30 +291,10 @@ fn unknown(name: &str, raw: &str) -> Violation {
 
 /// `None` when `value` fits `spec`, else the violation.
 fn check_value(spec: &ParamSpec, value: &Value) -> Option<Violation> {
-    let ok = match (&spec.kind, value) {
-        (ParamKind::Integer { min, max }, Value::Int(v)) => (min..=max).contains(&v),
-        (ParamKind::IntegerSet(set), Value::Int(v)) => set.contains(v),
-        (ParamKind::Number { min, max }, Value::Number(v)) => {
-            v.is_finite() && (*min..=*max).contains(v)
-        }
-        (ParamKind::Number { min, max }, Value::Int(v)) => (*min..=*max).contains(&(*v as f64)),
-        (ParamKind::Flag, Value::Flag(_)) => true,
-        (
-            ParamKind::Text {
-                values, max_len, ..
-            },
-            Value::Text(v),
-        ) => v.len() <= *max_len && (values.is_empty() || values.contains(&v.as_str())),
-        (ParamKind::Pair { min, max, .. }, Value::Pair(a, b)) => {
-            (min..=max).contains(&a) && (min..=max).contains(&b)
-        }
-        _ => false,
-    };
-    if ok {
-        None
-    } else {
-        Some(violation(spec, &value.to_wire(&spec.kind)))
-    }
+    spec.kind
+        .check(value)
+        .err()
+        .map(|_| violation(spec, &value.to_wire(&spec.kind)))
 }
 
 /// A typed parameter set of one operation; the generator implements it for every operation.
@@ -413,65 +340,5 @@ pub trait Operation: Sized {
     /// Decodes a Pic-Operations rule string.
     fn from_rule(rule: &str) -> Result<Self, ValidationError> {
         Self::SPEC.decode_rule(rule).map(|v| Self::from_values(&v))
-    }
-}
-
-/// URL-safe base64 of text parameters (`MaskPic`, `MaskPoly`).
-mod base64url {
-    use base64::Engine;
-    use base64::alphabet;
-    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-
-    /// Writes without padding; reads with or without it.
-    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CONFIG);
-    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, CONFIG);
-
-    /// The URL-safe base64 of `text`.
-    pub fn encode(text: &str) -> String {
-        URL_SAFE.encode(text.as_bytes())
-    }
-
-    /// The text of URL-safe or standard base64 `raw`; `None` when it is neither or not UTF-8.
-    ///
-    /// Tencent's Python demo encodes with the standard alphabet, so `+` and `/` are accepted;
-    /// a `+` that reached a form-style query decoder unescaped arrives as a space and is read
-    /// back as `+` (base64 never holds a space).
-    pub fn decode(raw: &str) -> Option<String> {
-        let raw = raw.trim_end_matches(['\r', '\n']).replace(' ', "+");
-        let bytes = if raw.contains(['+', '/']) {
-            STANDARD.decode(raw.as_bytes()).ok()?
-        } else {
-            URL_SAFE.decode(raw.as_bytes()).ok()?
-        };
-        String::from_utf8(bytes).ok()
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn both_alphabets_and_both_paddings_read_the_same_text() {
-            // "??>" is 0x3f 0x3f 0x3e: standard base64 "Pz8+", URL-safe "Pz8-".
-            for raw in ["Pz8-", "Pz8+", "Pz8 "] {
-                assert_eq!(decode(raw).as_deref(), Some("??>"), "{raw}");
-            }
-            assert_eq!(encode("??>"), "Pz8-");
-            // One byte: padded "YQ==" and unpadded "YQ" both read as "a".
-            assert_eq!(decode("YQ==").as_deref(), Some("a"));
-            assert_eq!(decode("YQ").as_deref(), Some("a"));
-            assert_eq!(encode("a"), "YQ");
-        }
-
-        #[test]
-        fn what_is_not_base64_is_refused() {
-            assert_eq!(decode("[[[1,2]]]"), None);
-            assert_eq!(decode("Y"), None);
-            // Valid base64 of bytes that are not UTF-8.
-            assert_eq!(decode("_w"), None);
-        }
     }
 }

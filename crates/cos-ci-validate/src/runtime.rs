@@ -19,9 +19,7 @@ use std::path::Path;
 use cos_ci_codegen::ir;
 pub use cos_ci_codegen::{Diagnostic, Diagnostics};
 
-use crate::spec::{
-    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
-};
+use crate::spec::{Limits, OpSpec, Output, ParamKind, ParamSpec, XmlNode, XmlType};
 
 /// Why operation files could not be loaded: every problem found, each as
 /// `file:line:col: message` where the position is known.
@@ -90,14 +88,6 @@ fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
     Box::leak(items.into_boxed_slice())
 }
 
-fn mode(name: &str) -> Mode {
-    match name {
-        "upload" => Mode::Upload,
-        "cloud" => Mode::Cloud,
-        _ => Mode::Download,
-    }
-}
-
 /// The [`OpSpec`] of a checked operation: the same facts the generator writes as a `SPEC`
 /// constant.
 fn spec(op: &ir::Op) -> OpSpec {
@@ -109,16 +99,12 @@ fn spec(op: &ir::Op) -> OpSpec {
         module: leak(&op.module),
         summary: leak(&op.summary),
         doc_url: op.doc_url.as_deref().map(leak),
-        modes: leak_slice(op.modes.iter().map(|m| mode(m)).collect()),
-        detect_url: op.detect_url.as_deref().map(|h| match h {
-            "pic" => HostKind::Pic,
-            "ci" => HostKind::Ci,
-            _ => HostKind::Cos,
-        }),
+        modes: leak_slice(op.modes.clone()),
+        detect_url: op.detect_url,
         permissions: leak_slice(
             op.permissions
                 .iter()
-                .map(|(m, actions)| (mode(m), strs(actions)))
+                .map(|(m, actions)| (*m, strs(actions)))
                 .collect(),
         ),
         permission_aliases: leak_slice(
@@ -128,12 +114,12 @@ fn spec(op: &ir::Op) -> OpSpec {
                 .collect(),
         ),
         params: leak_slice(op.params.iter().map(param).collect()),
-        output: match &op.response {
-            Some(tree) => Output::Xml {
+        output: match &op.output {
+            ir::Output::Xml(tree) => Output::Xml {
                 root: leak(&tree.root),
                 nodes: nodes(&tree.nodes),
             },
-            None => Output::Image { png: op.png },
+            ir::Output::Image { png } => Output::Image { png: *png },
         },
         limits: Limits {
             max_input_bytes: op.limits.max_input_bytes,
@@ -164,20 +150,18 @@ fn param(p: &ir::Param) -> ParamSpec {
         } => ParamKind::Text {
             values: leak_slice(values.iter().map(|v| leak(v)).collect()),
             max_len: *max_len,
-            encoding: match encoding {
-                ir::TextEncoding::Plain => TextEncoding::Plain,
-                ir::TextEncoding::Base64Url => TextEncoding::Base64Url,
-            },
+            encoding: *encoding,
         },
         ir::Kind::Pair {
             separator,
             min,
             max,
-            ..
+            names: [a, b],
         } => ParamKind::Pair {
             separator: *separator,
             min: *min,
             max: *max,
+            names: [leak(a), leak(b)],
         },
     };
     ParamSpec {
@@ -196,11 +180,11 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
             .iter()
             .map(|n| XmlNode {
                 name: leak(&n.name),
-                ty: match n.scalar.as_deref() {
-                    Some("integer") => XmlType::Integer,
-                    Some("number") => XmlType::Number,
-                    Some("boolean") => XmlType::Boolean,
-                    Some(_) => XmlType::String,
+                ty: match n.scalar {
+                    Some(ir::Scalar::Integer) => XmlType::Integer,
+                    Some(ir::Scalar::Number) => XmlType::Number,
+                    Some(ir::Scalar::Boolean) => XmlType::Boolean,
+                    Some(ir::Scalar::String) => XmlType::String,
                     None => XmlType::Container,
                 },
                 optional: n.optional,

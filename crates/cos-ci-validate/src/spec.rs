@@ -3,140 +3,11 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-/// A processing mode (seed 001): where and when an operation runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Mode {
-    /// `GET /<key>?ci-process=…`: the result is the response body.
-    Download,
-    /// `PUT /<key>` with a `Pic-Operations` header: results are stored, `UploadResult` answers.
-    Upload,
-    /// `POST /<key>?image_process` with a `Pic-Operations` header on a stored object.
-    Cloud,
-}
+pub use cos_ci_core::{HostKind, Mode, TextEncoding};
 
-impl Mode {
-    /// All modes, in spec order.
-    pub const ALL: [Mode; 3] = [Mode::Download, Mode::Upload, Mode::Cloud];
-
-    /// The spec name of the mode (`download`, `upload`, `cloud`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Mode::Download => "download",
-            Mode::Upload => "upload",
-            Mode::Cloud => "cloud",
-        }
-    }
-
-    /// The HTTP method of the mode.
-    pub const fn method(self) -> &'static str {
-        match self {
-            Mode::Download => "GET",
-            Mode::Upload => "PUT",
-            Mode::Cloud => "POST",
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which bucket host a request goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HostKind {
-    /// `<bucket>.cos.<region>.myqcloud.com`
-    Cos,
-    /// `<bucket>.pic.<region>.myqcloud.com`
-    Pic,
-    /// `<bucket>.ci.<region>.myqcloud.com`, the Cloud Infinite endpoint of bucket-level jobs.
-    Ci,
-}
-
-/// How a text parameter's value is written on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextEncoding {
-    /// As it is (then percent-encoded like every query value).
-    Plain,
-    /// URL-safe base64 (RFC 4648 §5) of the text, written without padding. Reading also
-    /// accepts the standard alphabet and padding: Tencent's own demos send both.
-    Base64Url,
-}
-
-/// The kind and allowed values of one parameter.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ParamKind {
-    /// An integer in `min..=max`.
-    Integer {
-        /// Smallest allowed value.
-        min: i64,
-        /// Largest allowed value.
-        max: i64,
-    },
-    /// An integer from a closed set, e.g. magnify 2|4.
-    IntegerSet(&'static [i64]),
-    /// A decimal number in `min..=max`.
-    Number {
-        /// Smallest allowed value.
-        min: f64,
-        /// Largest allowed value.
-        max: f64,
-    },
-    /// `1` or `0`.
-    Flag,
-    /// Text; when `values` is not empty, one of them.
-    Text {
-        /// The allowed values; empty means any text up to `max_len` bytes.
-        values: &'static [&'static str],
-        /// Longest allowed value in bytes (of the text itself, before any encoding).
-        max_len: usize,
-        /// How the text is written on the wire.
-        encoding: TextEncoding,
-    },
-    /// Two integers joined by `separator`, each in `min..=max` (padding-layout `<dx>x<dy>`).
-    Pair {
-        /// The separator between the two numbers.
-        separator: char,
-        /// Smallest allowed value of each number.
-        min: u32,
-        /// Largest allowed value of each number.
-        max: u32,
-    },
-}
-
-impl ParamKind {
-    /// A human description of the allowed values, e.g. `0..=5` or `one of 2, 4`.
-    pub fn allowed(&self) -> String {
-        match self {
-            ParamKind::Integer { min, max } => format!("an integer in {min}..={max}"),
-            ParamKind::IntegerSet(values) => {
-                let list: Vec<String> = values.iter().map(i64::to_string).collect();
-                format!("one of {}", list.join(", "))
-            }
-            ParamKind::Number { min, max } => format!("a number in {min}..={max}"),
-            ParamKind::Flag => "0 or 1".to_string(),
-            ParamKind::Text {
-                values: [],
-                max_len,
-                encoding: TextEncoding::Plain,
-            } => format!("text of at most {max_len} bytes"),
-            ParamKind::Text {
-                values: [],
-                max_len,
-                encoding: TextEncoding::Base64Url,
-            } => format!("URL-safe base64 of text of at most {max_len} bytes"),
-            ParamKind::Text { values, .. } => format!("one of {}", values.join(", ")),
-            ParamKind::Pair {
-                separator,
-                min,
-                max,
-            } => {
-                format!("<a>{separator}<b> with each in {min}..={max}")
-            }
-        }
-    }
-}
+/// The kind and allowed values of one parameter, as generated code writes it (`'static`
+/// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
+pub type ParamKind = cos_ci_core::ParamKind<'static>;
 
 /// One processing parameter of an operation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -153,6 +24,45 @@ pub struct ParamSpec {
     pub required: bool,
     /// With this flag set to 1, a failed processing returns the original image.
     pub ignore_error: bool,
+}
+
+impl ParamSpec {
+    /// An optional parameter without a default: set [`ParamSpec::with_default`] and the
+    /// other builders for the rest (generated `SPEC`s are written with them).
+    pub const fn optional(name: &'static str, doc: &'static str, kind: ParamKind) -> Self {
+        ParamSpec {
+            name,
+            doc,
+            kind,
+            default: None,
+            required: false,
+            ignore_error: false,
+        }
+    }
+
+    /// A parameter every request must carry.
+    pub const fn required(name: &'static str, doc: &'static str, kind: ParamKind) -> Self {
+        ParamSpec {
+            required: true,
+            ..ParamSpec::optional(name, doc, kind)
+        }
+    }
+
+    /// The operation's ignore-error flag: with 1, a failed processing returns the original.
+    pub const fn ignore_error_flag(name: &'static str, doc: &'static str) -> Self {
+        ParamSpec {
+            ignore_error: true,
+            ..ParamSpec::optional(name, doc, ParamKind::Flag)
+        }
+    }
+
+    /// The same parameter with the server's default `wire`.
+    pub const fn with_default(self, wire: &'static str) -> Self {
+        ParamSpec {
+            default: Some(wire),
+            ..self
+        }
+    }
 }
 
 /// What the download mode answers.
@@ -205,6 +115,81 @@ pub struct XmlNode {
     pub spelling: Option<[&'static str; 2]>,
     /// The children of a container.
     pub children: &'static [XmlNode],
+}
+
+impl XmlNode {
+    /// A text node, present once: the other builders say more (generated `SPEC`s are written
+    /// with them).
+    pub const fn string(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::String)
+    }
+
+    /// An integer node, present once.
+    pub const fn integer(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::Integer)
+    }
+
+    /// A decimal number node, present once.
+    pub const fn number(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::Number)
+    }
+
+    /// A boolean node, present once.
+    pub const fn boolean(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::Boolean)
+    }
+
+    /// A container node with `children`, present once.
+    pub const fn container(name: &'static str, children: &'static [XmlNode]) -> Self {
+        XmlNode {
+            children,
+            ..XmlNode::scalar(name, XmlType::Container)
+        }
+    }
+
+    const fn scalar(name: &'static str, ty: XmlType) -> Self {
+        XmlNode {
+            name,
+            ty,
+            optional: false,
+            repeated: false,
+            example: None,
+            spelling: None,
+            children: &[],
+        }
+    }
+
+    /// The same node, which the answer may leave out.
+    pub const fn or_absent(self) -> Self {
+        XmlNode {
+            optional: true,
+            ..self
+        }
+    }
+
+    /// The same node, occurring any number of times.
+    pub const fn any_number(self) -> Self {
+        XmlNode {
+            repeated: true,
+            ..self
+        }
+    }
+
+    /// The same node with the spec's sample value (what the mock answers).
+    pub const fn sample(self, example: &'static str) -> Self {
+        XmlNode {
+            example: Some(example),
+            ..self
+        }
+    }
+
+    /// The same boolean node, written with the words `[true, false]`.
+    pub const fn spelled(self, words: [&'static str; 2]) -> Self {
+        XmlNode {
+            spelling: Some(words),
+            ..self
+        }
+    }
 }
 
 /// Input limits of an operation (bytes and pixels), inherited from `service.yaml` where the

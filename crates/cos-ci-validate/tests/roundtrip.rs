@@ -524,7 +524,7 @@ fn typed_validate_reports_every_violation() {
     assert_eq!(err.violations.len(), 1);
     assert_eq!(err.violations[0].param, "padding-layout");
     assert_eq!(err.violations[0].value, "1001x0");
-    assert_eq!(err.violations[0].allowed, "<a>x<b> with each in 0..=1000");
+    assert_eq!(err.violations[0].allowed, "<dx>x<dy> with each in 0..=1000");
 
     for magnify in [Magnify::X2, Magnify::X4] {
         let params = AiSuperResolution::new().with_magnify(magnify);

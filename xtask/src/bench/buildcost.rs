@@ -314,6 +314,8 @@ fn one(ctx: &mut Ctx, label: &str, spec: Option<&Path>, command: &str) -> Build 
                 "cos-ci-validate",
                 "-p",
                 "cos-ci-sign",
+                "-p",
+                "cos-ci-core",
             ],
         );
         match cleaned {

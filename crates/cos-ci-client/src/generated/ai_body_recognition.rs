@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn ai_body_recognition(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiBodyRecognition,
-    ) -> ::core::result::Result<
-        cos_ci_validate::ai_body_recognition::AiBodyRecognitionResult,
-        crate::Error,
-    > {
+    ) -> Result<AiBodyRecognitionResult, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `AIBodyRecognition` during download when fetched, valid for `expires`.
     pub fn ai_body_recognition_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiBodyRecognition,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

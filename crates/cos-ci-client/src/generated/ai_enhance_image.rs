@@ -19,36 +19,36 @@ impl crate::Client {
     /// ```
     pub async fn ai_enhance_image(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiEnhanceImage,
-    ) -> ::core::result::Result<crate::ProcessedImage, crate::Error> {
+    ) -> Result<crate::ProcessedImage, crate::Error> {
         self.process(source.into(), params).await
     }
     /// Like [`Client::ai_enhance_image`](crate::Client::ai_enhance_image), but streams the image instead of buffering it.
     pub async fn ai_enhance_image_stream(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiEnhanceImage,
-    ) -> ::core::result::Result<crate::ImageStream, crate::Error> {
+    ) -> Result<crate::ImageStream, crate::Error> {
         self.process_stream(source.into(), params).await
     }
     /// A pre-signed URL that runs `AIEnhanceImage` during download when fetched, valid for `expires`.
     pub fn ai_enhance_image_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiEnhanceImage,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
     /// Uploads `body` to `key` and stores the result of `AIEnhanceImage` at `fileid` (absolute with a leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`](crate::Client::put_object_with) for several rules or another bucket.
     pub async fn ai_enhance_image_upload(
         &self,
         key: &str,
-        body: impl ::core::convert::Into<crate::Body>,
+        body: impl Into<crate::Body>,
         fileid: &str,
         params: &AiEnhanceImage,
-    ) -> ::core::result::Result<crate::UploadResult, crate::Error> {
+    ) -> Result<crate::UploadResult, crate::Error> {
         self.upload_with(key, body.into(), fileid, params).await
     }
     /// Runs `AIEnhanceImage` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. Use [`Client::image_process`](crate::Client::image_process) for several rules.
@@ -57,7 +57,7 @@ impl crate::Client {
         key: &str,
         fileid: &str,
         params: &AiEnhanceImage,
-    ) -> ::core::result::Result<crate::UploadResult, crate::Error> {
+    ) -> Result<crate::UploadResult, crate::Error> {
         self.cloud_with(key, fileid, params).await
     }
 }

@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn ai_game_rec(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiGameRec,
-    ) -> ::core::result::Result<
-        cos_ci_validate::ai_game_rec::AiGameRecResult,
-        crate::Error,
-    > {
+    ) -> Result<AiGameRecResult, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `AIGameRec` during download when fetched, valid for `expires`.
     pub fn ai_game_rec_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiGameRec,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

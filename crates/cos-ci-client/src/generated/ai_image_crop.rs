@@ -12,36 +12,36 @@ impl crate::Client {
     /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent.
     pub async fn ai_image_crop(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiImageCrop,
-    ) -> ::core::result::Result<crate::ProcessedImage, crate::Error> {
+    ) -> Result<crate::ProcessedImage, crate::Error> {
         self.process(source.into(), params).await
     }
     /// Like [`Client::ai_image_crop`](crate::Client::ai_image_crop), but streams the image instead of buffering it.
     pub async fn ai_image_crop_stream(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiImageCrop,
-    ) -> ::core::result::Result<crate::ImageStream, crate::Error> {
+    ) -> Result<crate::ImageStream, crate::Error> {
         self.process_stream(source.into(), params).await
     }
     /// A pre-signed URL that runs `AIImageCrop` during download when fetched, valid for `expires`.
     pub fn ai_image_crop_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiImageCrop,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
     /// Uploads `body` to `key` and stores the result of `AIImageCrop` at `fileid` (absolute with a leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`](crate::Client::put_object_with) for several rules or another bucket.
     pub async fn ai_image_crop_upload(
         &self,
         key: &str,
-        body: impl ::core::convert::Into<crate::Body>,
+        body: impl Into<crate::Body>,
         fileid: &str,
         params: &AiImageCrop,
-    ) -> ::core::result::Result<crate::UploadResult, crate::Error> {
+    ) -> Result<crate::UploadResult, crate::Error> {
         self.upload_with(key, body.into(), fileid, params).await
     }
     /// Runs `AIImageCrop` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. Use [`Client::image_process`](crate::Client::image_process) for several rules.
@@ -50,7 +50,7 @@ impl crate::Client {
         key: &str,
         fileid: &str,
         params: &AiImageCrop,
-    ) -> ::core::result::Result<crate::UploadResult, crate::Error> {
+    ) -> Result<crate::UploadResult, crate::Error> {
         self.cloud_with(key, fileid, params).await
     }
 }

@@ -12,21 +12,18 @@ impl crate::Client {
     /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent.
     pub async fn ai_license_rec(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiLicenseRec,
-    ) -> ::core::result::Result<
-        cos_ci_validate::ai_license_rec::AiLicenseRecResponse,
-        crate::Error,
-    > {
+    ) -> Result<AiLicenseRecResponse, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `AILicenseRec` during download when fetched, valid for `expires`.
     pub fn ai_license_rec_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiLicenseRec,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

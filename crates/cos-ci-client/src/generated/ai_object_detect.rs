@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn ai_object_detect(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiObjectDetect,
-    ) -> ::core::result::Result<
-        cos_ci_validate::ai_object_detect::AiObjectDetectResult,
-        crate::Error,
-    > {
+    ) -> Result<AiObjectDetectResult, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `AIObjectDetect` during download when fetched, valid for `expires`.
     pub fn ai_object_detect_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AiObjectDetect,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

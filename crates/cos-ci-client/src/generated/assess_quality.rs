@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn assess_quality(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AssessQuality,
-    ) -> ::core::result::Result<
-        cos_ci_validate::assess_quality::AssessQualityResponse,
-        crate::Error,
-    > {
+    ) -> Result<AssessQualityResponse, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `AssessQuality` during download when fetched, valid for `expires`.
     pub fn assess_quality_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &AssessQuality,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

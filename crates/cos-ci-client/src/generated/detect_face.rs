@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn detect_face(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &DetectFace,
-    ) -> ::core::result::Result<
-        cos_ci_validate::detect_face::DetectFaceResponse,
-        crate::Error,
-    > {
+    ) -> Result<DetectFaceResponse, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `DetectFace` during download when fetched, valid for `expires`.
     pub fn detect_face_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &DetectFace,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

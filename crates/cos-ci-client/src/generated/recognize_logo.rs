@@ -19,21 +19,18 @@ impl crate::Client {
     /// ```
     pub async fn recognize_logo(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &RecognizeLogo,
-    ) -> ::core::result::Result<
-        cos_ci_validate::recognize_logo::RecognizeLogoResult,
-        crate::Error,
-    > {
+    ) -> Result<RecognizeLogoResult, crate::Error> {
         self.process_xml(source.into(), params).await
     }
     /// A pre-signed URL that runs `RecognizeLogo` during download when fetched, valid for `expires`.
     pub fn recognize_logo_url(
         &self,
-        source: impl ::core::convert::Into<crate::Source>,
+        source: impl Into<crate::Source>,
         params: &RecognizeLogo,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, crate::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, crate::Error> {
         self.presign_process(source.into(), params, expires)
     }
 }

@@ -9,19 +9,18 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(_image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::ai_body_recognition::AiBodyRecognitionResult::default();
     doc.status = 1i64;
-    doc.pedestrian_info = ::std::vec::Vec::from([
+    doc.pedestrian_info = Vec::from([
         {
             let mut node = cos_ci_validate::ai_body_recognition::PedestrianInfo::default();
-            node.name = ::std::string::String::from("person");
+            node.name = String::from("person");
             node.score = 90i64;
             node.location = {
                 let mut node = cos_ci_validate::ai_body_recognition::Location::default();
-                node.point = ::std::vec::Vec::from([::std::string::String::from("0,0")]);
+                node.point = Vec::from([String::from("0,0")]);
                 node
             };
             node

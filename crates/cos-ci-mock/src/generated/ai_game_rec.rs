@@ -9,16 +9,15 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(_image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::ai_game_rec::AiGameRecResult::default();
-    doc.game_labels = ::core::option::Option::Some({
+    doc.game_labels = Some({
         let mut node = cos_ci_validate::ai_game_rec::GameLabels::default();
         node.confidence = 86i64;
-        node.first_category = ::std::string::String::from("Sports");
-        node.second_category = ::std::string::String::from("Football");
-        node.game_name = ::std::string::String::from("Example Cup");
+        node.first_category = String::from("Sports");
+        node.second_category = String::from("Football");
+        node.game_name = String::from("Example Cup");
         node
     });
     doc.to_xml()

@@ -9,20 +9,19 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(_image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::ai_license_rec::AiLicenseRecResponse::default();
     doc.status = 1i64;
-    doc.id_info = ::std::vec::Vec::from([
+    doc.id_info = Vec::from([
         {
             let mut node = cos_ci_validate::ai_license_rec::IdInfo::default();
-            node.name = ::std::string::String::from("Name");
-            node.detected_text = ::std::string::String::from("Example Name");
+            node.name = String::from("Name");
+            node.detected_text = String::from("Example Name");
             node.score = 99i64;
             node.location = {
                 let mut node = cos_ci_validate::ai_license_rec::Location::default();
-                node.point = ::std::vec::Vec::from([::std::string::String::from("0,0")]);
+                node.point = Vec::from([String::from("0,0")]);
                 node
             };
             node

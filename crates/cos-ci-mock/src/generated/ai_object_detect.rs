@@ -9,15 +9,14 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::ai_object_detect::AiObjectDetectResult::default();
     doc.status = 1i64;
-    doc.detect_multi_obj = ::std::vec::Vec::from([
+    doc.detect_multi_obj = Vec::from([
         {
             let mut node = cos_ci_validate::ai_object_detect::DetectMultiObj::default();
-            node.name = ::std::string::String::from("cup");
+            node.name = String::from("cup");
             node.confidence = 91i64;
             node.location = {
                 let mut node = cos_ci_validate::ai_object_detect::Location::default();

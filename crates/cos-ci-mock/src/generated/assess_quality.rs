@@ -9,18 +9,17 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(_image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::assess_quality::AssessQualityResponse::default();
     doc.long_image = false;
     doc.black_and_white = false;
     doc.small_image = false;
     doc.big_image = false;
     doc.pure_image = false;
-    doc.clarity_score = ::core::option::Option::Some(80i64);
-    doc.aesthetic_score = ::core::option::Option::Some(70i64);
-    doc.low_quality_score = ::core::option::Option::Some(40i64);
-    doc.request_id = ::core::option::Option::Some(::std::string::String::from(""));
+    doc.clarity_score = Some(80i64);
+    doc.aesthetic_score = Some(70i64);
+    doc.low_quality_score = Some(40i64);
+    doc.request_id = Some(String::from(""));
     doc.to_xml()
 }

@@ -9,15 +9,14 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::detect_face::DetectFaceResponse::default();
     doc.image_width = i64::from(image.width);
     doc.image_height = i64::from(image.height);
-    doc.face_model_version = ::std::string::String::from("3.0");
-    doc.request_id = ::core::option::Option::Some(::std::string::String::from(""));
-    doc.face_infos = ::std::vec::Vec::from([
+    doc.face_model_version = String::from("3.0");
+    doc.request_id = Some(String::from(""));
+    doc.face_infos = Vec::from([
         {
             let mut node = cos_ci_validate::detect_face::FaceInfo::default();
             node.x = 0i64;

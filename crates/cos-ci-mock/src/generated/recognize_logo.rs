@@ -9,19 +9,18 @@ pub const ROUTE: crate::route::Route = crate::route::Route {
 };
 
 /// The deterministic answer for an input image.
-fn answer(image: &crate::processors::ImageInfo) -> ::std::string::String {
+fn answer(_image: &crate::processors::ImageInfo) -> String {
     use cos_ci_validate::xml::XmlDocument;
-    let _ = image;
     let mut doc = cos_ci_validate::recognize_logo::RecognizeLogoResult::default();
     doc.status = 1i64;
-    doc.logo_info = ::std::vec::Vec::from([
+    doc.logo_info = Vec::from([
         {
             let mut node = cos_ci_validate::recognize_logo::LogoInfo::default();
-            node.name = ::std::string::String::from("Example Brand");
+            node.name = String::from("Example Brand");
             node.score = 88i64;
             node.location = {
                 let mut node = cos_ci_validate::recognize_logo::Location::default();
-                node.point = ::std::vec::Vec::from([::std::string::String::from("0,0")]);
+                node.point = Vec::from([String::from("0,0")]);
                 node
             };
             node

@@ -6,8 +6,10 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+};
+pub use cos_ci_validate::shapes::Location;
 
 /// The description of `AIBodyRecognition`, from `spec/operations/ai-body-recognition.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,115 +18,56 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-body-recognition.yaml",
     module: "ai_body_recognition",
     summary: "Find people in an image and answer where they are.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/83196",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/83196"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateBodyRecognitionJob"])],
     permission_aliases: &[],
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
-            XmlNode {
-                name: "Status",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("1"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "PedestrianInfo",
-                ty: XmlType::Container,
-                optional: false,
-                repeated: true,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "Name",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("person"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Score",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("90"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Location",
-                        ty: XmlType::Container,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[
-                            XmlNode {
-                                name: "Point",
-                                ty: XmlType::String,
-                                optional: false,
-                                repeated: true,
-                                example: ::core::option::Option::Some("0,0"),
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            XmlNode::integer("Status").sample("1"),
+            XmlNode::container(
+                    "PedestrianInfo",
+                    &[
+                        XmlNode::string("Name").sample("person"),
+                        XmlNode::integer("Score").sample("90"),
+                        XmlNode::container(
+                            "Location",
+                            &[XmlNode::string("Point").any_number().sample("0,0")],
+                        ),
+                    ],
+                )
+                .any_number(),
         ],
     },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "xml",
 };
 
 /// Parameters of `AIBodyRecognition`: Find people in an image and answer where they are.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiBodyRecognition {}
 
 impl AiBodyRecognition {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {}
-    }
-}
-
-impl ::core::default::Default for AiBodyRecognition {
-    fn default() -> Self {
-        Self::new()
+        Self::default()
     }
 }
 
 impl Operation for AiBodyRecognition {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
+        ParamValues::new()
     }
-    fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
-        Self {}
+    fn from_values(_: &ParamValues) -> Self {
+        Self::new()
     }
 }
 
@@ -135,28 +78,26 @@ pub struct AiBodyRecognitionResult {
     /// 1 when people were found, 0 when none were.
     pub status: i64,
     /// One person found.
-    pub pedestrian_info: ::std::vec::Vec<PedestrianInfo>,
+    pub pedestrian_info: Vec<PedestrianInfo>,
 }
 
-impl crate::xml::FromElement for AiBodyRecognitionResult {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for AiBodyRecognitionResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             status: element.field("Status")?,
             pedestrian_info: element.nodes("PedestrianInfo")?,
         })
     }
 }
 
-impl crate::xml::ToElement for AiBodyRecognitionResult {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for AiBodyRecognitionResult {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Status", &self.status);
         w.nodes("PedestrianInfo", &self.pedestrian_info);
     }
 }
 
-impl crate::xml::XmlDocument for AiBodyRecognitionResult {
+impl xml::XmlDocument for AiBodyRecognitionResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
@@ -165,18 +106,16 @@ impl crate::xml::XmlDocument for AiBodyRecognitionResult {
 #[non_exhaustive]
 pub struct PedestrianInfo {
     /// The kind found; always person.
-    pub name: ::std::string::String,
+    pub name: String,
     /// Confidence 0 to 100.
     pub score: i64,
     /// Where the person is.
     pub location: Location,
 }
 
-impl crate::xml::FromElement for PedestrianInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for PedestrianInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             name: element.field("Name")?,
             score: element.field(&["Score", "Sorce"])?,
             location: element.node("Location")?,
@@ -184,48 +123,20 @@ impl crate::xml::FromElement for PedestrianInfo {
     }
 }
 
-impl crate::xml::ToElement for PedestrianInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for PedestrianInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Name", &self.name);
         w.field("Score", &self.score);
         w.node("Location", &self.location);
     }
 }
 
-/// Where the person is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Location {
-    /// One corner, `X,Y`.
-    pub point: ::std::vec::Vec<::std::string::String>,
-}
-
-impl crate::xml::FromElement for Location {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
-            point: element.fields("Point")?,
-        })
-    }
-}
-
-impl crate::xml::ToElement for Location {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.fields("Point", &self.point);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_query;
     #[test]
-    fn example_1() {
-        let params = AiBodyRecognition::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AIBodyRecognition");
-        assert_eq!(
-            AiBodyRecognition::from_query("ci-process=AIBodyRecognition").unwrap(),
-            params
-        );
+    fn examples() {
+        assert_query(&AiBodyRecognition::new(), "ci-process=AIBodyRecognition");
     }
 }

@@ -6,8 +6,10 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues,
+};
 
 /// The description of `AIEnhanceImage`, from `spec/operations/ai-enhance-image.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +18,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-enhance-image.yaml",
     module: "ai_enhance_image",
     summary: "Denoise and sharpen an image.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/436/83799",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/436/83799"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Pic),
+    detect_url: Some(HostKind::Pic),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIEnhanceImageJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -28,43 +28,33 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "denoise",
-            doc: "Noise reduction strength; 0 turns it off.",
-            kind: ParamKind::Integer {
-                min: 0i64,
-                max: 5i64,
-            },
-            default: ::core::option::Option::Some("3"),
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "sharpen",
-            doc: "Sharpening strength; 0 turns it off.",
-            kind: ParamKind::Integer {
-                min: 0i64,
-                max: 5i64,
-            },
-            default: ::core::option::Option::Some("3"),
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "ignore-error",
-            doc: "With 1, a failure such as an oversized input returns the original image.",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: true,
-        },
+        ParamSpec::optional(
+                "denoise",
+                "Noise reduction strength; 0 turns it off.",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 5,
+                },
+            )
+            .with_default("3"),
+        ParamSpec::optional(
+                "sharpen",
+                "Sharpening strength; 0 turns it off.",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 5,
+                },
+            )
+            .with_default("3"),
+        ParamSpec::ignore_error_flag(
+            "ignore-error",
+            "With 1, a failure such as an oversized input returns the original image.",
+        ),
     ],
     output: Output::Image { png: false },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 5242880,
+        ..DEFAULT_LIMITS
     },
     processor: "enhance",
 };
@@ -72,75 +62,58 @@ pub const SPEC: OpSpec = OpSpec {
 /// Parameters of `AIEnhanceImage`: Denoise and sharpen an image.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiEnhanceImage {
     /// `denoise`: Noise reduction strength; 0 turns it off.
     ///
     /// Allowed: an integer in 0..=5. Server default: `3`.
-    pub denoise: ::core::option::Option<i64>,
+    pub denoise: Option<i64>,
     /// `sharpen`: Sharpening strength; 0 turns it off.
     ///
     /// Allowed: an integer in 0..=5. Server default: `3`.
-    pub sharpen: ::core::option::Option<i64>,
+    pub sharpen: Option<i64>,
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     ///
-    /// Allowed: `1` or `0`.
-    pub ignore_error: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub ignore_error: Option<bool>,
 }
 
 impl AiEnhanceImage {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            denoise: ::core::option::Option::None,
-            sharpen: ::core::option::Option::None,
-            ignore_error: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `denoise`: Noise reduction strength; 0 turns it off.
     #[must_use]
     pub fn with_denoise(mut self, value: i64) -> Self {
-        self.denoise = ::core::option::Option::Some(value);
+        self.denoise = Some(value);
         self
     }
     /// Sets `sharpen`: Sharpening strength; 0 turns it off.
     #[must_use]
     pub fn with_sharpen(mut self, value: i64) -> Self {
-        self.sharpen = ::core::option::Option::Some(value);
+        self.sharpen = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
-        self.ignore_error = ::core::option::Option::Some(value);
+        self.ignore_error = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for AiEnhanceImage {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for AiEnhanceImage {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values.set_opt("denoise", self.denoise.as_ref().map(|v| Value::Int(*v)));
-        values.set_opt("sharpen", self.sharpen.as_ref().map(|v| Value::Int(*v)));
-        values
-            .set_opt(
-                "ignore-error",
-                self.ignore_error.as_ref().map(|v| Value::Flag(*v)),
-            );
-        values
+        ParamValues::new()
+            .with_opt("denoise", self.denoise)
+            .with_opt("sharpen", self.sharpen)
+            .with_opt("ignore-error", self.ignore_error)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             denoise: values.int("denoise"),
             sharpen: values.int("sharpen"),
@@ -152,50 +125,20 @@ impl Operation for AiEnhanceImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_example, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = AiEnhanceImage::new().with_denoise(1i64).with_sharpen(5i64);
-        assert_eq!(
-            params.to_query().unwrap(), "ci-process=AIEnhanceImage&denoise=1&sharpen=5"
+    fn examples() {
+        assert_example(
+            &AiEnhanceImage::new().with_denoise(1).with_sharpen(5),
+            "ci-process=AIEnhanceImage&denoise=1&sharpen=5",
         );
-        assert_eq!(
-            AiEnhanceImage::from_query("ci-process=AIEnhanceImage&denoise=1&sharpen=5")
-            .unwrap(), params
+        assert_example(
+            &AiEnhanceImage::new()
+                .with_denoise(0)
+                .with_sharpen(0)
+                .with_ignore_error(true),
+            "ci-process=AIEnhanceImage&denoise=0&sharpen=0&ignore-error=1",
         );
-        assert_eq!(
-            params.to_rule().unwrap(), "ci-process=AIEnhanceImage&denoise=1&sharpen=5"
-        );
-        assert_eq!(
-            AiEnhanceImage::from_rule("ci-process=AIEnhanceImage&denoise=1&sharpen=5")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_2() {
-        let params = AiEnhanceImage::new()
-            .with_denoise(0i64)
-            .with_sharpen(0i64)
-            .with_ignore_error(true);
-        assert_eq!(
-            params.to_query().unwrap(),
-            "ci-process=AIEnhanceImage&denoise=0&sharpen=0&ignore-error=1"
-        );
-        assert_eq!(
-            AiEnhanceImage::from_query("ci-process=AIEnhanceImage&denoise=0&sharpen=0&ignore-error=1")
-            .unwrap(), params
-        );
-        assert_eq!(
-            params.to_rule().unwrap(),
-            "ci-process=AIEnhanceImage&denoise=0&sharpen=0&ignore-error=1"
-        );
-        assert_eq!(
-            AiEnhanceImage::from_rule("ci-process=AIEnhanceImage&denoise=0&sharpen=0&ignore-error=1")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_3() {
-        let err = SPEC.decode_pairs([("sharpen", "6")], true).unwrap_err();
-        assert!(err.names("sharpen"), "{err}");
+        assert_rejected(&SPEC, &[("sharpen", "6")], "sharpen");
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+};
 
 /// The description of `AIGameRec`, from `spec/operations/ai-game-rec.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,105 +17,53 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-game-rec.yaml",
     module: "ai_game_rec",
     summary: "Recognize which game a screenshot comes from.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/93153",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/93153"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIGameLabelJob"])],
     permission_aliases: &[],
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
-            XmlNode {
-                name: "GameLabels",
-                ty: XmlType::Container,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "Confidence",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("86"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "FirstCategory",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Sports"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "SecondCategory",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Football"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "GameName",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Example Cup"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                ],
-            },
+            XmlNode::container(
+                    "GameLabels",
+                    &[
+                        XmlNode::integer("Confidence").sample("86"),
+                        XmlNode::string("FirstCategory").sample("Sports"),
+                        XmlNode::string("SecondCategory").sample("Football"),
+                        XmlNode::string("GameName").sample("Example Cup"),
+                    ],
+                )
+                .or_absent(),
         ],
     },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "xml",
 };
 
 /// Parameters of `AIGameRec`: Recognize which game a screenshot comes from.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiGameRec {}
 
 impl AiGameRec {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {}
-    }
-}
-
-impl ::core::default::Default for AiGameRec {
-    fn default() -> Self {
-        Self::new()
+        Self::default()
     }
 }
 
 impl Operation for AiGameRec {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
+        ParamValues::new()
     }
-    fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
-        Self {}
+    fn from_values(_: &ParamValues) -> Self {
+        Self::new()
     }
 }
 
@@ -123,26 +72,24 @@ impl Operation for AiGameRec {
 #[non_exhaustive]
 pub struct AiGameRecResult {
     /// `<GameLabels>`
-    pub game_labels: ::core::option::Option<GameLabels>,
+    pub game_labels: Option<GameLabels>,
 }
 
-impl crate::xml::FromElement for AiGameRecResult {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for AiGameRecResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             game_labels: element.opt_node("GameLabels")?,
         })
     }
 }
 
-impl crate::xml::ToElement for AiGameRecResult {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for AiGameRecResult {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.opt_node("GameLabels", &self.game_labels);
     }
 }
 
-impl crate::xml::XmlDocument for AiGameRecResult {
+impl xml::XmlDocument for AiGameRecResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
@@ -153,18 +100,16 @@ pub struct GameLabels {
     /// `<Confidence>`
     pub confidence: i64,
     /// `<FirstCategory>`
-    pub first_category: ::std::string::String,
+    pub first_category: String,
     /// `<SecondCategory>`
-    pub second_category: ::std::string::String,
+    pub second_category: String,
     /// `<GameName>`
-    pub game_name: ::std::string::String,
+    pub game_name: String,
 }
 
-impl crate::xml::FromElement for GameLabels {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for GameLabels {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             confidence: element.field("Confidence")?,
             first_category: element.field("FirstCategory")?,
             second_category: element.field("SecondCategory")?,
@@ -173,8 +118,8 @@ impl crate::xml::FromElement for GameLabels {
     }
 }
 
-impl crate::xml::ToElement for GameLabels {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for GameLabels {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Confidence", &self.confidence);
         w.field("FirstCategory", &self.first_category);
         w.field("SecondCategory", &self.second_category);
@@ -185,10 +130,9 @@ impl crate::xml::ToElement for GameLabels {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_query;
     #[test]
-    fn example_1() {
-        let params = AiGameRec::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AIGameRec");
-        assert_eq!(AiGameRec::from_query("ci-process=AIGameRec").unwrap(), params);
+    fn examples() {
+        assert_query(&AiGameRec::new(), "ci-process=AIGameRec");
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+};
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +17,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-image-coloring.yaml",
     module: "ai_image_coloring",
     summary: "Colorize a black-and-white image.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/83794",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/83794"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageColoringJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -30,10 +29,8 @@ pub const SPEC: OpSpec = OpSpec {
     params: &[],
     output: Output::Image { png: false },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 5242880,
+        ..DEFAULT_LIMITS
     },
     processor: "colorize",
 };
@@ -41,50 +38,34 @@ pub const SPEC: OpSpec = OpSpec {
 /// Parameters of `AIImageColoring`: Colorize a black-and-white image.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiImageColoring {}
 
 impl AiImageColoring {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {}
-    }
-}
-
-impl ::core::default::Default for AiImageColoring {
-    fn default() -> Self {
-        Self::new()
+        Self::default()
     }
 }
 
 impl Operation for AiImageColoring {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
+        ParamValues::new()
     }
-    fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
-        Self {}
+    fn from_values(_: &ParamValues) -> Self {
+        Self::new()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_example;
     #[test]
-    fn example_1() {
-        let params = AiImageColoring::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AIImageColoring");
-        assert_eq!(
-            AiImageColoring::from_query("ci-process=AIImageColoring").unwrap(), params
-        );
-        assert_eq!(params.to_rule().unwrap(), "ci-process=AIImageColoring");
-        assert_eq!(
-            AiImageColoring::from_rule("ci-process=AIImageColoring").unwrap(), params
-        );
+    fn examples() {
+        assert_example(&AiImageColoring::new(), "ci-process=AIImageColoring");
     }
 }

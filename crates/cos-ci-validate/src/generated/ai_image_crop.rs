@@ -6,8 +6,10 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues,
+};
 
 /// The description of `AIImageCrop`, from `spec/operations/ai-image-crop.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +18,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-image-crop.yaml",
     module: "ai_image_crop",
     summary: "Crop an image to the given size around its most important content.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/83791",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/83791"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageCropJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -28,51 +28,36 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "width",
-            doc: "Width of the crop in pixels; smaller than the image's.",
-            kind: ParamKind::Integer {
-                min: 1i64,
-                max: 9999i64,
+        ParamSpec::required(
+            "width",
+            "Width of the crop in pixels; smaller than the image's.",
+            ParamKind::Integer {
+                min: 1,
+                max: 9999,
             },
-            default: ::core::option::Option::None,
-            required: true,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "height",
-            doc: "Height of the crop in pixels; smaller than the image's.",
-            kind: ParamKind::Integer {
-                min: 1i64,
-                max: 9999i64,
+        ),
+        ParamSpec::required(
+            "height",
+            "Height of the crop in pixels; smaller than the image's.",
+            ParamKind::Integer {
+                min: 1,
+                max: 9999,
             },
-            default: ::core::option::Option::None,
-            required: true,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "fixed",
-            doc: "With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "ignore-error",
-            doc: "With 1, a failure such as an oversized input returns the original image.",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: true,
-        },
+        ),
+        ParamSpec::optional(
+            "fixed",
+            "With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.",
+            ParamKind::Flag,
+        ),
+        ParamSpec::ignore_error_flag(
+            "ignore-error",
+            "With 1, a failure such as an oversized input returns the original image.",
+        ),
     ],
     output: Output::Image { png: false },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 5242880,
+        ..DEFAULT_LIMITS
     },
     processor: "crop",
 };
@@ -93,12 +78,12 @@ pub struct AiImageCrop {
     pub height: i64,
     /// `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
     ///
-    /// Allowed: `1` or `0`.
-    pub fixed: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub fixed: Option<bool>,
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     ///
-    /// Allowed: `1` or `0`.
-    pub ignore_error: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub ignore_error: Option<bool>,
 }
 
 impl AiImageCrop {
@@ -108,20 +93,20 @@ impl AiImageCrop {
         Self {
             width,
             height,
-            fixed: ::core::option::Option::None,
-            ignore_error: ::core::option::Option::None,
+            fixed: None,
+            ignore_error: None,
         }
     }
     /// Sets `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
     #[must_use]
     pub fn with_fixed(mut self, value: bool) -> Self {
-        self.fixed = ::core::option::Option::Some(value);
+        self.fixed = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
-        self.ignore_error = ::core::option::Option::Some(value);
+        self.ignore_error = Some(value);
         self
     }
 }
@@ -129,34 +114,13 @@ impl AiImageCrop {
 impl Operation for AiImageCrop {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set(
-                "width",
-                {
-                    let v = &self.width;
-                    Value::Int(*v)
-                },
-            );
-        values
-            .set(
-                "height",
-                {
-                    let v = &self.height;
-                    Value::Int(*v)
-                },
-            );
-        values.set_opt("fixed", self.fixed.as_ref().map(|v| Value::Flag(*v)));
-        values
-            .set_opt(
-                "ignore-error",
-                self.ignore_error.as_ref().map(|v| Value::Flag(*v)),
-            );
-        values
+        ParamValues::new()
+            .with("width", self.width)
+            .with("height", self.height)
+            .with_opt("fixed", self.fixed)
+            .with_opt("ignore-error", self.ignore_error)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             width: values.int("width").unwrap_or_default(),
             height: values.int("height").unwrap_or_default(),
@@ -169,43 +133,17 @@ impl Operation for AiImageCrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_example, assert_query, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = AiImageCrop::new(100i64, 80i64);
-        assert_eq!(
-            params.to_query().unwrap(), "ci-process=AIImageCrop&width=100&height=80"
+    fn examples() {
+        assert_example(
+            &AiImageCrop::new(100, 80),
+            "ci-process=AIImageCrop&width=100&height=80",
         );
-        assert_eq!(
-            AiImageCrop::from_query("ci-process=AIImageCrop&width=100&height=80")
-            .unwrap(), params
+        assert_query(
+            &AiImageCrop::new(100, 80).with_fixed(true).with_ignore_error(true),
+            "ci-process=AIImageCrop&width=100&height=80&fixed=1&ignore-error=1",
         );
-        assert_eq!(
-            params.to_rule().unwrap(), "ci-process=AIImageCrop&width=100&height=80"
-        );
-        assert_eq!(
-            AiImageCrop::from_rule("ci-process=AIImageCrop&width=100&height=80")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_2() {
-        let params = AiImageCrop::new(100i64, 80i64)
-            .with_fixed(true)
-            .with_ignore_error(true);
-        assert_eq!(
-            params.to_query().unwrap(),
-            "ci-process=AIImageCrop&width=100&height=80&fixed=1&ignore-error=1"
-        );
-        assert_eq!(
-            AiImageCrop::from_query("ci-process=AIImageCrop&width=100&height=80&fixed=1&ignore-error=1")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_3() {
-        let err = SPEC
-            .decode_pairs([("width", "0"), ("height", "80")], true)
-            .unwrap_err();
-        assert!(err.names("width"), "{err}");
+        assert_rejected(&SPEC, &[("width", "0"), ("height", "80")], "width");
     }
 }

@@ -6,8 +6,11 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues, Value, XmlNode, xml,
+};
+pub use cos_ci_validate::shapes::Location;
 
 /// The description of `AILicenseRec`, from `spec/operations/ai-license-rec.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,105 +19,40 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-license-rec.yaml",
     module: "ai_license_rec",
     summary: "Read the text fields of an identity card or a driving licence.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/96767",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/96767"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecognitionJob"]),
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "CardType",
-            doc: "The kind of card in the image.",
-            kind: ParamKind::Text {
-                values: &["IDCard", "DriverLicense"],
-                max_len: 1024usize,
-                encoding: TextEncoding::Plain,
-            },
-            default: ::core::option::Option::None,
-            required: true,
-            ignore_error: false,
-        },
+        ParamSpec::required(
+            "CardType",
+            "The kind of card in the image.",
+            ParamKind::one_of(&["IDCard", "DriverLicense"]),
+        ),
     ],
     output: Output::Xml {
         root: "Response",
         nodes: &[
-            XmlNode {
-                name: "Status",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("1"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "IdInfo",
-                ty: XmlType::Container,
-                optional: false,
-                repeated: true,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "Name",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Name"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "DetectedText",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Example Name"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Score",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("99"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Location",
-                        ty: XmlType::Container,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[
-                            XmlNode {
-                                name: "Point",
-                                ty: XmlType::String,
-                                optional: false,
-                                repeated: true,
-                                example: ::core::option::Option::Some("0,0"),
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            XmlNode::integer("Status").sample("1"),
+            XmlNode::container(
+                    "IdInfo",
+                    &[
+                        XmlNode::string("Name").sample("Name"),
+                        XmlNode::string("DetectedText").sample("Example Name"),
+                        XmlNode::integer("Score").sample("99"),
+                        XmlNode::container(
+                            "Location",
+                            &[XmlNode::string("Point").any_number().sample("0,0")],
+                        ),
+                    ],
+                )
+                .any_number(),
         ],
     },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "xml",
 };
 
@@ -136,12 +74,18 @@ impl CardType {
         }
     }
     /// The variant for `value`, if it is allowed.
-    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
+    pub fn from_wire(value: &str) -> Option<Self> {
         match value {
-            "IDCard" => ::core::option::Option::Some(CardType::IdCard),
-            "DriverLicense" => ::core::option::Option::Some(CardType::DriverLicense),
-            _ => ::core::option::Option::None,
+            "IDCard" => Some(CardType::IdCard),
+            "DriverLicense" => Some(CardType::DriverLicense),
+            _ => None,
         }
+    }
+}
+
+impl From<CardType> for Value {
+    fn from(v: CardType) -> Self {
+        Value::Text(v.as_str().to_string())
     }
 }
 
@@ -168,20 +112,9 @@ impl AiLicenseRec {
 impl Operation for AiLicenseRec {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set(
-                "CardType",
-                {
-                    let v = &self.card_type;
-                    Value::Text(v.as_str().to_string())
-                },
-            );
-        values
+        ParamValues::new().with("CardType", self.card_type)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             card_type: values
                 .text("CardType")
@@ -198,28 +131,26 @@ pub struct AiLicenseRecResponse {
     /// 1 when a card was read.
     pub status: i64,
     /// One field read from the card.
-    pub id_info: ::std::vec::Vec<IdInfo>,
+    pub id_info: Vec<IdInfo>,
 }
 
-impl crate::xml::FromElement for AiLicenseRecResponse {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for AiLicenseRecResponse {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             status: element.field("Status")?,
             id_info: element.nodes("IdInfo")?,
         })
     }
 }
 
-impl crate::xml::ToElement for AiLicenseRecResponse {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for AiLicenseRecResponse {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Status", &self.status);
         w.nodes("IdInfo", &self.id_info);
     }
 }
 
-impl crate::xml::XmlDocument for AiLicenseRecResponse {
+impl xml::XmlDocument for AiLicenseRecResponse {
     const ROOT: &'static str = "Response";
 }
 
@@ -228,20 +159,18 @@ impl crate::xml::XmlDocument for AiLicenseRecResponse {
 #[non_exhaustive]
 pub struct IdInfo {
     /// Which field.
-    pub name: ::std::string::String,
+    pub name: String,
     /// The field's text.
-    pub detected_text: ::std::string::String,
+    pub detected_text: String,
     /// Confidence 0 to 100.
     pub score: i64,
     /// Where the field is.
     pub location: Location,
 }
 
-impl crate::xml::FromElement for IdInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for IdInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             name: element.field("Name")?,
             detected_text: element.field("DetectedText")?,
             score: element.field("Score")?,
@@ -250,8 +179,8 @@ impl crate::xml::FromElement for IdInfo {
     }
 }
 
-impl crate::xml::ToElement for IdInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for IdInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Name", &self.name);
         w.field("DetectedText", &self.detected_text);
         w.field("Score", &self.score);
@@ -259,47 +188,16 @@ impl crate::xml::ToElement for IdInfo {
     }
 }
 
-/// Where the field is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Location {
-    /// One corner, `X,Y`.
-    pub point: ::std::vec::Vec<::std::string::String>,
-}
-
-impl crate::xml::FromElement for Location {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
-            point: element.fields("Point")?,
-        })
-    }
-}
-
-impl crate::xml::ToElement for Location {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.fields("Point", &self.point);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_query, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = AiLicenseRec::new(CardType::IdCard);
-        assert_eq!(
-            params.to_query().unwrap(), "ci-process=AILicenseRec&CardType=IDCard"
+    fn examples() {
+        assert_query(
+            &AiLicenseRec::new(CardType::IdCard),
+            "ci-process=AILicenseRec&CardType=IDCard",
         );
-        assert_eq!(
-            AiLicenseRec::from_query("ci-process=AILicenseRec&CardType=IDCard").unwrap(),
-            params
-        );
-    }
-    #[test]
-    fn example_2() {
-        let err = SPEC.decode_pairs([("CardType", "Passport")], true).unwrap_err();
-        assert!(err.names("CardType"), "{err}");
+        assert_rejected(&SPEC, &[("CardType", "Passport")], "CardType");
     }
 }

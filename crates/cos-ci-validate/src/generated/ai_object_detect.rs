@@ -6,8 +6,9 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+};
 
 /// The description of `AIObjectDetect`, from `spec/operations/ai-object-detect.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,142 +17,61 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-object-detect.yaml",
     module: "ai_object_detect",
     summary: "Find objects in an image and answer their names and boxes.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/97979",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/97979"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIObjectDetectJob"])],
     permission_aliases: &[],
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
-            XmlNode {
-                name: "Status",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("1"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "DetectMultiObj",
-                ty: XmlType::Container,
-                optional: false,
-                repeated: true,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "Name",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("cup"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Confidence",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("91"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Location",
-                        ty: XmlType::Container,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[
-                            XmlNode {
-                                name: "X",
-                                ty: XmlType::Integer,
-                                optional: false,
-                                repeated: false,
-                                example: ::core::option::Option::Some("0"),
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                            XmlNode {
-                                name: "Y",
-                                ty: XmlType::Integer,
-                                optional: false,
-                                repeated: false,
-                                example: ::core::option::Option::Some("0"),
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                            XmlNode {
-                                name: "Width",
-                                ty: XmlType::Integer,
-                                optional: false,
-                                repeated: false,
-                                example: ::core::option::Option::None,
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                            XmlNode {
-                                name: "Height",
-                                ty: XmlType::Integer,
-                                optional: false,
-                                repeated: false,
-                                example: ::core::option::Option::None,
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            XmlNode::integer("Status").sample("1"),
+            XmlNode::container(
+                    "DetectMultiObj",
+                    &[
+                        XmlNode::string("Name").sample("cup"),
+                        XmlNode::integer("Confidence").sample("91"),
+                        XmlNode::container(
+                            "Location",
+                            &[
+                                XmlNode::integer("X").sample("0"),
+                                XmlNode::integer("Y").sample("0"),
+                                XmlNode::integer("Width"),
+                                XmlNode::integer("Height"),
+                            ],
+                        ),
+                    ],
+                )
+                .any_number(),
         ],
     },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "xml",
 };
 
 /// Parameters of `AIObjectDetect`: Find objects in an image and answer their names and boxes.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiObjectDetect {}
 
 impl AiObjectDetect {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {}
-    }
-}
-
-impl ::core::default::Default for AiObjectDetect {
-    fn default() -> Self {
-        Self::new()
+        Self::default()
     }
 }
 
 impl Operation for AiObjectDetect {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
+        ParamValues::new()
     }
-    fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
-        Self {}
+    fn from_values(_: &ParamValues) -> Self {
+        Self::new()
     }
 }
 
@@ -162,28 +82,26 @@ pub struct AiObjectDetectResult {
     /// 1 when objects were found.
     pub status: i64,
     /// `<DetectMultiObj>`
-    pub detect_multi_obj: ::std::vec::Vec<DetectMultiObj>,
+    pub detect_multi_obj: Vec<DetectMultiObj>,
 }
 
-impl crate::xml::FromElement for AiObjectDetectResult {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for AiObjectDetectResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             status: element.field("Status")?,
             detect_multi_obj: element.nodes("DetectMultiObj")?,
         })
     }
 }
 
-impl crate::xml::ToElement for AiObjectDetectResult {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for AiObjectDetectResult {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Status", &self.status);
         w.nodes("DetectMultiObj", &self.detect_multi_obj);
     }
 }
 
-impl crate::xml::XmlDocument for AiObjectDetectResult {
+impl xml::XmlDocument for AiObjectDetectResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
@@ -192,18 +110,16 @@ impl crate::xml::XmlDocument for AiObjectDetectResult {
 #[non_exhaustive]
 pub struct DetectMultiObj {
     /// `<Name>`
-    pub name: ::std::string::String,
+    pub name: String,
     /// `<Confidence>`
     pub confidence: i64,
     /// `<Location>`
     pub location: Location,
 }
 
-impl crate::xml::FromElement for DetectMultiObj {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for DetectMultiObj {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             name: element.field("Name")?,
             confidence: element.field(&["Confidence", "Sorce"])?,
             location: element.node("Location")?,
@@ -211,8 +127,8 @@ impl crate::xml::FromElement for DetectMultiObj {
     }
 }
 
-impl crate::xml::ToElement for DetectMultiObj {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for DetectMultiObj {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Name", &self.name);
         w.field("Confidence", &self.confidence);
         w.node("Location", &self.location);
@@ -233,11 +149,9 @@ pub struct Location {
     pub height: i64,
 }
 
-impl crate::xml::FromElement for Location {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for Location {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             x: element.field("X")?,
             y: element.field("Y")?,
             width: element.field("Width")?,
@@ -246,8 +160,8 @@ impl crate::xml::FromElement for Location {
     }
 }
 
-impl crate::xml::ToElement for Location {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for Location {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("X", &self.x);
         w.field("Y", &self.y);
         w.field("Width", &self.width);
@@ -258,12 +172,9 @@ impl crate::xml::ToElement for Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_query;
     #[test]
-    fn example_1() {
-        let params = AiObjectDetect::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AIObjectDetect");
-        assert_eq!(
-            AiObjectDetect::from_query("ci-process=AIObjectDetect").unwrap(), params
-        );
+    fn examples() {
+        assert_query(&AiObjectDetect::new(), "ci-process=AIObjectDetect");
     }
 }

@@ -6,8 +6,10 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
+    Value,
+};
 
 /// The description of `AISuperResolution`, from `spec/operations/ai-super-resolution.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +18,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-super-resolution.yaml",
     module: "ai_super_resolution",
     summary: "Enlarge an image by 2 or 4 times in width and height.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/83793",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/83793"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateSuperResolutionJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -30,21 +30,19 @@ pub const SPEC: OpSpec = OpSpec {
         ("ci:CreateSuperResolutionJob", &["ci:CreateAISuperResolutionJob"]),
     ],
     params: &[
-        ParamSpec {
-            name: "magnify",
-            doc: "Magnification of width and height.",
-            kind: ParamKind::IntegerSet(&[2i64, 4i64]),
-            default: ::core::option::Option::Some("2"),
-            required: false,
-            ignore_error: false,
-        },
+        ParamSpec::optional(
+                "magnify",
+                "Magnification of width and height.",
+                ParamKind::IntegerSet(&[2, 4]),
+            )
+            .with_default("2"),
     ],
     output: Output::Image { png: false },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 1920u32,
-        max_height: 1920u32,
-        max_pixels: 2073600u64,
+        max_input_bytes: 5242880,
+        max_width: 1920,
+        max_height: 1920,
+        max_pixels: 2073600,
     },
     processor: "super-resolution",
 };
@@ -62,64 +60,58 @@ impl Magnify {
     /// The integer on the wire.
     pub const fn value(self) -> i64 {
         match self {
-            Magnify::X2 => 2i64,
-            Magnify::X4 => 4i64,
+            Magnify::X2 => 2,
+            Magnify::X4 => 4,
         }
     }
     /// The variant for `value`, if it is allowed.
-    pub const fn from_value(value: i64) -> ::core::option::Option<Self> {
+    pub const fn from_value(value: i64) -> Option<Self> {
         match value {
-            2i64 => ::core::option::Option::Some(Magnify::X2),
-            4i64 => ::core::option::Option::Some(Magnify::X4),
-            _ => ::core::option::Option::None,
+            2 => Some(Magnify::X2),
+            4 => Some(Magnify::X4),
+            _ => None,
         }
+    }
+}
+
+impl From<Magnify> for Value {
+    fn from(v: Magnify) -> Self {
+        Value::Int(v.value())
     }
 }
 
 /// Parameters of `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiSuperResolution {
     /// `magnify`: Magnification of width and height.
     ///
     /// Allowed: one of 2, 4. Server default: `2`.
-    pub magnify: ::core::option::Option<Magnify>,
+    pub magnify: Option<Magnify>,
 }
 
 impl AiSuperResolution {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            magnify: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `magnify`: Magnification of width and height.
     #[must_use]
     pub fn with_magnify(mut self, value: Magnify) -> Self {
-        self.magnify = ::core::option::Option::Some(value);
+        self.magnify = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for AiSuperResolution {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for AiSuperResolution {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values.set_opt("magnify", self.magnify.as_ref().map(|v| Value::Int(v.value())));
-        values
+        ParamValues::new().with_opt("magnify", self.magnify)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             magnify: values.int("magnify").and_then(Magnify::from_value),
         }
@@ -129,36 +121,14 @@ impl Operation for AiSuperResolution {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_example, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = AiSuperResolution::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AISuperResolution");
-        assert_eq!(
-            AiSuperResolution::from_query("ci-process=AISuperResolution").unwrap(),
-            params
+    fn examples() {
+        assert_example(&AiSuperResolution::new(), "ci-process=AISuperResolution");
+        assert_example(
+            &AiSuperResolution::new().with_magnify(Magnify::X4),
+            "ci-process=AISuperResolution&magnify=4",
         );
-        assert_eq!(params.to_rule().unwrap(), "ci-process=AISuperResolution");
-        assert_eq!(
-            AiSuperResolution::from_rule("ci-process=AISuperResolution").unwrap(), params
-        );
-    }
-    #[test]
-    fn example_2() {
-        let params = AiSuperResolution::new().with_magnify(Magnify::X4);
-        assert_eq!(params.to_query().unwrap(), "ci-process=AISuperResolution&magnify=4");
-        assert_eq!(
-            AiSuperResolution::from_query("ci-process=AISuperResolution&magnify=4")
-            .unwrap(), params
-        );
-        assert_eq!(params.to_rule().unwrap(), "ci-process=AISuperResolution&magnify=4");
-        assert_eq!(
-            AiSuperResolution::from_rule("ci-process=AISuperResolution&magnify=4")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_3() {
-        let err = SPEC.decode_pairs([("magnify", "3")], true).unwrap_err();
-        assert!(err.names("magnify"), "{err}");
+        assert_rejected(&SPEC, &[("magnify", "3")], "magnify");
     }
 }

@@ -6,8 +6,10 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues, Value, XmlNode, xml,
+};
 
 /// The description of `AssessQuality`, from `spec/operations/assess-quality.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,323 +18,117 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/assess-quality.yaml",
     module: "assess_quality",
     summary: "Score an image's clarity and aesthetics and flag low-quality images.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/63228",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/63228"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAssessQualityJob"])],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "enable_clarity",
-            doc: "Whether to score clarity.",
-            kind: ParamKind::Text {
-                values: &["true", "false"],
-                max_len: 1024usize,
-                encoding: TextEncoding::Plain,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "enable_aesthetics",
-            doc: "Whether to score aesthetics.",
-            kind: ParamKind::Text {
-                values: &["true", "false"],
-                max_len: 1024usize,
-                encoding: TextEncoding::Plain,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "enable_lowquality",
-            doc: "Whether to score how low the quality is.",
-            kind: ParamKind::Text {
-                values: &["true", "false"],
-                max_len: 1024usize,
-                encoding: TextEncoding::Plain,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
+        ParamSpec::optional(
+            "enable_clarity",
+            "Whether to score clarity.",
+            ParamKind::one_of(&["true", "false"]),
+        ),
+        ParamSpec::optional(
+            "enable_aesthetics",
+            "Whether to score aesthetics.",
+            ParamKind::one_of(&["true", "false"]),
+        ),
+        ParamSpec::optional(
+            "enable_lowquality",
+            "Whether to score how low the quality is.",
+            ParamKind::one_of(&["true", "false"]),
+        ),
     ],
     output: Output::Xml {
         root: "Response",
         nodes: &[
-            XmlNode {
-                name: "LongImage",
-                ty: XmlType::Boolean,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("false"),
-                spelling: ::core::option::Option::Some(["TRUE", "FALSE"]),
-                children: &[],
-            },
-            XmlNode {
-                name: "BlackAndWhite",
-                ty: XmlType::Boolean,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("false"),
-                spelling: ::core::option::Option::Some(["TRUE", "FALSE"]),
-                children: &[],
-            },
-            XmlNode {
-                name: "SmallImage",
-                ty: XmlType::Boolean,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("false"),
-                spelling: ::core::option::Option::Some(["TRUE", "FALSE"]),
-                children: &[],
-            },
-            XmlNode {
-                name: "BigImage",
-                ty: XmlType::Boolean,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("false"),
-                spelling: ::core::option::Option::Some(["TRUE", "FALSE"]),
-                children: &[],
-            },
-            XmlNode {
-                name: "PureImage",
-                ty: XmlType::Boolean,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("false"),
-                spelling: ::core::option::Option::Some(["TRUE", "FALSE"]),
-                children: &[],
-            },
-            XmlNode {
-                name: "ClarityScore",
-                ty: XmlType::Integer,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::Some("80"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "AestheticScore",
-                ty: XmlType::Integer,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::Some("70"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "LowQualityScore",
-                ty: XmlType::Integer,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::Some("40"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "RequestId",
-                ty: XmlType::String,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::Some(""),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
+            XmlNode::boolean("LongImage").sample("false").spelled(["TRUE", "FALSE"]),
+            XmlNode::boolean("BlackAndWhite").sample("false").spelled(["TRUE", "FALSE"]),
+            XmlNode::boolean("SmallImage").sample("false").spelled(["TRUE", "FALSE"]),
+            XmlNode::boolean("BigImage").sample("false").spelled(["TRUE", "FALSE"]),
+            XmlNode::boolean("PureImage").sample("false").spelled(["TRUE", "FALSE"]),
+            XmlNode::integer("ClarityScore").or_absent().sample("80"),
+            XmlNode::integer("AestheticScore").or_absent().sample("70"),
+            XmlNode::integer("LowQualityScore").or_absent().sample("40"),
+            XmlNode::string("RequestId").or_absent().sample(""),
         ],
     },
     limits: Limits {
-        max_input_bytes: 3145728u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 3145728,
+        ..DEFAULT_LIMITS
     },
     processor: "xml",
 };
 
-/// Values of `enable_clarity`: Whether to score clarity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnableClarity {
-    /// `true`
-    True,
-    /// `false`
-    False,
-}
-
-impl EnableClarity {
-    /// The text on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EnableClarity::True => "true",
-            EnableClarity::False => "false",
-        }
-    }
-    /// The variant for `value`, if it is allowed.
-    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
-        match value {
-            "true" => ::core::option::Option::Some(EnableClarity::True),
-            "false" => ::core::option::Option::Some(EnableClarity::False),
-            _ => ::core::option::Option::None,
-        }
-    }
-}
-
-/// Values of `enable_aesthetics`: Whether to score aesthetics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnableAesthetics {
-    /// `true`
-    True,
-    /// `false`
-    False,
-}
-
-impl EnableAesthetics {
-    /// The text on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EnableAesthetics::True => "true",
-            EnableAesthetics::False => "false",
-        }
-    }
-    /// The variant for `value`, if it is allowed.
-    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
-        match value {
-            "true" => ::core::option::Option::Some(EnableAesthetics::True),
-            "false" => ::core::option::Option::Some(EnableAesthetics::False),
-            _ => ::core::option::Option::None,
-        }
-    }
-}
-
-/// Values of `enable_lowquality`: Whether to score how low the quality is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnableLowquality {
-    /// `true`
-    True,
-    /// `false`
-    False,
-}
-
-impl EnableLowquality {
-    /// The text on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EnableLowquality::True => "true",
-            EnableLowquality::False => "false",
-        }
-    }
-    /// The variant for `value`, if it is allowed.
-    pub fn from_wire(value: &str) -> ::core::option::Option<Self> {
-        match value {
-            "true" => ::core::option::Option::Some(EnableLowquality::True),
-            "false" => ::core::option::Option::Some(EnableLowquality::False),
-            _ => ::core::option::Option::None,
-        }
-    }
-}
-
 /// Parameters of `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AssessQuality {
     /// `enable_clarity`: Whether to score clarity.
     ///
     /// Allowed: one of true, false.
-    pub enable_clarity: ::core::option::Option<EnableClarity>,
+    pub enable_clarity: Option<bool>,
     /// `enable_aesthetics`: Whether to score aesthetics.
     ///
     /// Allowed: one of true, false.
-    pub enable_aesthetics: ::core::option::Option<EnableAesthetics>,
+    pub enable_aesthetics: Option<bool>,
     /// `enable_lowquality`: Whether to score how low the quality is.
     ///
     /// Allowed: one of true, false.
-    pub enable_lowquality: ::core::option::Option<EnableLowquality>,
+    pub enable_lowquality: Option<bool>,
 }
 
 impl AssessQuality {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            enable_clarity: ::core::option::Option::None,
-            enable_aesthetics: ::core::option::Option::None,
-            enable_lowquality: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `enable_clarity`: Whether to score clarity.
     #[must_use]
-    pub fn with_enable_clarity(mut self, value: EnableClarity) -> Self {
-        self.enable_clarity = ::core::option::Option::Some(value);
+    pub fn with_enable_clarity(mut self, value: bool) -> Self {
+        self.enable_clarity = Some(value);
         self
     }
     /// Sets `enable_aesthetics`: Whether to score aesthetics.
     #[must_use]
-    pub fn with_enable_aesthetics(mut self, value: EnableAesthetics) -> Self {
-        self.enable_aesthetics = ::core::option::Option::Some(value);
+    pub fn with_enable_aesthetics(mut self, value: bool) -> Self {
+        self.enable_aesthetics = Some(value);
         self
     }
     /// Sets `enable_lowquality`: Whether to score how low the quality is.
     #[must_use]
-    pub fn with_enable_lowquality(mut self, value: EnableLowquality) -> Self {
-        self.enable_lowquality = ::core::option::Option::Some(value);
+    pub fn with_enable_lowquality(mut self, value: bool) -> Self {
+        self.enable_lowquality = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for AssessQuality {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for AssessQuality {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set_opt(
+        ParamValues::new()
+            .with_opt(
                 "enable_clarity",
-                self.enable_clarity.as_ref().map(|v| Value::Text(v.as_str().to_string())),
-            );
-        values
-            .set_opt(
+                self.enable_clarity.map(|v| Value::Text(v.to_string())),
+            )
+            .with_opt(
                 "enable_aesthetics",
-                self
-                    .enable_aesthetics
-                    .as_ref()
-                    .map(|v| Value::Text(v.as_str().to_string())),
-            );
-        values
-            .set_opt(
+                self.enable_aesthetics.map(|v| Value::Text(v.to_string())),
+            )
+            .with_opt(
                 "enable_lowquality",
-                self
-                    .enable_lowquality
-                    .as_ref()
-                    .map(|v| Value::Text(v.as_str().to_string())),
-            );
-        values
+                self.enable_lowquality.map(|v| Value::Text(v.to_string())),
+            )
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
-            enable_clarity: values
-                .text("enable_clarity")
-                .and_then(EnableClarity::from_wire),
-            enable_aesthetics: values
-                .text("enable_aesthetics")
-                .and_then(EnableAesthetics::from_wire),
-            enable_lowquality: values
-                .text("enable_lowquality")
-                .and_then(EnableLowquality::from_wire),
+            enable_clarity: values.text("enable_clarity").map(|v| v == "true"),
+            enable_aesthetics: values.text("enable_aesthetics").map(|v| v == "true"),
+            enable_lowquality: values.text("enable_lowquality").map(|v| v == "true"),
         }
     }
 }
@@ -352,20 +148,18 @@ pub struct AssessQualityResponse {
     /// TRUE for a single-colour image.
     pub pure_image: bool,
     /// Clarity 0 to 100.
-    pub clarity_score: ::core::option::Option<i64>,
+    pub clarity_score: Option<i64>,
     /// Aesthetics 0 to 100.
-    pub aesthetic_score: ::core::option::Option<i64>,
+    pub aesthetic_score: Option<i64>,
     /// How low the quality is, 0 to 100.
-    pub low_quality_score: ::core::option::Option<i64>,
+    pub low_quality_score: Option<i64>,
     /// The request's id.
-    pub request_id: ::core::option::Option<::std::string::String>,
+    pub request_id: Option<String>,
 }
 
-impl crate::xml::FromElement for AssessQualityResponse {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for AssessQualityResponse {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             long_image: element.field("LongImage")?,
             black_and_white: element.field("BlackAndWhite")?,
             small_image: element.field("SmallImage")?,
@@ -379,16 +173,13 @@ impl crate::xml::FromElement for AssessQualityResponse {
     }
 }
 
-impl crate::xml::ToElement for AssessQualityResponse {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.field("LongImage", &crate::xml::Spelled(self.long_image, ["TRUE", "FALSE"]));
-        w.field(
-            "BlackAndWhite",
-            &crate::xml::Spelled(self.black_and_white, ["TRUE", "FALSE"]),
-        );
-        w.field("SmallImage", &crate::xml::Spelled(self.small_image, ["TRUE", "FALSE"]));
-        w.field("BigImage", &crate::xml::Spelled(self.big_image, ["TRUE", "FALSE"]));
-        w.field("PureImage", &crate::xml::Spelled(self.pure_image, ["TRUE", "FALSE"]));
+impl xml::ToElement for AssessQualityResponse {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
+        w.field("LongImage", &xml::Spelled(self.long_image, ["TRUE", "FALSE"]));
+        w.field("BlackAndWhite", &xml::Spelled(self.black_and_white, ["TRUE", "FALSE"]));
+        w.field("SmallImage", &xml::Spelled(self.small_image, ["TRUE", "FALSE"]));
+        w.field("BigImage", &xml::Spelled(self.big_image, ["TRUE", "FALSE"]));
+        w.field("PureImage", &xml::Spelled(self.pure_image, ["TRUE", "FALSE"]));
         w.opt_field("ClarityScore", &self.clarity_score);
         w.opt_field("AestheticScore", &self.aesthetic_score);
         w.opt_field("LowQualityScore", &self.low_quality_score);
@@ -396,25 +187,21 @@ impl crate::xml::ToElement for AssessQualityResponse {
     }
 }
 
-impl crate::xml::XmlDocument for AssessQualityResponse {
+impl xml::XmlDocument for AssessQualityResponse {
     const ROOT: &'static str = "Response";
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_query;
     #[test]
-    fn example_1() {
-        let params = AssessQuality::new()
-            .with_enable_clarity(EnableClarity::True)
-            .with_enable_aesthetics(EnableAesthetics::False);
-        assert_eq!(
-            params.to_query().unwrap(),
-            "ci-process=AssessQuality&enable_clarity=true&enable_aesthetics=false"
-        );
-        assert_eq!(
-            AssessQuality::from_query("ci-process=AssessQuality&enable_clarity=true&enable_aesthetics=false")
-            .unwrap(), params
+    fn examples() {
+        assert_query(
+            &AssessQuality::new()
+                .with_enable_clarity(true)
+                .with_enable_aesthetics(false),
+            "ci-process=AssessQuality&enable_clarity=true&enable_aesthetics=false",
         );
     }
 }

@@ -6,8 +6,10 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
+    XmlNode, xml,
+};
 
 /// The description of `DetectFace`, from `spec/operations/detect-face.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,176 +18,78 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/detect-face.yaml",
     module: "detect_face",
     summary: "Find faces in an image and answer their boxes.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/63223",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/63223"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::None,
+    detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "max-face-num",
-            doc: "Most faces to detect; by default only the largest (460/63223).",
-            kind: ParamKind::Integer {
-                min: 1i64,
-                max: 120i64,
-            },
-            default: ::core::option::Option::Some("1"),
-            required: false,
-            ignore_error: false,
-        },
+        ParamSpec::optional(
+                "max-face-num",
+                "Most faces to detect; by default only the largest (460/63223).",
+                ParamKind::Integer {
+                    min: 1,
+                    max: 120,
+                },
+            )
+            .with_default("1"),
     ],
     output: Output::Xml {
         root: "Response",
         nodes: &[
-            XmlNode {
-                name: "ImageWidth",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "ImageHeight",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "FaceModelVersion",
-                ty: XmlType::String,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("3.0"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "RequestId",
-                ty: XmlType::String,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::Some(""),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "Status",
-                ty: XmlType::String,
-                optional: true,
-                repeated: false,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "FaceInfos",
-                ty: XmlType::Container,
-                optional: false,
-                repeated: true,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "X",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("0"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Y",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("0"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Width",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Height",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                ],
-            },
+            XmlNode::integer("ImageWidth"),
+            XmlNode::integer("ImageHeight"),
+            XmlNode::string("FaceModelVersion").sample("3.0"),
+            XmlNode::string("RequestId").or_absent().sample(""),
+            XmlNode::string("Status").or_absent(),
+            XmlNode::container(
+                    "FaceInfos",
+                    &[
+                        XmlNode::integer("X").sample("0"),
+                        XmlNode::integer("Y").sample("0"),
+                        XmlNode::integer("Width"),
+                        XmlNode::integer("Height"),
+                    ],
+                )
+                .any_number(),
         ],
     },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "xml",
 };
 
 /// Parameters of `DetectFace`: Find faces in an image and answer their boxes.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DetectFace {
     /// `max-face-num`: Most faces to detect; by default only the largest (460/63223).
     ///
     /// Allowed: an integer in 1..=120. Server default: `1`.
-    pub max_face_num: ::core::option::Option<i64>,
+    pub max_face_num: Option<i64>,
 }
 
 impl DetectFace {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            max_face_num: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `max-face-num`: Most faces to detect; by default only the largest (460/63223).
     #[must_use]
     pub fn with_max_face_num(mut self, value: i64) -> Self {
-        self.max_face_num = ::core::option::Option::Some(value);
+        self.max_face_num = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for DetectFace {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for DetectFace {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set_opt("max-face-num", self.max_face_num.as_ref().map(|v| Value::Int(*v)));
-        values
+        ParamValues::new().with_opt("max-face-num", self.max_face_num)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             max_face_num: values.int("max-face-num"),
         }
@@ -201,20 +105,18 @@ pub struct DetectFaceResponse {
     /// Height of the image.
     pub image_height: i64,
     /// The face model's version.
-    pub face_model_version: ::std::string::String,
+    pub face_model_version: String,
     /// The request's id.
-    pub request_id: ::core::option::Option<::std::string::String>,
+    pub request_id: Option<String>,
     /// Whether a face was found (460/109645 only).
-    pub status: ::core::option::Option<::std::string::String>,
+    pub status: Option<String>,
     /// One face found.
-    pub face_infos: ::std::vec::Vec<FaceInfo>,
+    pub face_infos: Vec<FaceInfo>,
 }
 
-impl crate::xml::FromElement for DetectFaceResponse {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for DetectFaceResponse {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             image_width: element.field("ImageWidth")?,
             image_height: element.field("ImageHeight")?,
             face_model_version: element.field("FaceModelVersion")?,
@@ -225,8 +127,8 @@ impl crate::xml::FromElement for DetectFaceResponse {
     }
 }
 
-impl crate::xml::ToElement for DetectFaceResponse {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for DetectFaceResponse {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("ImageWidth", &self.image_width);
         w.field("ImageHeight", &self.image_height);
         w.field("FaceModelVersion", &self.face_model_version);
@@ -236,7 +138,7 @@ impl crate::xml::ToElement for DetectFaceResponse {
     }
 }
 
-impl crate::xml::XmlDocument for DetectFaceResponse {
+impl xml::XmlDocument for DetectFaceResponse {
     const ROOT: &'static str = "Response";
 }
 
@@ -254,11 +156,9 @@ pub struct FaceInfo {
     pub height: i64,
 }
 
-impl crate::xml::FromElement for FaceInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for FaceInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             x: element.field("X")?,
             y: element.field("Y")?,
             width: element.field("Width")?,
@@ -267,8 +167,8 @@ impl crate::xml::FromElement for FaceInfo {
     }
 }
 
-impl crate::xml::ToElement for FaceInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for FaceInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("X", &self.x);
         w.field("Y", &self.y);
         w.field("Width", &self.width);
@@ -279,18 +179,13 @@ impl crate::xml::ToElement for FaceInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_query, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = DetectFace::new().with_max_face_num(5i64);
-        assert_eq!(params.to_query().unwrap(), "ci-process=DetectFace&max-face-num=5");
-        assert_eq!(
-            DetectFace::from_query("ci-process=DetectFace&max-face-num=5").unwrap(),
-            params
+    fn examples() {
+        assert_query(
+            &DetectFace::new().with_max_face_num(5),
+            "ci-process=DetectFace&max-face-num=5",
         );
-    }
-    #[test]
-    fn example_2() {
-        let err = SPEC.decode_pairs([("max-face-num", "121")], true).unwrap_err();
-        assert!(err.names("max-face-num"), "{err}");
+        assert_rejected(&SPEC, &[("max-face-num", "121")], "max-face-num");
     }
 }

@@ -6,8 +6,11 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues,
+};
+pub use cos_ci_validate::shapes::PaddingLayout;
 
 /// The description of `GoodsMatting`, from `spec/operations/goods-matting.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +19,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/goods-matting.yaml",
     module: "goods_matting",
     summary: "Cut a product out of an image onto a transparent background.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/436/79733",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/436/79733"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateGoodsMattingJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -28,123 +29,66 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "center-layout",
-            doc: "With 1, the product is centred in the output.",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "padding-layout",
-            doc: "Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.",
-            kind: ParamKind::Pair {
-                separator: 'x',
-                min: 0u32,
-                max: 1000u32,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
+        ParamSpec::optional(
+            "center-layout",
+            "With 1, the product is centred in the output.",
+            ParamKind::Flag,
+        ),
+        ParamSpec::optional(
+            "padding-layout",
+            "Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.",
+            ParamKind::pair('x', 0, 1000, ["dx", "dy"]),
+        ),
     ],
     output: Output::Image { png: true },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "matting",
 };
-
-/// Values of `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PaddingLayout {
-    /// `dx`
-    pub dx: u32,
-    /// `dy`
-    pub dy: u32,
-}
-
-impl PaddingLayout {
-    /// Both values.
-    pub const fn new(dx: u32, dy: u32) -> Self {
-        Self { dx, dy }
-    }
-}
-
-impl ::core::fmt::Display for PaddingLayout {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        write!(f, "{}x{}", self.dx, self.dy)
-    }
-}
 
 /// Parameters of `GoodsMatting`: Cut a product out of an image onto a transparent background.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GoodsMatting {
     /// `center-layout`: With 1, the product is centred in the output.
     ///
-    /// Allowed: `1` or `0`.
-    pub center_layout: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub center_layout: Option<bool>,
     /// `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
     ///
-    /// Allowed: `<dx>x<dy>`, each in 0..=1000.
-    pub padding_layout: ::core::option::Option<PaddingLayout>,
+    /// Allowed: <dx>x<dy> with each in 0..=1000.
+    pub padding_layout: Option<PaddingLayout>,
 }
 
 impl GoodsMatting {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            center_layout: ::core::option::Option::None,
-            padding_layout: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `center-layout`: With 1, the product is centred in the output.
     #[must_use]
     pub fn with_center_layout(mut self, value: bool) -> Self {
-        self.center_layout = ::core::option::Option::Some(value);
+        self.center_layout = Some(value);
         self
     }
     /// Sets `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
     #[must_use]
     pub fn with_padding_layout(mut self, value: PaddingLayout) -> Self {
-        self.padding_layout = ::core::option::Option::Some(value);
+        self.padding_layout = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for GoodsMatting {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for GoodsMatting {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set_opt(
-                "center-layout",
-                self.center_layout.as_ref().map(|v| Value::Flag(*v)),
-            );
-        values
-            .set_opt(
-                "padding-layout",
-                self.padding_layout.as_ref().map(|v| Value::Pair(v.dx, v.dy)),
-            );
-        values
+        ParamValues::new()
+            .with_opt("center-layout", self.center_layout)
+            .with_opt("padding-layout", self.padding_layout)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             center_layout: values.flag("center-layout"),
             padding_layout: values
@@ -157,20 +101,12 @@ impl Operation for GoodsMatting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_example;
     #[test]
-    fn example_1() {
-        let params = GoodsMatting::new().with_center_layout(true);
-        assert_eq!(
-            params.to_query().unwrap(), "ci-process=GoodsMatting&center-layout=1"
-        );
-        assert_eq!(
-            GoodsMatting::from_query("ci-process=GoodsMatting&center-layout=1").unwrap(),
-            params
-        );
-        assert_eq!(params.to_rule().unwrap(), "ci-process=GoodsMatting&center-layout=1");
-        assert_eq!(
-            GoodsMatting::from_rule("ci-process=GoodsMatting&center-layout=1").unwrap(),
-            params
+    fn examples() {
+        assert_example(
+            &GoodsMatting::new().with_center_layout(true),
+            "ci-process=GoodsMatting&center-layout=1",
         );
     }
 }

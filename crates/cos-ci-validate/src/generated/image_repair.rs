@@ -6,8 +6,10 @@
 //!
 //! Modes: download, upload, cloud.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues,
+};
 
 /// The description of `ImageRepair`, from `spec/operations/image-repair.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,11 +18,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/image-repair.yaml",
     module: "image_repair",
     summary: "Remove the masked area of an image and fill it in from its surroundings.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/79042",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/79042"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateImageRepairJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -28,111 +28,69 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "MaskPic",
-            doc: "URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.",
-            kind: ParamKind::Text {
-                values: &[],
-                max_len: 2048usize,
-                encoding: TextEncoding::Base64Url,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "MaskPoly",
-            doc: "Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.",
-            kind: ParamKind::Text {
-                values: &[],
-                max_len: 4096usize,
-                encoding: TextEncoding::Base64Url,
-            },
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: false,
-        },
+        ParamSpec::optional(
+            "MaskPic",
+            "URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.",
+            ParamKind::base64url(2048),
+        ),
+        ParamSpec::optional(
+            "MaskPoly",
+            "Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.",
+            ParamKind::base64url(4096),
+        ),
     ],
     output: Output::Image { png: false },
-    limits: Limits {
-        max_input_bytes: 33554432u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
-    },
+    limits: DEFAULT_LIMITS,
     processor: "passthrough",
 };
 
 /// Parameters of `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImageRepair {
     /// `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
     ///
-    /// Allowed: text of at most 2048 bytes, sent as URL-safe base64.
-    pub mask_pic: ::core::option::Option<::std::string::String>,
+    /// Allowed: URL-safe base64 of text of at most 2048 bytes.
+    pub mask_pic: Option<String>,
     /// `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.
     ///
-    /// Allowed: text of at most 4096 bytes, sent as URL-safe base64.
-    pub mask_poly: ::core::option::Option<::std::string::String>,
+    /// Allowed: URL-safe base64 of text of at most 4096 bytes.
+    pub mask_poly: Option<String>,
 }
 
 impl ImageRepair {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            mask_pic: ::core::option::Option::None,
-            mask_poly: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
     #[must_use]
-    pub fn with_mask_pic(
-        mut self,
-        value: impl ::core::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.mask_pic = ::core::option::Option::Some(value.into());
+    pub fn with_mask_pic(mut self, value: impl Into<String>) -> Self {
+        self.mask_pic = Some(value.into());
         self
     }
     /// Sets `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.
     #[must_use]
-    pub fn with_mask_poly(
-        mut self,
-        value: impl ::core::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.mask_poly = ::core::option::Option::Some(value.into());
+    pub fn with_mask_poly(mut self, value: impl Into<String>) -> Self {
+        self.mask_poly = Some(value.into());
         self
-    }
-}
-
-impl ::core::default::Default for ImageRepair {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for ImageRepair {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set_opt("MaskPic", self.mask_pic.as_ref().map(|v| Value::Text(v.clone())));
-        values
-            .set_opt(
-                "MaskPoly",
-                self.mask_poly.as_ref().map(|v| Value::Text(v.clone())),
-            );
-        values
+        ParamValues::new()
+            .with_opt("MaskPic", self.mask_pic.clone())
+            .with_opt("MaskPoly", self.mask_poly.clone())
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
-            mask_pic: values.text("MaskPic").map(::std::string::ToString::to_string),
-            mask_poly: values.text("MaskPoly").map(::std::string::ToString::to_string),
+            mask_pic: values.text("MaskPic").map(String::from),
+            mask_poly: values.text("MaskPoly").map(String::from),
         }
     }
 }
@@ -140,24 +98,12 @@ impl Operation for ImageRepair {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_example;
     #[test]
-    fn example_1() {
-        let params = ImageRepair::new().with_mask_poly("[[[10,10],[40,10],[40,40]]]");
-        assert_eq!(
-            params.to_query().unwrap(),
-            "ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d"
-        );
-        assert_eq!(
-            ImageRepair::from_query("ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d")
-            .unwrap(), params
-        );
-        assert_eq!(
-            params.to_rule().unwrap(),
-            "ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d"
-        );
-        assert_eq!(
-            ImageRepair::from_rule("ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d")
-            .unwrap(), params
+    fn examples() {
+        assert_example(
+            &ImageRepair::new().with_mask_poly("[[[10,10],[40,10],[40,40]]]"),
+            "ci-process=ImageRepair&MaskPoly=W1tbMTAsMTBdLFs0MCwxMF0sWzQwLDQwXV1d",
         );
     }
 }

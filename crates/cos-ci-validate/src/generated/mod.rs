@@ -4,6 +4,9 @@
 
 pub mod service;
 
+/// Parameter types and answer containers several operations share.
+pub mod shapes;
+
 /// `AIBodyRecognition`: Find people in an image and answer where they are.
 pub mod ai_body_recognition;
 
@@ -50,7 +53,7 @@ pub mod image_repair;
 pub mod recognize_logo;
 
 /// Every operation in the spec, sorted by file name.
-pub const OPERATIONS: &[&crate::OpSpec] = &[
+pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &ai_body_recognition::SPEC,
     &ai_enhance_image::SPEC,
     &ai_game_rec::SPEC,

@@ -6,8 +6,11 @@
 //!
 //! Modes: download.
 
-use crate::params::{Operation, ParamValues, Value};
-use crate::spec::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
+    ParamValues, XmlNode, xml,
+};
+pub use cos_ci_validate::shapes::Location;
 
 /// The description of `RecognizeLogo`, from `spec/operations/recognize-logo.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,89 +19,40 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/recognize-logo.yaml",
     module: "recognize_logo",
     summary: "Find brand logos in an image.",
-    doc_url: ::core::option::Option::Some(
-        "https://cloud.tencent.com/document/product/460/79736",
-    ),
+    doc_url: Some("https://cloud.tencent.com/document/product/460/79736"),
     modes: &[Mode::Download],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateRecognizeLogoJob"])],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "ignore-error",
-            doc: "With 1, a failure such as an oversized input returns the original image (436/79734).",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: true,
-        },
+        ParamSpec::ignore_error_flag(
+            "ignore-error",
+            "With 1, a failure such as an oversized input returns the original image (436/79734).",
+        ),
     ],
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
-            XmlNode {
-                name: "Status",
-                ty: XmlType::Integer,
-                optional: false,
-                repeated: false,
-                example: ::core::option::Option::Some("1"),
-                spelling: ::core::option::Option::None,
-                children: &[],
-            },
-            XmlNode {
-                name: "LogoInfo",
-                ty: XmlType::Container,
-                optional: false,
-                repeated: true,
-                example: ::core::option::Option::None,
-                spelling: ::core::option::Option::None,
-                children: &[
-                    XmlNode {
-                        name: "Name",
-                        ty: XmlType::String,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("Example Brand"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Sorce",
-                        ty: XmlType::Integer,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::Some("88"),
-                        spelling: ::core::option::Option::None,
-                        children: &[],
-                    },
-                    XmlNode {
-                        name: "Location",
-                        ty: XmlType::Container,
-                        optional: false,
-                        repeated: false,
-                        example: ::core::option::Option::None,
-                        spelling: ::core::option::Option::None,
-                        children: &[
-                            XmlNode {
-                                name: "Point",
-                                ty: XmlType::String,
-                                optional: false,
-                                repeated: true,
-                                example: ::core::option::Option::Some("0,0"),
-                                spelling: ::core::option::Option::None,
-                                children: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            XmlNode::integer("Status").sample("1"),
+            XmlNode::container(
+                    "LogoInfo",
+                    &[
+                        XmlNode::string("Name").sample("Example Brand"),
+                        XmlNode::integer("Sorce").sample("88"),
+                        XmlNode::container(
+                            "Location",
+                            &[XmlNode::string("Point").any_number().sample("0,0")],
+                        ),
+                    ],
+                )
+                .any_number(),
         ],
     },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 7679u32,
-        max_height: 7679u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 5242880,
+        max_width: 7679,
+        max_height: 7679,
+        ..DEFAULT_LIMITS
     },
     processor: "xml",
 };
@@ -106,51 +60,35 @@ pub const SPEC: OpSpec = OpSpec {
 /// Parameters of `RecognizeLogo`: Find brand logos in an image.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecognizeLogo {
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
     ///
-    /// Allowed: `1` or `0`.
-    pub ignore_error: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub ignore_error: Option<bool>,
 }
 
 impl RecognizeLogo {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            ignore_error: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
     #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
-        self.ignore_error = ::core::option::Option::Some(value);
+        self.ignore_error = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for RecognizeLogo {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for RecognizeLogo {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values
-            .set_opt(
-                "ignore-error",
-                self.ignore_error.as_ref().map(|v| Value::Flag(*v)),
-            );
-        values
+        ParamValues::new().with_opt("ignore-error", self.ignore_error)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             ignore_error: values.flag("ignore-error"),
         }
@@ -164,28 +102,26 @@ pub struct RecognizeLogoResult {
     /// 1 when a logo was found, 0 when none was (460/79736).
     pub status: i64,
     /// One logo found (460/79736).
-    pub logo_info: ::std::vec::Vec<LogoInfo>,
+    pub logo_info: Vec<LogoInfo>,
 }
 
-impl crate::xml::FromElement for RecognizeLogoResult {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for RecognizeLogoResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             status: element.field("Status")?,
             logo_info: element.nodes("LogoInfo")?,
         })
     }
 }
 
-impl crate::xml::ToElement for RecognizeLogoResult {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for RecognizeLogoResult {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Status", &self.status);
         w.nodes("LogoInfo", &self.logo_info);
     }
 }
 
-impl crate::xml::XmlDocument for RecognizeLogoResult {
+impl xml::XmlDocument for RecognizeLogoResult {
     const ROOT: &'static str = "RecognitionResult";
 }
 
@@ -194,18 +130,16 @@ impl crate::xml::XmlDocument for RecognizeLogoResult {
 #[non_exhaustive]
 pub struct LogoInfo {
     /// The logo's name.
-    pub name: ::std::string::String,
+    pub name: String,
     /// Confidence 0 to 100; the wire node is spelled `Sorce` (sic, 460/79736).
     pub score: i64,
     /// Where the logo is.
     pub location: Location,
 }
 
-impl crate::xml::FromElement for LogoInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for LogoInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             name: element.field("Name")?,
             score: element.field("Sorce")?,
             location: element.node("Location")?,
@@ -213,50 +147,23 @@ impl crate::xml::FromElement for LogoInfo {
     }
 }
 
-impl crate::xml::ToElement for LogoInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for LogoInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Name", &self.name);
         w.field("Sorce", &self.score);
         w.node("Location", &self.location);
     }
 }
 
-/// Where the logo is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Location {
-    /// One corner, `X,Y`.
-    pub point: ::std::vec::Vec<::std::string::String>,
-}
-
-impl crate::xml::FromElement for Location {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
-            point: element.fields("Point")?,
-        })
-    }
-}
-
-impl crate::xml::ToElement for Location {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.fields("Point", &self.point);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::assert_query;
     #[test]
-    fn example_1() {
-        let params = RecognizeLogo::new().with_ignore_error(false);
-        assert_eq!(
-            params.to_query().unwrap(), "ci-process=RecognizeLogo&ignore-error=0"
-        );
-        assert_eq!(
-            RecognizeLogo::from_query("ci-process=RecognizeLogo&ignore-error=0")
-            .unwrap(), params
+    fn examples() {
+        assert_query(
+            &RecognizeLogo::new().with_ignore_error(false),
+            "ci-process=RecognizeLogo&ignore-error=0",
         );
     }
 }

@@ -2,7 +2,7 @@
 
 //! What every operation shares: hosts, limits, Pic-Operations, error codes and documents.
 
-use crate::spec::Limits;
+use cos_ci_validate::{Limits, xml};
 
 /// The header that carries processing rules in upload and cloud modes.
 pub const PIC_OPERATIONS_HEADER: &str = "Pic-Operations";
@@ -24,10 +24,10 @@ pub const HOST_SUFFIXES: &[&str] = &["myqcloud.com", "tencentcos.cn"];
 
 /// Limits every operation inherits unless it narrows them.
 pub const DEFAULT_LIMITS: Limits = Limits {
-    max_input_bytes: 33554432u64,
-    max_width: 50000u32,
-    max_height: 50000u32,
-    max_pixels: 250000000u64,
+    max_input_bytes: 33554432,
+    max_width: 50000,
+    max_height: 50000,
+    max_pixels: 250000000,
 };
 
 /// The code a server answers with when a parameter is out of range.
@@ -183,233 +183,86 @@ impl ErrorCode {
     ];
     /// The code as it appears in `<Code>`.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "InvalidArgument",
-            ErrorCode::InvalidRequest => "InvalidRequest",
-            ErrorCode::InvalidURI => "InvalidURI",
-            ErrorCode::MalformedXML => "MalformedXML",
-            ErrorCode::KeyTooLong => "KeyTooLong",
-            ErrorCode::EntityTooLarge => "EntityTooLarge",
-            ErrorCode::EntityTooSmall => "EntityTooSmall",
-            ErrorCode::InvalidPart => "InvalidPart",
-            ErrorCode::InvalidPartOrder => "InvalidPartOrder",
-            ErrorCode::ExpiredToken => "ExpiredToken",
-            ErrorCode::BadDigest => "BadDigest",
-            ErrorCode::InvalidDigest => "InvalidDigest",
-            ErrorCode::IncompleteBody => "IncompleteBody",
-            ErrorCode::RequestTimeout => "RequestTimeout",
-            ErrorCode::InvalidBucketName => "InvalidBucketName",
-            ErrorCode::InvalidObjectName => "InvalidObjectName",
-            ErrorCode::MissingRequestBodyError => "MissingRequestBodyError",
-            ErrorCode::ImageTooLarge => "ImageTooLarge",
-            ErrorCode::ImageResolutionExceed => "ImageResolutionExceed",
-            ErrorCode::InvalidImageFormat => "InvalidImageFormat",
-            ErrorCode::InvalidImageSource => "InvalidImageSource",
-            ErrorCode::InvalidPicOperations => "InvalidPicOperations",
-            ErrorCode::AccessDenied => "AccessDenied",
-            ErrorCode::AccessForbidden => "AccessForbidden",
-            ErrorCode::InvalidAccessKeyId => "InvalidAccessKeyId",
-            ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
-            ErrorCode::RequestTimeTooSkewed => "RequestTimeTooSkewed",
-            ErrorCode::NoProcessAuthority => "NoProcessAuthority",
-            ErrorCode::UserNotSourceBucketOwner => "UserNotSourceBucketOwner",
-            ErrorCode::NoSuchKey => "NoSuchKey",
-            ErrorCode::NoSuchBucket => "NoSuchBucket",
-            ErrorCode::NoSuchUpload => "NoSuchUpload",
-            ErrorCode::NoSuchVersion => "NoSuchVersion",
-            ErrorCode::MethodNotAllowed => "MethodNotAllowed",
-            ErrorCode::BucketAlreadyExists => "BucketAlreadyExists",
-            ErrorCode::BucketNotEmpty => "BucketNotEmpty",
-            ErrorCode::PathConflict => "PathConflict",
-            ErrorCode::ObjectNotAppendable => "ObjectNotAppendable",
-            ErrorCode::MissingContentLength => "MissingContentLength",
-            ErrorCode::PreconditionFailed => "PreconditionFailed",
-            ErrorCode::InvalidRange => "InvalidRange",
-            ErrorCode::UnavailableForLegalReasons => "UnavailableForLegalReasons",
-            ErrorCode::InternalError => "InternalError",
-            ErrorCode::NotImplemented => "NotImplemented",
-            ErrorCode::ServiceUnavailable => "ServiceUnavailable",
-            ErrorCode::SlowDown => "SlowDown",
-        }
+        CODES[self as usize].0
     }
     /// The HTTP status a server answers with.
     pub const fn status(self) -> u16 {
-        match self {
-            ErrorCode::InvalidArgument => 400u16,
-            ErrorCode::InvalidRequest => 400u16,
-            ErrorCode::InvalidURI => 400u16,
-            ErrorCode::MalformedXML => 400u16,
-            ErrorCode::KeyTooLong => 400u16,
-            ErrorCode::EntityTooLarge => 400u16,
-            ErrorCode::EntityTooSmall => 400u16,
-            ErrorCode::InvalidPart => 400u16,
-            ErrorCode::InvalidPartOrder => 400u16,
-            ErrorCode::ExpiredToken => 400u16,
-            ErrorCode::BadDigest => 400u16,
-            ErrorCode::InvalidDigest => 400u16,
-            ErrorCode::IncompleteBody => 400u16,
-            ErrorCode::RequestTimeout => 400u16,
-            ErrorCode::InvalidBucketName => 400u16,
-            ErrorCode::InvalidObjectName => 400u16,
-            ErrorCode::MissingRequestBodyError => 400u16,
-            ErrorCode::ImageTooLarge => 400u16,
-            ErrorCode::ImageResolutionExceed => 400u16,
-            ErrorCode::InvalidImageFormat => 400u16,
-            ErrorCode::InvalidImageSource => 400u16,
-            ErrorCode::InvalidPicOperations => 400u16,
-            ErrorCode::AccessDenied => 403u16,
-            ErrorCode::AccessForbidden => 403u16,
-            ErrorCode::InvalidAccessKeyId => 403u16,
-            ErrorCode::SignatureDoesNotMatch => 403u16,
-            ErrorCode::RequestTimeTooSkewed => 403u16,
-            ErrorCode::NoProcessAuthority => 403u16,
-            ErrorCode::UserNotSourceBucketOwner => 403u16,
-            ErrorCode::NoSuchKey => 404u16,
-            ErrorCode::NoSuchBucket => 404u16,
-            ErrorCode::NoSuchUpload => 404u16,
-            ErrorCode::NoSuchVersion => 404u16,
-            ErrorCode::MethodNotAllowed => 405u16,
-            ErrorCode::BucketAlreadyExists => 409u16,
-            ErrorCode::BucketNotEmpty => 409u16,
-            ErrorCode::PathConflict => 409u16,
-            ErrorCode::ObjectNotAppendable => 409u16,
-            ErrorCode::MissingContentLength => 411u16,
-            ErrorCode::PreconditionFailed => 412u16,
-            ErrorCode::InvalidRange => 416u16,
-            ErrorCode::UnavailableForLegalReasons => 451u16,
-            ErrorCode::InternalError => 500u16,
-            ErrorCode::NotImplemented => 501u16,
-            ErrorCode::ServiceUnavailable => 503u16,
-            ErrorCode::SlowDown => 503u16,
-        }
+        CODES[self as usize].1
     }
     /// The default `<Message>`.
     pub const fn message(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "Invalid argument.",
-            ErrorCode::InvalidRequest => "The request is not valid.",
-            ErrorCode::InvalidURI => "The request URI is not valid.",
-            ErrorCode::MalformedXML => "The XML is not well-formed.",
-            ErrorCode::KeyTooLong => "The object key is too long.",
-            ErrorCode::EntityTooLarge => "The body is larger than allowed.",
-            ErrorCode::EntityTooSmall => "The body is smaller than allowed.",
-            ErrorCode::InvalidPart => {
-                "One or more of the specified parts could not be found or its ETag does not match."
-            }
-            ErrorCode::InvalidPartOrder => {
-                "The list of parts was not in ascending order."
-            }
-            ErrorCode::ExpiredToken => "The security token has expired.",
-            ErrorCode::BadDigest => "The Content-MD5 does not match the body.",
-            ErrorCode::InvalidDigest => "The Content-MD5 is not valid.",
-            ErrorCode::IncompleteBody => "The body is shorter than Content-Length.",
-            ErrorCode::RequestTimeout => "The body was not received in time.",
-            ErrorCode::InvalidBucketName => "The bucket name is not valid.",
-            ErrorCode::InvalidObjectName => "The object key is not valid.",
-            ErrorCode::MissingRequestBodyError => "The request body is missing.",
-            ErrorCode::ImageTooLarge => "The image is larger than this operation allows.",
-            ErrorCode::ImageResolutionExceed => {
-                "The image resolution is larger than this operation allows."
-            }
-            ErrorCode::InvalidImageFormat => {
-                "The input is not an image this operation can process."
-            }
-            ErrorCode::InvalidImageSource => "The image source could not be fetched.",
-            ErrorCode::InvalidPicOperations => "The Pic-Operations header is not valid.",
-            ErrorCode::AccessDenied => "Access denied.",
-            ErrorCode::AccessForbidden => "Access forbidden.",
-            ErrorCode::InvalidAccessKeyId => "The SecretId does not exist.",
-            ErrorCode::SignatureDoesNotMatch => {
-                "The calculated signature does not match the one provided."
-            }
-            ErrorCode::RequestTimeTooSkewed => {
-                "The request time is outside the allowed window."
-            }
-            ErrorCode::NoProcessAuthority => "The account may not use this processing.",
-            ErrorCode::UserNotSourceBucketOwner => {
-                "The requester does not own the source bucket."
-            }
-            ErrorCode::NoSuchKey => "The specified key does not exist.",
-            ErrorCode::NoSuchBucket => "The specified bucket does not exist.",
-            ErrorCode::NoSuchUpload => "The specified upload does not exist.",
-            ErrorCode::NoSuchVersion => "The specified version does not exist.",
-            ErrorCode::MethodNotAllowed => "The method is not allowed on this resource.",
-            ErrorCode::BucketAlreadyExists => "The bucket already exists.",
-            ErrorCode::BucketNotEmpty => "The bucket you tried to delete is not empty.",
-            ErrorCode::PathConflict => "The path conflicts with an existing object.",
-            ErrorCode::ObjectNotAppendable => "The object is not appendable.",
-            ErrorCode::MissingContentLength => "Content-Length is required.",
-            ErrorCode::PreconditionFailed => "A precondition failed.",
-            ErrorCode::InvalidRange => "The requested range is not satisfiable.",
-            ErrorCode::UnavailableForLegalReasons => "Unavailable for legal reasons.",
-            ErrorCode::InternalError => {
-                "We encountered an internal error. Please try again."
-            }
-            ErrorCode::NotImplemented => "The feature is not implemented.",
-            ErrorCode::ServiceUnavailable => {
-                "The service is unavailable. Please try again."
-            }
-            ErrorCode::SlowDown => "Reduce your request rate.",
-        }
+        CODES[self as usize].2
     }
     /// The code named `code`, if it is one of the spec's.
-    pub fn from_code(code: &str) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(
-            match code {
-                "InvalidArgument" => ErrorCode::InvalidArgument,
-                "InvalidRequest" => ErrorCode::InvalidRequest,
-                "InvalidURI" => ErrorCode::InvalidURI,
-                "MalformedXML" => ErrorCode::MalformedXML,
-                "KeyTooLong" => ErrorCode::KeyTooLong,
-                "EntityTooLarge" => ErrorCode::EntityTooLarge,
-                "EntityTooSmall" => ErrorCode::EntityTooSmall,
-                "InvalidPart" => ErrorCode::InvalidPart,
-                "InvalidPartOrder" => ErrorCode::InvalidPartOrder,
-                "ExpiredToken" => ErrorCode::ExpiredToken,
-                "BadDigest" => ErrorCode::BadDigest,
-                "InvalidDigest" => ErrorCode::InvalidDigest,
-                "IncompleteBody" => ErrorCode::IncompleteBody,
-                "RequestTimeout" => ErrorCode::RequestTimeout,
-                "InvalidBucketName" => ErrorCode::InvalidBucketName,
-                "InvalidObjectName" => ErrorCode::InvalidObjectName,
-                "MissingRequestBodyError" => ErrorCode::MissingRequestBodyError,
-                "ImageTooLarge" => ErrorCode::ImageTooLarge,
-                "ImageResolutionExceed" => ErrorCode::ImageResolutionExceed,
-                "InvalidImageFormat" => ErrorCode::InvalidImageFormat,
-                "InvalidImageSource" => ErrorCode::InvalidImageSource,
-                "InvalidPicOperations" => ErrorCode::InvalidPicOperations,
-                "AccessDenied" => ErrorCode::AccessDenied,
-                "AccessForbidden" => ErrorCode::AccessForbidden,
-                "InvalidAccessKeyId" => ErrorCode::InvalidAccessKeyId,
-                "SignatureDoesNotMatch" => ErrorCode::SignatureDoesNotMatch,
-                "RequestTimeTooSkewed" => ErrorCode::RequestTimeTooSkewed,
-                "NoProcessAuthority" => ErrorCode::NoProcessAuthority,
-                "UserNotSourceBucketOwner" => ErrorCode::UserNotSourceBucketOwner,
-                "NoSuchKey" => ErrorCode::NoSuchKey,
-                "NoSuchBucket" => ErrorCode::NoSuchBucket,
-                "NoSuchUpload" => ErrorCode::NoSuchUpload,
-                "NoSuchVersion" => ErrorCode::NoSuchVersion,
-                "MethodNotAllowed" => ErrorCode::MethodNotAllowed,
-                "BucketAlreadyExists" => ErrorCode::BucketAlreadyExists,
-                "BucketNotEmpty" => ErrorCode::BucketNotEmpty,
-                "PathConflict" => ErrorCode::PathConflict,
-                "ObjectNotAppendable" => ErrorCode::ObjectNotAppendable,
-                "MissingContentLength" => ErrorCode::MissingContentLength,
-                "PreconditionFailed" => ErrorCode::PreconditionFailed,
-                "InvalidRange" => ErrorCode::InvalidRange,
-                "UnavailableForLegalReasons" => ErrorCode::UnavailableForLegalReasons,
-                "InternalError" => ErrorCode::InternalError,
-                "NotImplemented" => ErrorCode::NotImplemented,
-                "ServiceUnavailable" => ErrorCode::ServiceUnavailable,
-                "SlowDown" => ErrorCode::SlowDown,
-                _ => return ::core::option::Option::None,
-            },
-        )
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == code)
     }
 }
 
-impl ::core::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+/// Each code's `<Code>`, HTTP status and default `<Message>`, in the variants' order.
+const CODES: &[(&str, u16, &str)] = &[
+    ("InvalidArgument", 400, "Invalid argument."),
+    ("InvalidRequest", 400, "The request is not valid."),
+    ("InvalidURI", 400, "The request URI is not valid."),
+    ("MalformedXML", 400, "The XML is not well-formed."),
+    ("KeyTooLong", 400, "The object key is too long."),
+    ("EntityTooLarge", 400, "The body is larger than allowed."),
+    ("EntityTooSmall", 400, "The body is smaller than allowed."),
+    (
+        "InvalidPart",
+        400,
+        "One or more of the specified parts could not be found or its ETag does not match.",
+    ),
+    ("InvalidPartOrder", 400, "The list of parts was not in ascending order."),
+    ("ExpiredToken", 400, "The security token has expired."),
+    ("BadDigest", 400, "The Content-MD5 does not match the body."),
+    ("InvalidDigest", 400, "The Content-MD5 is not valid."),
+    ("IncompleteBody", 400, "The body is shorter than Content-Length."),
+    ("RequestTimeout", 400, "The body was not received in time."),
+    ("InvalidBucketName", 400, "The bucket name is not valid."),
+    ("InvalidObjectName", 400, "The object key is not valid."),
+    ("MissingRequestBodyError", 400, "The request body is missing."),
+    ("ImageTooLarge", 400, "The image is larger than this operation allows."),
+    (
+        "ImageResolutionExceed",
+        400,
+        "The image resolution is larger than this operation allows.",
+    ),
+    ("InvalidImageFormat", 400, "The input is not an image this operation can process."),
+    ("InvalidImageSource", 400, "The image source could not be fetched."),
+    ("InvalidPicOperations", 400, "The Pic-Operations header is not valid."),
+    ("AccessDenied", 403, "Access denied."),
+    ("AccessForbidden", 403, "Access forbidden."),
+    ("InvalidAccessKeyId", 403, "The SecretId does not exist."),
+    (
+        "SignatureDoesNotMatch",
+        403,
+        "The calculated signature does not match the one provided.",
+    ),
+    ("RequestTimeTooSkewed", 403, "The request time is outside the allowed window."),
+    ("NoProcessAuthority", 403, "The account may not use this processing."),
+    ("UserNotSourceBucketOwner", 403, "The requester does not own the source bucket."),
+    ("NoSuchKey", 404, "The specified key does not exist."),
+    ("NoSuchBucket", 404, "The specified bucket does not exist."),
+    ("NoSuchUpload", 404, "The specified upload does not exist."),
+    ("NoSuchVersion", 404, "The specified version does not exist."),
+    ("MethodNotAllowed", 405, "The method is not allowed on this resource."),
+    ("BucketAlreadyExists", 409, "The bucket already exists."),
+    ("BucketNotEmpty", 409, "The bucket you tried to delete is not empty."),
+    ("PathConflict", 409, "The path conflicts with an existing object."),
+    ("ObjectNotAppendable", 409, "The object is not appendable."),
+    ("MissingContentLength", 411, "Content-Length is required."),
+    ("PreconditionFailed", 412, "A precondition failed."),
+    ("InvalidRange", 416, "The requested range is not satisfiable."),
+    ("UnavailableForLegalReasons", 451, "Unavailable for legal reasons."),
+    ("InternalError", 500, "We encountered an internal error. Please try again."),
+    ("NotImplemented", 501, "The feature is not implemented."),
+    ("ServiceUnavailable", 503, "The service is unavailable. Please try again."),
+    ("SlowDown", 503, "Reduce your request rate."),
+];
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
@@ -419,22 +272,20 @@ impl ::core::fmt::Display for ErrorCode {
 #[non_exhaustive]
 pub struct ErrorDocument {
     /// `<Code>`
-    pub code: ::std::string::String,
+    pub code: String,
     /// `<Message>`
-    pub message: ::std::string::String,
+    pub message: String,
     /// `<Resource>`
-    pub resource: ::core::option::Option<::std::string::String>,
+    pub resource: Option<String>,
     /// `<RequestId>`
-    pub request_id: ::std::string::String,
+    pub request_id: String,
     /// `<TraceId>`
-    pub trace_id: ::core::option::Option<::std::string::String>,
+    pub trace_id: Option<String>,
 }
 
-impl crate::xml::FromElement for ErrorDocument {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for ErrorDocument {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             code: element.field("Code")?,
             message: element.field("Message")?,
             resource: element.opt_field("Resource")?,
@@ -444,8 +295,8 @@ impl crate::xml::FromElement for ErrorDocument {
     }
 }
 
-impl crate::xml::ToElement for ErrorDocument {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for ErrorDocument {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Code", &self.code);
         w.field("Message", &self.message);
         w.opt_field("Resource", &self.resource);
@@ -454,7 +305,7 @@ impl crate::xml::ToElement for ErrorDocument {
     }
 }
 
-impl crate::xml::XmlDocument for ErrorDocument {
+impl xml::XmlDocument for ErrorDocument {
     const ROOT: &'static str = "Error";
 }
 
@@ -463,107 +314,29 @@ impl crate::xml::XmlDocument for ErrorDocument {
 #[non_exhaustive]
 pub struct UploadResult {
     /// `<OriginalInfo>`
-    pub original_info: ::core::option::Option<OriginalInfo>,
+    pub original_info: Option<OriginalInfo>,
     /// `<ProcessResults>`
-    pub process_results: ::core::option::Option<ProcessResults>,
+    pub process_results: Option<ProcessResults>,
 }
 
-impl crate::xml::FromElement for UploadResult {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for UploadResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             original_info: element.opt_node("OriginalInfo")?,
             process_results: element.opt_node("ProcessResults")?,
         })
     }
 }
 
-impl crate::xml::ToElement for UploadResult {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for UploadResult {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.opt_node("OriginalInfo", &self.original_info);
         w.opt_node("ProcessResults", &self.process_results);
     }
 }
 
-impl crate::xml::XmlDocument for UploadResult {
+impl xml::XmlDocument for UploadResult {
     const ROOT: &'static str = "UploadResult";
-}
-
-/// The `<ProcessResults>` node.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProcessResults {
-    /// `<Object>`
-    pub object: ::std::vec::Vec<ProcessedObject>,
-}
-
-impl crate::xml::FromElement for ProcessResults {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
-            object: element.nodes("Object")?,
-        })
-    }
-}
-
-impl crate::xml::ToElement for ProcessResults {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.nodes("Object", &self.object);
-    }
-}
-
-/// The `<Object>` node.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProcessedObject {
-    /// `<Key>`
-    pub key: ::std::string::String,
-    /// `<Location>`
-    pub location: ::std::string::String,
-    /// `<Format>`
-    pub format: ::core::option::Option<::std::string::String>,
-    /// `<Width>`
-    pub width: ::core::option::Option<i64>,
-    /// `<Height>`
-    pub height: ::core::option::Option<i64>,
-    /// `<Size>`
-    pub size: i64,
-    /// `<Quality>`
-    pub quality: ::core::option::Option<i64>,
-    /// `<ETag>`
-    pub etag: ::std::string::String,
-}
-
-impl crate::xml::FromElement for ProcessedObject {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
-            key: element.field("Key")?,
-            location: element.field("Location")?,
-            format: element.opt_field("Format")?,
-            width: element.opt_field("Width")?,
-            height: element.opt_field("Height")?,
-            size: element.field("Size")?,
-            quality: element.opt_field("Quality")?,
-            etag: element.field("ETag")?,
-        })
-    }
-}
-
-impl crate::xml::ToElement for ProcessedObject {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
-        w.field("Key", &self.key);
-        w.field("Location", &self.location);
-        w.opt_field("Format", &self.format);
-        w.opt_field("Width", &self.width);
-        w.opt_field("Height", &self.height);
-        w.field("Size", &self.size);
-        w.opt_field("Quality", &self.quality);
-        w.field("ETag", &self.etag);
-    }
 }
 
 /// The `<OriginalInfo>` node.
@@ -571,20 +344,18 @@ impl crate::xml::ToElement for ProcessedObject {
 #[non_exhaustive]
 pub struct OriginalInfo {
     /// `<Key>`
-    pub key: ::std::string::String,
+    pub key: String,
     /// `<Location>`
-    pub location: ::std::string::String,
+    pub location: String,
     /// `<ETag>`
-    pub etag: ::std::string::String,
+    pub etag: String,
     /// `<ImageInfo>`
-    pub image_info: ::core::option::Option<ImageInfo>,
+    pub image_info: Option<ImageInfo>,
 }
 
-impl crate::xml::FromElement for OriginalInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for OriginalInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             key: element.field("Key")?,
             location: element.field("Location")?,
             etag: element.field("ETag")?,
@@ -593,8 +364,8 @@ impl crate::xml::FromElement for OriginalInfo {
     }
 }
 
-impl crate::xml::ToElement for OriginalInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for OriginalInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Key", &self.key);
         w.field("Location", &self.location);
         w.field("ETag", &self.etag);
@@ -607,24 +378,22 @@ impl crate::xml::ToElement for OriginalInfo {
 #[non_exhaustive]
 pub struct ImageInfo {
     /// `<Format>`
-    pub format: ::std::string::String,
+    pub format: String,
     /// `<Width>`
     pub width: i64,
     /// `<Height>`
     pub height: i64,
     /// `<Quality>`
-    pub quality: ::core::option::Option<i64>,
+    pub quality: Option<i64>,
     /// `<Ave>`
-    pub ave: ::core::option::Option<::std::string::String>,
+    pub ave: Option<String>,
     /// `<Orientation>`
-    pub orientation: ::core::option::Option<i64>,
+    pub orientation: Option<i64>,
 }
 
-impl crate::xml::FromElement for ImageInfo {
-    fn from_element(
-        element: &crate::xml::Element,
-    ) -> ::core::result::Result<Self, crate::xml::XmlError> {
-        ::core::result::Result::Ok(Self {
+impl xml::FromElement for ImageInfo {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
             format: element.field("Format")?,
             width: element.field("Width")?,
             height: element.field("Height")?,
@@ -635,13 +404,85 @@ impl crate::xml::FromElement for ImageInfo {
     }
 }
 
-impl crate::xml::ToElement for ImageInfo {
-    fn write_children(&self, w: &mut crate::xml::XmlWriter) {
+impl xml::ToElement for ImageInfo {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
         w.field("Format", &self.format);
         w.field("Width", &self.width);
         w.field("Height", &self.height);
         w.opt_field("Quality", &self.quality);
         w.opt_field("Ave", &self.ave);
         w.opt_field("Orientation", &self.orientation);
+    }
+}
+
+/// The `<ProcessResults>` node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProcessResults {
+    /// `<Object>`
+    pub object: Vec<ProcessedObject>,
+}
+
+impl xml::FromElement for ProcessResults {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            object: element.nodes("Object")?,
+        })
+    }
+}
+
+impl xml::ToElement for ProcessResults {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
+        w.nodes("Object", &self.object);
+    }
+}
+
+/// The `<Object>` node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProcessedObject {
+    /// `<Key>`
+    pub key: String,
+    /// `<Location>`
+    pub location: String,
+    /// `<Format>`
+    pub format: Option<String>,
+    /// `<Width>`
+    pub width: Option<i64>,
+    /// `<Height>`
+    pub height: Option<i64>,
+    /// `<Size>`
+    pub size: i64,
+    /// `<Quality>`
+    pub quality: Option<i64>,
+    /// `<ETag>`
+    pub etag: String,
+}
+
+impl xml::FromElement for ProcessedObject {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            key: element.field("Key")?,
+            location: element.field("Location")?,
+            format: element.opt_field("Format")?,
+            width: element.opt_field("Width")?,
+            height: element.opt_field("Height")?,
+            size: element.field("Size")?,
+            quality: element.opt_field("Quality")?,
+            etag: element.field("ETag")?,
+        })
+    }
+}
+
+impl xml::ToElement for ProcessedObject {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
+        w.field("Key", &self.key);
+        w.field("Location", &self.location);
+        w.opt_field("Format", &self.format);
+        w.opt_field("Width", &self.width);
+        w.opt_field("Height", &self.height);
+        w.field("Size", &self.size);
+        w.opt_field("Quality", &self.quality);
+        w.field("ETag", &self.etag);
     }
 }

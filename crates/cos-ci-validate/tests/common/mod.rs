@@ -94,6 +94,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
                 separator: ',',
                 min: 1,
                 max: 50,
+                names: ["a", "b"],
             },
             None,
             false,
@@ -198,6 +199,7 @@ pub fn bad_wire(kind: &ParamKind) -> String {
             separator,
             min,
             max,
+            ..
         } => format!("{}{separator}{min}", u64::from(max) + 1),
     }
 }
@@ -471,6 +473,7 @@ pub fn invalid_wire(kind: &ParamKind) -> BoxedStrategy<String> {
             separator,
             min,
             max,
+            ..
         } => {
             let ok = move || min..=max;
             if max < u32::MAX {

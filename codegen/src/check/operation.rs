@@ -1,0 +1,333 @@
+//! One operation file: name, modes, permissions, sources, outputs; its parameters and examples through `param` and `example`.
+
+use super::*;
+
+/// Checks one operation file whose stem is `stem` (whether the stem matches the name is
+/// checked across files, in `load`).
+///
+/// Without a service (service.yaml did not parse) the checks that need it are skipped.
+pub fn operation(
+    c: &mut Checker<'_>,
+    stem: &str,
+    source: &str,
+    op: &model::Operation,
+    service: Option<(&model::Service, &ir::Service)>,
+) -> ir::Op {
+    if op.name.is_empty()
+        || !op.name.starts_with(|ch: char| ch.is_ascii_alphabetic())
+        || !op
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    {
+        c.error("name", format!("`{}` is not a ci-process name", op.name));
+    }
+    let module = naming::module(&op.name);
+    if KEYWORDS.contains(&module.as_str()) || NOT_RAW.contains(&module.as_str()) {
+        c.error(
+            "name",
+            format!(
+                "`{}` gives the module name `{module}`, a Rust keyword",
+                op.name
+            ),
+        );
+    } else if RESERVED_MODULES.contains(&module.as_str()) {
+        c.error(
+            "name",
+            format!(
+                "`{}` gives the module name `{module}`, which the generated code already uses",
+                op.name
+            ),
+        );
+    }
+    if op.summary.trim().is_empty() {
+        c.error("summary", "the summary is empty");
+    }
+    if op.modes.is_empty() {
+        c.error("modes", "an operation needs at least one mode");
+    }
+    for (i, mode) in op.modes.iter().enumerate() {
+        if Mode::from_name(mode).is_none() {
+            c.error(
+                &format!("modes.{i}"),
+                format!("unknown mode `{mode}`; expected download, upload or cloud"),
+            );
+        } else if op.modes[..i].contains(mode) {
+            c.error(
+                &format!("modes.{i}"),
+                format!("mode `{mode}` is listed twice"),
+            );
+        }
+    }
+    // Permissions: exactly the declared modes, well-formed actions.
+    for mode in &op.modes {
+        let known = Mode::from_name(mode).is_some();
+        if known && !op.permissions.contains_key(mode) {
+            c.error("permissions", format!("no permissions for mode `{mode}`"));
+        }
+    }
+    for (mode, actions) in &op.permissions {
+        if !op.modes.contains(mode) {
+            c.error(
+                &format!("permissions.{mode}"),
+                format!(
+                    "`{mode}` is not one of this operation's modes ({})",
+                    op.modes.join(", ")
+                ),
+            );
+        }
+        if actions.is_empty() {
+            c.error(
+                &format!("permissions.{mode}"),
+                "a mode needs at least one action",
+            );
+        }
+        for (i, action) in actions.iter().enumerate() {
+            if !is_action(action) {
+                c.error(
+                    &format!("permissions.{mode}.{i}"),
+                    format!("`{action}` is not a CAM action like cos:GetObject or ci:CreateXJob"),
+                );
+            }
+        }
+    }
+    for (action, aliases) in &op.permission_aliases {
+        if !op.permissions.values().any(|a| a.contains(action)) {
+            c.error(
+                &format!("permission_aliases.{action}"),
+                format!("`{action}` is not an action of this operation"),
+            );
+        }
+        for (i, alias) in aliases.iter().enumerate() {
+            if !is_action(alias) {
+                c.error(
+                    &format!("permission_aliases.{action}.{i}"),
+                    format!("`{alias}` is not a CAM action"),
+                );
+            }
+        }
+    }
+    let detect_url = if op.source.detect_url {
+        let host = op.source.detect_url_host.as_deref().unwrap_or("cos");
+        let kind = HostKind::from_name(host);
+        if kind.is_none() || service.is_some_and(|(s, _)| !s.hosts.contains_key(host)) {
+            c.error(
+                "source.detect_url_host",
+                format!(
+                    "unknown host kind `{host}`; expected cos, pic or ci (service.yaml `hosts`)"
+                ),
+            );
+        }
+        kind
+    } else {
+        if op.source.detect_url_host.is_some() {
+            c.error("source.detect_url_host", "set only with detect_url: true");
+        }
+        None
+    };
+
+    // The types of the operation's generated module: its parameter struct, the enums and
+    // structs of its parameters, its answer's nodes.
+    let type_name = naming::type_name(&op.name);
+    if let Some(problem) = type_name_problem(&type_name) {
+        c.error(
+            "name",
+            format!("`{}` gives no Rust type name: {problem}", op.name),
+        );
+    }
+    let mut taken = vec![type_name.clone()];
+    let mut params: Vec<ir::Param> = Vec::new();
+    // Parameters declared with a problem of their own; examples do not report them again.
+    let mut broken: Vec<String> = Vec::new();
+    let shapes: &[ir::Shape] = match service {
+        Some((_, s)) => &s.shapes,
+        None => &[],
+    };
+    for (name, p) in &op.params {
+        let path = format!("params.{name}");
+        // A parameter whose `type` is a shape takes the shape's type keys.
+        let shape = service
+            .and_then(|(s, _)| s.shapes.get(&p.ty))
+            .and_then(|d| d.param.as_ref());
+        let merged = shape.map(|sh| p.with_shape(sh));
+        if merged.is_some() && p.has_type_keys() {
+            c.error(
+                &path,
+                format!(
+                    "`type: {}` is a shape, which fixes the type; drop range, values, separator, names, max_len, encoding and variant_prefix",
+                    p.ty
+                ),
+            );
+        }
+        let Some(mut param) = param(c, &path, name, merged.as_ref().unwrap_or(p)) else {
+            broken.push(name.clone());
+            continue;
+        };
+        if merged.is_some() {
+            param.type_name = p.ty.clone();
+            param.shared = true;
+        } else if let Some(shape) = shapes.iter().find(|s| {
+            param.value.declares_type()
+                && param_shape(shapes, &s.name).is_some_and(|sp| sp.kind == param.kind)
+        }) {
+            c.error(
+                &path,
+                format!(
+                    "`{name}` has the type of the shape `{0}`; write `type: {0}` instead of its type keys",
+                    shape.name
+                ),
+            );
+        }
+        if let Some(other) = params.iter().find(|o| o.field == param.field) {
+            c.error(
+                &path,
+                format!(
+                    "`{name}` and `{}` both give the Rust field `{}`",
+                    other.name, param.field
+                ),
+            );
+        } else if param.value.declares_type() && !(param.shared && taken.contains(&param.type_name))
+        {
+            if let Some(problem) = type_name_problem(&param.type_name) {
+                c.error(
+                    &path,
+                    format!("`{name}` gives no Rust type name: {problem}"),
+                );
+            } else if taken.contains(&param.type_name) {
+                c.error(
+                    &path,
+                    format!(
+                        "`{name}` gives the Rust type `{}`, which the operation already uses",
+                        param.type_name
+                    ),
+                );
+            }
+            taken.push(param.type_name.clone());
+        }
+        if param.ignore_error {
+            if let Some(other) = params.iter().find(|o| o.ignore_error) {
+                c.error(
+                    &format!("{path}.ignore_error"),
+                    format!(
+                        "`{}` is already the ignore-error flag; an operation has one",
+                        other.name
+                    ),
+                );
+            }
+        }
+        params.push(param);
+    }
+
+    let output = match op.output.download.as_str() {
+        "image" => {
+            if op.output.response.is_some() {
+                c.error("output.response", "an image answer has no node tree");
+            }
+            let png = match op.output.format.as_deref() {
+                None => false,
+                Some("png") => true,
+                Some(other) => {
+                    c.error(
+                        "output.format",
+                        format!("unknown format `{other}`; only png can be forced"),
+                    );
+                    false
+                }
+            };
+            if op.mock.processor == "xml" {
+                c.error(
+                    "mock.processor",
+                    "`xml` is for operations whose download answer is xml",
+                );
+            }
+            ir::Output::Image { png }
+        }
+        "xml" => {
+            if op.output.format.is_some() {
+                c.error("output.format", "an XML answer has no image format");
+            }
+            if op.mock.processor != "xml" {
+                c.error("mock.processor", "an XML answer needs the `xml` processor");
+            }
+            match &op.output.response {
+                Some(t) => ir::Output::Xml(tree(c, "output.response", t, &mut taken, shapes)),
+                None => {
+                    c.error("output", "`download: xml` needs a `response` node tree");
+                    ir::Output::Image { png: false }
+                }
+            }
+        }
+        other => {
+            c.error(
+                "output.download",
+                format!("unknown output `{other}`; expected image or xml"),
+            );
+            ir::Output::Image { png: false }
+        }
+    };
+    if let Some((s, _)) = service.filter(|(s, _)| !s.mock_processors.contains(&op.mock.processor)) {
+        c.error(
+            "mock.processor",
+            format!(
+                "unknown processor `{}`; expected one of {} (service.yaml `mock_processors`)",
+                op.mock.processor,
+                s.mock_processors.join(", ")
+            ),
+        );
+    }
+    let fallback = ir::Limits {
+        max_input_bytes: 1,
+        max_width: 1,
+        max_height: 1,
+        max_pixels: 1,
+    };
+    let defaults = service.map_or(&fallback, |(_, s)| &s.limits);
+    let limits = limits(c, "limits", &op.limits, Some(defaults));
+
+    let mut examples = Vec::new();
+    for (i, ex) in op.examples.iter().enumerate() {
+        examples.push(example(c, &format!("examples.{i}"), ex, &params, &broken));
+    }
+
+    let modes: Vec<Mode> = op.modes.iter().filter_map(|m| Mode::from_name(m)).collect();
+    let methods = naming::methods(&module, &modes, matches!(output, ir::Output::Image { .. }));
+    ir::Op {
+        name: op.name.clone(),
+        file: stem.to_string(),
+        source: source.to_string(),
+        module,
+        type_name,
+        summary: op.summary.trim().to_string(),
+        doc_url: op.doc_url.clone(),
+        modes,
+        detect_url,
+        permissions: op
+            .permissions
+            .iter()
+            .filter_map(|(k, v)| Some((Mode::from_name(k)?, v.clone())))
+            .collect(),
+        permission_aliases: op
+            .permission_aliases
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        params,
+        output,
+        methods,
+        limits,
+        processor: op.mock.processor.clone(),
+        examples,
+    }
+}
+
+fn is_action(action: &str) -> bool {
+    match action.split_once(':') {
+        Some((service, name)) => {
+            (service == "cos" || service == "ci")
+                && !name.is_empty()
+                && name.starts_with(|ch: char| ch.is_ascii_uppercase())
+                && name.chars().all(|ch| ch.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
