@@ -11,6 +11,11 @@
 //! are not accepted until one closes), `header_read_timeout_ms` for a request head,
 //! `idle_timeout_ms` for a connection that does nothing, and a request body's whole-body
 //! deadline (`body_timeout_ms`) and per-chunk wait (`body_idle_timeout_ms`).
+//!
+//! The two connection budgets are kept by one watchdog per connection rather than by hyper's
+//! header-read timer: hyper arms and drops a timer for every request head, which cost the
+//! mock a tenth of its keep-alive throughput (bench/RESULTS.md section 4), while the watchdog
+//! reads two atomics and sleeps until the nearer deadline.
 
 use std::convert::Infallible;
 use std::io;
@@ -26,7 +31,7 @@ use bytes::Bytes;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot, watch};
@@ -119,8 +124,6 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
             });
             let conn = http1::Builder::new()
                 .title_case_headers(true)
-                .timer(TokioTimer::new())
-                .header_read_timeout(budget.header_read)
                 .serve_connection(Io::hyper(stream, Some(activity.clone())), service);
             tokio::pin!(conn);
             let result = tokio::select! {
@@ -129,21 +132,24 @@ pub async fn run(listener: TcpListener, state: Arc<MockState>, shutdown: oneshot
                     conn.as_mut().graceful_shutdown();
                     conn.as_mut().await
                 }
-                () = activity.idle_for(budget.idle) => {
-                    tracing::info!(
-                        idle_timeout_ms = budget.idle.as_millis() as u64,
-                        "connection closed: no request and no bytes moving for idle_timeout_ms"
-                    );
+                expired = activity.watch(budget.header_read, budget.idle) => {
+                    match expired {
+                        Expired::Head => tracing::info!(
+                            header_read_timeout_ms = budget.header_read.as_millis() as u64,
+                            "connection closed: no complete request head within \
+                             header_read_timeout_ms"
+                        ),
+                        Expired::Idle => tracing::info!(
+                            idle_timeout_ms = budget.idle.as_millis() as u64,
+                            "connection closed: no request and no bytes moving for \
+                             idle_timeout_ms"
+                        ),
+                    }
                     Ok(())
                 }
             };
-            match result {
-                Err(e) if e.is_timeout() => tracing::info!(
-                    header_read_timeout_ms = budget.header_read.as_millis() as u64,
-                    "connection closed: no complete request head within header_read_timeout_ms"
-                ),
-                Err(e) => tracing::debug!(error = %e, "connection ended with an error"),
-                Ok(()) => {}
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "connection ended with an error");
             }
         });
     }
@@ -161,13 +167,27 @@ struct Budget {
     body_idle: Duration,
 }
 
-/// What a connection is doing: when bytes last moved, and how many requests are in service.
+/// What a connection is doing: when bytes last moved, when the server last wrote, when the
+/// last request left service, and how many requests are in service.
 #[derive(Debug)]
 struct Activity {
     start: Instant,
     /// Milliseconds from `start` to the last read or write that moved bytes.
     last: AtomicU64,
+    /// Milliseconds from `start` to the last write (a response still streaming).
+    last_write: AtomicU64,
+    /// Milliseconds from `start` to when the last request left service.
+    free_since: AtomicU64,
     busy: AtomicUsize,
+}
+
+/// Which connection budget ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expired {
+    /// `header_read_timeout_ms`: a request head was not complete in time.
+    Head,
+    /// `idle_timeout_ms`: nothing moved.
+    Idle,
 }
 
 impl Activity {
@@ -175,28 +195,51 @@ impl Activity {
         Activity {
             start: Instant::now(),
             last: AtomicU64::new(0),
+            last_write: AtomicU64::new(0),
+            free_since: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
         }
     }
 
-    fn touch(&self) {
-        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last.store(now, Ordering::Relaxed);
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Resolves once no request has been in service and no byte has moved for `idle`.
-    async fn idle_for(&self, idle: Duration) {
+    fn touch(&self) -> u64 {
+        let now = self.now_ms();
+        self.last.store(now, Ordering::Relaxed);
+        now
+    }
+
+    fn at(&self, ms: &AtomicU64) -> Instant {
+        later(
+            self.start,
+            Duration::from_millis(ms.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Resolves with the budget that ran out while no request was in service: the next
+    /// request head not complete `head` after the connection opened or the last response
+    /// was written (as hyper's header-read timeout counts), or nothing moving for `idle`.
+    async fn watch(&self, head: Duration, idle: Duration) -> Expired {
         loop {
-            let last = self.start + Duration::from_millis(self.last.load(Ordering::Relaxed));
-            let deadline = last + idle;
-            if Instant::now() >= deadline && self.busy.load(Ordering::SeqCst) == 0 {
-                return;
+            let now = Instant::now();
+            if self.busy.load(Ordering::SeqCst) > 0 {
+                // A request in service is bounded by its own budgets; look again later.
+                tokio::time::sleep_until(now + head.min(idle).min(Duration::from_secs(1))).await;
+                continue;
             }
-            // A request in service is bounded by its own budgets; look again an idle period later.
-            tokio::time::sleep_until(
-                deadline.max(Instant::now() + idle.min(Duration::from_secs(1))),
-            )
-            .await;
+            let waiting_since = self.at(&self.free_since).max(self.at(&self.last_write));
+            let head_deadline = later(waiting_since, head);
+            let idle_deadline = later(self.at(&self.last), idle);
+            if now >= head_deadline {
+                return Expired::Head;
+            }
+            if now >= idle_deadline {
+                return Expired::Idle;
+            }
+            // A request that starts and ends meanwhile only moves the deadlines later.
+            tokio::time::sleep_until(head_deadline.min(idle_deadline)).await;
         }
     }
 }
@@ -213,7 +256,8 @@ impl Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.touch();
+        let now = self.0.touch();
+        self.0.free_since.store(now, Ordering::Relaxed);
         self.0.busy.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -367,6 +411,15 @@ impl<T> Io<T> {
             }
         }
     }
+
+    fn wrote(&self, n: usize) {
+        if n > 0 {
+            if let Some(a) = &self.activity {
+                let now = a.touch();
+                a.last_write.store(now, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Io<T> {
@@ -391,7 +444,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Io<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
-        this.moved(n);
+        this.wrote(n);
         Poll::Ready(Ok(n))
     }
 
@@ -414,7 +467,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Io<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let n = ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
-        this.moved(n);
+        this.wrote(n);
         Poll::Ready(Ok(n))
     }
 }
