@@ -208,6 +208,7 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             .collect(),
         error_xml: tree(c, "error_xml", &s.error_xml, &mut taken),
         upload_result: tree(c, "upload_result", &s.upload_result, &mut taken),
+        processors: crate::processors::service(c, s),
     }
 }
 
@@ -713,20 +714,11 @@ pub fn operation(
                     false
                 }
             };
-            if op.mock.processor == "xml" {
-                c.error(
-                    "mock.processor",
-                    "`xml` is for operations whose download answer is xml",
-                );
-            }
             (None, png)
         }
         "xml" => {
             if op.output.format.is_some() {
                 c.error("output.format", "an XML answer has no image format");
-            }
-            if op.mock.processor != "xml" {
-                c.error("mock.processor", "an XML answer needs the `xml` processor");
             }
             match &op.output.response {
                 Some(t) => (Some(tree(c, "output.response", t, &mut taken)), false),
@@ -744,16 +736,7 @@ pub fn operation(
             (None, false)
         }
     };
-    if let Some((s, _)) = service.filter(|(s, _)| !s.mock_processors.contains(&op.mock.processor)) {
-        c.error(
-            "mock.processor",
-            format!(
-                "unknown processor `{}`; expected one of {} (service.yaml `mock_processors`)",
-                op.mock.processor,
-                s.mock_processors.join(", ")
-            ),
-        );
-    }
+    let stand_in = crate::processors::operation(c, op, &params, &broken, service.map(|(s, _)| s));
     let fallback = ir::Limits {
         max_input_bytes: 1,
         max_width: 1,
@@ -793,6 +776,8 @@ pub fn operation(
         png,
         limits,
         processor: op.mock.processor.clone(),
+        processor_type: stand_in.type_name,
+        processor_inputs: stand_in.inputs,
         examples,
     }
 }
@@ -1398,7 +1383,7 @@ const KEYWORDS: [&str; 51] = [
 /// Keywords that cannot be raw identifiers either; as field names they get a trailing `_`.
 const NOT_RAW: [&str; 4] = ["self", "Self", "super", "crate"];
 /// Module names the generated folders already use.
-const RESERVED_MODULES: [&str; 1] = ["service"];
+const RESERVED_MODULES: [&str; 2] = ["service", "processors"];
 
 /// A Rust field name: keywords become raw identifiers (`r#type`), `self`-like ones `self_`.
 fn rust_field(name: &str) -> String {

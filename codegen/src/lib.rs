@@ -21,6 +21,7 @@ pub mod ir;
 mod load;
 mod locate;
 mod model;
+mod processors;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use emit::{GENERATED_DIRS, GeneratedFile, generate, header};

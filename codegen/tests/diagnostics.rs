@@ -159,4 +159,10 @@ single_defect!(
     unknown_host_kind,
     spelling_not_boolean,
     alias_reads_sibling,
+    unknown_input,
+    unknown_input_param,
+    input_type_mismatch,
+    input_without_default,
+    input_not_fed,
+    image_answered_by_xml,
 );

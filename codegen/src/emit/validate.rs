@@ -75,6 +75,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     });
     let error_xml = nodes::tree(&s.error_xml);
     let upload_result = nodes::tree(&s.upload_result);
+    let processors = processor_kind(&s.processors);
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
         use crate::spec::Limits;
@@ -135,10 +136,61 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             }
         }
 
+        #processors
         #error_xml
         #upload_result
     };
     render(format!("{DIR}/service.rs"), "spec/service.yaml", tokens)
+}
+
+/// `ProcessorKind`: the mock's stand-ins as `service.yaml` declares them, so an operation's
+/// description names its stand-in by a variant, not a string.
+fn processor_kind(processors: &[crate::ir::Processor]) -> TokenStream {
+    let variants = processors.iter().map(|p| {
+        let v = format_ident!("{}", p.type_name);
+        let d = doc(&format!("`{}`: {}", p.name, p.doc));
+        quote! { #d #v, }
+    });
+    let all = processors.iter().map(|p| format_ident!("{}", p.type_name));
+    let names = processors.iter().map(|p| {
+        let (v, name) = (format_ident!("{}", p.type_name), &p.name);
+        quote! { ProcessorKind::#v => #name, }
+    });
+    let parses = processors.iter().map(|p| {
+        let (v, name) = (format_ident!("{}", p.type_name), &p.name);
+        quote! { #name => ProcessorKind::#v, }
+    });
+    quote! {
+        /// The mock's stand-ins (`service.yaml` `processors`).
+        // Not `#[non_exhaustive]`: the mock matches every stand-in, so a stand-in declared
+        // without an implementation fails to compile there.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ProcessorKind { #(#variants)* }
+
+        impl ProcessorKind {
+            /// Every stand-in, in spec order.
+            pub const ALL: &[ProcessorKind] = &[#(ProcessorKind::#all),*];
+
+            /// The stand-in's name in the spec.
+            pub const fn name(self) -> &'static str {
+                match self { #(#names)* }
+            }
+
+            /// The stand-in called `name` in the spec.
+            pub fn from_name(name: &str) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(match name {
+                    #(#parses)*
+                    _ => return ::core::option::Option::None,
+                })
+            }
+        }
+
+        impl ::core::fmt::Display for ProcessorKind {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    }
 }
 
 fn limits(l: &crate::ir::Limits) -> TokenStream {
@@ -149,8 +201,9 @@ fn limits(l: &crate::ir::Limits) -> TokenStream {
 }
 
 /// The runtime types an operation module refers to by their imported names.
-const IMPORTED: [&str; 12] = [
+const IMPORTED: [&str; 13] = [
     "OpSpec",
+    "Processor",
     "Mode",
     "HostKind",
     "ParamSpec",
@@ -425,7 +478,11 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
         }
     };
     let limits = limits(&op.limits);
-    let processor = &op.processor;
+    let kind = format_ident!("{}", op.processor_type);
+    let bindings = op.processor_inputs.iter().map(|b| {
+        let (input, param) = (&b.input, &b.param);
+        quote! { (#input, #param) }
+    });
     let d = doc(&format!(
         "The description of `{}`, from `{}`.",
         op.name, op.source
@@ -446,7 +503,7 @@ fn spec_const(op: &Op, sp: &TokenStream) -> TokenStream {
             params: &[#(#params),*],
             output: #output,
             limits: #sp #limits,
-            processor: #processor,
+            processor: #sp Processor { kind: crate::ProcessorKind::#kind, inputs: &[#(#bindings),*] },
         };
     }
 }

@@ -66,7 +66,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "enhance",
+    processor: Processor {
+        kind: crate::ProcessorKind::Enhance,
+        inputs: &[("denoise", "denoise"), ("sharpen", "sharpen")],
+    },
 };
 
 /// Parameters of `AIEnhanceImage`: Denoise and sharpen an image.

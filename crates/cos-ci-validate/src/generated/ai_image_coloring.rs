@@ -35,7 +35,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "colorize",
+    processor: Processor {
+        kind: crate::ProcessorKind::Colorize,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIImageColoring`: Colorize a black-and-white image.

@@ -54,7 +54,7 @@ pub const SPEC: OpSpec = OpSpec {
             name: "fixed",
             doc: "With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.",
             kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
+            default: ::core::option::Option::Some("0"),
             required: false,
             ignore_error: false,
         },
@@ -74,7 +74,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "crop",
+    processor: Processor {
+        kind: crate::ProcessorKind::Crop,
+        inputs: &[("width", "width"), ("height", "height"), ("fixed", "fixed")],
+    },
 };
 
 /// Parameters of `AIImageCrop`: Crop an image to the given size around its most important content.
@@ -93,7 +96,7 @@ pub struct AiImageCrop {
     pub height: i64,
     /// `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
     ///
-    /// Allowed: `1` or `0`.
+    /// Allowed: `1` or `0`. Server default: `0`.
     pub fixed: ::core::option::Option<bool>,
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     ///

@@ -115,7 +115,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "xml",
+    processor: Processor {
+        kind: crate::ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Values of `CardType`: The kind of card in the image.

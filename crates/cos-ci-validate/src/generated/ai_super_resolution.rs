@@ -46,7 +46,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 1920u32,
         max_pixels: 2073600u64,
     },
-    processor: "super-resolution",
+    processor: Processor {
+        kind: crate::ProcessorKind::SuperResolution,
+        inputs: &[("magnify", "magnify")],
+    },
 };
 
 /// Values of `magnify`: Magnification of width and height.

@@ -153,7 +153,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "xml",
+    processor: Processor {
+        kind: crate::ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Values of `enable_clarity`: Whether to score clarity.

@@ -138,7 +138,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "xml",
+    processor: Processor {
+        kind: crate::ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `DetectFace`: Find faces in an image and answer their boxes.

@@ -32,7 +32,7 @@ pub const SPEC: OpSpec = OpSpec {
             name: "center-layout",
             doc: "With 1, the product is centred in the output.",
             kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
+            default: ::core::option::Option::Some("0"),
             required: false,
             ignore_error: false,
         },
@@ -44,7 +44,7 @@ pub const SPEC: OpSpec = OpSpec {
                 min: 0u32,
                 max: 1000u32,
             },
-            default: ::core::option::Option::None,
+            default: ::core::option::Option::Some("0x0"),
             required: false,
             ignore_error: false,
         },
@@ -56,7 +56,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "matting",
+    processor: Processor {
+        kind: crate::ProcessorKind::Matting,
+        inputs: &[("center", "center-layout"), ("padding", "padding-layout")],
+    },
 };
 
 /// Values of `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
@@ -89,11 +92,11 @@ impl ::core::fmt::Display for PaddingLayout {
 pub struct GoodsMatting {
     /// `center-layout`: With 1, the product is centred in the output.
     ///
-    /// Allowed: `1` or `0`.
+    /// Allowed: `1` or `0`. Server default: `0`.
     pub center_layout: ::core::option::Option<bool>,
     /// `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
     ///
-    /// Allowed: `<dx>x<dy>`, each in 0..=1000.
+    /// Allowed: `<dx>x<dy>`, each in 0..=1000. Server default: `0x0`.
     pub padding_layout: ::core::option::Option<PaddingLayout>,
 }
 

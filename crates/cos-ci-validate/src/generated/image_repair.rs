@@ -60,7 +60,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "passthrough",
+    processor: Processor {
+        kind: crate::ProcessorKind::Passthrough,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
