@@ -53,7 +53,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 50000u32,
         max_pixels: 250000000u64,
     },
-    processor: "passthrough",
+    processor: Processor {
+        kind: ::cos_ci_validate::ProcessorKind::Passthrough,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIImageGray`: Turn an image into shades of grey.
