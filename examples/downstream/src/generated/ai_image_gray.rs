@@ -6,8 +6,10 @@
 //!
 //! Modes: download, upload, cloud.
 
-use ::cos_ci_validate::{Operation, ParamValues, Value};
-use ::cos_ci_validate::*;
+use cos_ci_validate::{
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind,
+};
 
 /// The description of `AIImageGray`, from `spec/operations/ai-image-gray.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -16,9 +18,9 @@ pub const SPEC: OpSpec = OpSpec {
     source: "spec/operations/ai-image-gray.yaml",
     module: "ai_image_gray",
     summary: "Turn an image into shades of grey.",
-    doc_url: ::core::option::Option::Some("https://example.com/docs/ai-image-gray"),
+    doc_url: Some("https://example.com/docs/ai-image-gray"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: ::core::option::Option::Some(HostKind::Cos),
+    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageGrayJob"]),
         (Mode::Upload, &["cos:PutObject"]),
@@ -26,35 +28,27 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     permission_aliases: &[],
     params: &[
-        ParamSpec {
-            name: "strength",
-            doc: "How much of the colour is removed, in percent; 0 leaves the image as it is.",
-            kind: ParamKind::Integer {
-                min: 0i64,
-                max: 100i64,
-            },
-            default: ::core::option::Option::Some("100"),
-            required: false,
-            ignore_error: false,
-        },
-        ParamSpec {
-            name: "ignore-error",
-            doc: "With 1, a failure such as an oversized input returns the original image.",
-            kind: ParamKind::Flag,
-            default: ::core::option::Option::None,
-            required: false,
-            ignore_error: true,
-        },
+        ParamSpec::optional(
+                "strength",
+                "How much of the colour is removed, in percent; 0 leaves the image as it is.",
+                ParamKind::Integer {
+                    min: 0,
+                    max: 100,
+                },
+            )
+            .with_default("100"),
+        ParamSpec::ignore_error_flag(
+            "ignore-error",
+            "With 1, a failure such as an oversized input returns the original image.",
+        ),
     ],
     output: Output::Image { png: false },
     limits: Limits {
-        max_input_bytes: 5242880u64,
-        max_width: 50000u32,
-        max_height: 50000u32,
-        max_pixels: 250000000u64,
+        max_input_bytes: 5242880,
+        ..DEFAULT_LIMITS
     },
     processor: Processor {
-        kind: ::cos_ci_validate::ProcessorKind::Passthrough,
+        kind: ProcessorKind::Passthrough,
         inputs: &[],
     },
 };
@@ -62,63 +56,47 @@ pub const SPEC: OpSpec = OpSpec {
 /// Parameters of `AIImageGray`: Turn an image into shades of grey.
 ///
 /// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AiImageGray {
     /// `strength`: How much of the colour is removed, in percent; 0 leaves the image as it is.
     ///
     /// Allowed: an integer in 0..=100. Server default: `100`.
-    pub strength: ::core::option::Option<i64>,
+    pub strength: Option<i64>,
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     ///
-    /// Allowed: `1` or `0`.
-    pub ignore_error: ::core::option::Option<bool>,
+    /// Allowed: 0 or 1.
+    pub ignore_error: Option<bool>,
 }
 
 impl AiImageGray {
-    /// A parameter set with the required values given and every optional one unset.
+    /// A parameter set with every value unset: the server's defaults.
     #[must_use]
     pub fn new() -> Self {
-        Self {
-            strength: ::core::option::Option::None,
-            ignore_error: ::core::option::Option::None,
-        }
+        Self::default()
     }
     /// Sets `strength`: How much of the colour is removed, in percent; 0 leaves the image as it is.
     #[must_use]
     pub fn with_strength(mut self, value: i64) -> Self {
-        self.strength = ::core::option::Option::Some(value);
+        self.strength = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
-        self.ignore_error = ::core::option::Option::Some(value);
+        self.ignore_error = Some(value);
         self
-    }
-}
-
-impl ::core::default::Default for AiImageGray {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 impl Operation for AiImageGray {
     const SPEC: &'static OpSpec = &SPEC;
     fn to_values(&self) -> ParamValues {
-        #[allow(unused_mut)]
-        let mut values = ParamValues::new();
-        values.set_opt("strength", self.strength.as_ref().map(|v| Value::Int(*v)));
-        values
-            .set_opt(
-                "ignore-error",
-                self.ignore_error.as_ref().map(|v| Value::Flag(*v)),
-            );
-        values
+        ParamValues::new()
+            .with_opt("strength", self.strength)
+            .with_opt("ignore-error", self.ignore_error)
     }
     fn from_values(values: &ParamValues) -> Self {
-        let _ = values;
         Self {
             strength: values.int("strength"),
             ignore_error: values.flag("ignore-error"),
@@ -133,104 +111,83 @@ pub trait AiImageGrayExt {
     /// The source is an object key, or [`Source::url`](cos_ci_client::Source::url) for a detect-url. Parameters are validated before anything is sent.
     fn ai_image_gray(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::ProcessedImage,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send;
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::ProcessedImage, ::cos_ci_client::Error>,
+    > + Send;
     /// Like [`Client::ai_image_gray`](Self::ai_image_gray), but streams the image instead of buffering it.
     fn ai_image_gray_stream(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::ImageStream,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send;
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::ImageStream, ::cos_ci_client::Error>,
+    > + Send;
     /// A pre-signed URL that runs `AIImageGray` during download when fetched, valid for `expires`.
     fn ai_image_gray_url(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, ::cos_ci_client::Error>;
+        expires: std::time::Duration,
+    ) -> Result<String, ::cos_ci_client::Error>;
     /// Uploads `body` to `key` and stores the result of `AIImageGray` at `fileid` (absolute with a leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`](cos_ci_client::Client::put_object_with) for several rules or another bucket.
     fn ai_image_gray_upload(
         &self,
         key: &str,
-        body: impl ::core::convert::Into<::cos_ci_client::Body>,
+        body: impl Into<::cos_ci_client::Body>,
         fileid: &str,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::UploadResult,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send;
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
+    > + Send;
     /// Runs `AIImageGray` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. Use [`Client::image_process`](cos_ci_client::Client::image_process) for several rules.
     fn ai_image_gray_cloud(
         &self,
         key: &str,
         fileid: &str,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::UploadResult,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send;
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
+    > + Send;
 }
 
 impl AiImageGrayExt for ::cos_ci_client::Client {
     fn ai_image_gray(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::ProcessedImage,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send {
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::ProcessedImage, ::cos_ci_client::Error>,
+    > + Send {
         self.process(source.into(), params)
     }
     fn ai_image_gray_stream(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::ImageStream,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send {
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::ImageStream, ::cos_ci_client::Error>,
+    > + Send {
         self.process_stream(source.into(), params)
     }
     fn ai_image_gray_url(
         &self,
-        source: impl ::core::convert::Into<::cos_ci_client::Source>,
+        source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
-        expires: ::std::time::Duration,
-    ) -> ::core::result::Result<::std::string::String, ::cos_ci_client::Error> {
+        expires: std::time::Duration,
+    ) -> Result<String, ::cos_ci_client::Error> {
         self.presign_process(source.into(), params, expires)
     }
     fn ai_image_gray_upload(
         &self,
         key: &str,
-        body: impl ::core::convert::Into<::cos_ci_client::Body>,
+        body: impl Into<::cos_ci_client::Body>,
         fileid: &str,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::UploadResult,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send {
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
+    > + Send {
         self.upload_with(key, body.into(), fileid, params)
     }
     fn ai_image_gray_cloud(
@@ -238,12 +195,9 @@ impl AiImageGrayExt for ::cos_ci_client::Client {
         key: &str,
         fileid: &str,
         params: &AiImageGray,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            ::cos_ci_client::UploadResult,
-            ::cos_ci_client::Error,
-        >,
-    > + ::core::marker::Send {
+    ) -> impl std::future::Future<
+        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
+    > + Send {
         self.cloud_with(key, fileid, params)
     }
 }
@@ -251,37 +205,14 @@ impl AiImageGrayExt for ::cos_ci_client::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cos_ci_validate::testing::{assert_example, assert_rejected};
     #[test]
-    fn example_1() {
-        let params = AiImageGray::new();
-        assert_eq!(params.to_query().unwrap(), "ci-process=AIImageGray");
-        assert_eq!(AiImageGray::from_query("ci-process=AIImageGray").unwrap(), params);
-        assert_eq!(params.to_rule().unwrap(), "ci-process=AIImageGray");
-        assert_eq!(AiImageGray::from_rule("ci-process=AIImageGray").unwrap(), params);
-    }
-    #[test]
-    fn example_2() {
-        let params = AiImageGray::new().with_strength(40i64).with_ignore_error(true);
-        assert_eq!(
-            params.to_query().unwrap(),
-            "ci-process=AIImageGray&strength=40&ignore-error=1"
+    fn examples() {
+        assert_example(&AiImageGray::new(), "ci-process=AIImageGray");
+        assert_example(
+            &AiImageGray::new().with_strength(40).with_ignore_error(true),
+            "ci-process=AIImageGray&strength=40&ignore-error=1",
         );
-        assert_eq!(
-            AiImageGray::from_query("ci-process=AIImageGray&strength=40&ignore-error=1")
-            .unwrap(), params
-        );
-        assert_eq!(
-            params.to_rule().unwrap(),
-            "ci-process=AIImageGray&strength=40&ignore-error=1"
-        );
-        assert_eq!(
-            AiImageGray::from_rule("ci-process=AIImageGray&strength=40&ignore-error=1")
-            .unwrap(), params
-        );
-    }
-    #[test]
-    fn example_3() {
-        let err = SPEC.decode_pairs([("strength", "101")], true).unwrap_err();
-        assert!(err.names("strength"), "{err}");
+        assert_rejected(&SPEC, &[("strength", "101")], "strength");
     }
 }
