@@ -36,6 +36,8 @@ pub struct Service {
     pub upload_result: Tree,
     /// Shapes several operations share, generated once in `cos_ci_validate::shapes`.
     pub shapes: Vec<Shape>,
+    /// The mock's stand-ins, in file order.
+    pub processors: Vec<Processor>,
 }
 
 /// A parameter type or an answer container several operations share (`shapes:`).
@@ -56,6 +58,63 @@ pub enum ShapeKind {
     Param(Box<Param>),
     /// An answer container's children.
     Nodes(Vec<Node>),
+}
+
+/// One of the mock's stand-ins (`service.yaml` `processors`).
+#[derive(Clone, Debug)]
+pub struct Processor {
+    /// Its name in the spec, e.g. `super-resolution`.
+    pub name: String,
+    /// Its Rust name (upper camel case): the `ProcessorKind` variant and the inputs' struct.
+    pub type_name: String,
+    /// Documentation.
+    pub doc: String,
+    /// What it answers.
+    pub answers: Answers,
+    /// Its inputs, in file order.
+    pub inputs: Vec<ProcessorInput>,
+}
+
+/// What a stand-in answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answers {
+    /// An image made from the input.
+    Image,
+    /// The operation's XML node tree.
+    Xml,
+}
+
+/// One typed input of a stand-in.
+#[derive(Clone, Debug)]
+pub struct ProcessorInput {
+    /// Its name in the spec, e.g. `magnify`.
+    pub name: String,
+    /// Its Rust field name.
+    pub field: String,
+    /// Documentation.
+    pub doc: String,
+    /// Its type.
+    pub ty: InputType,
+}
+
+/// The type of a stand-in's input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputType {
+    /// `u32`, fed by an integer parameter whose values are all 0 to `u32::MAX`.
+    Integer,
+    /// `bool`, fed by a flag.
+    Flag,
+    /// `(u32, u32)`, fed by a pair.
+    Pair,
+}
+
+/// Which parameter feeds one input of an operation's stand-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The input's name.
+    pub input: String,
+    /// The parameter's wire name.
+    pub param: String,
 }
 
 /// Resolved input limits.
@@ -106,6 +165,10 @@ pub struct Op {
     pub limits: Limits,
     /// The mock stand-in.
     pub processor: String,
+    /// The stand-in's Rust name (its `ProcessorKind` variant).
+    pub processor_type: String,
+    /// The parameter feeding each of the stand-in's inputs, in the stand-in's input order.
+    pub processor_inputs: Vec<Binding>,
     /// Examples.
     pub examples: Vec<Example>,
 }

@@ -22,6 +22,7 @@ mod load;
 mod locate;
 mod model;
 mod naming;
+mod processors;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use emit::{GENERATED_DIRS, GeneratedFile, generate, header};

@@ -20,8 +20,8 @@ pub struct Service {
     pub pic_operations: PicOperationsDef,
     /// Limits every operation inherits.
     pub limits: LimitsDef,
-    /// The mock's stand-in processors.
-    pub mock_processors: Vec<String>,
+    /// The mock's stand-ins with their typed inputs, in file order.
+    pub processors: IndexMap<String, ProcessorDef>,
     /// The error code for a parameter out of range.
     pub param_error_code: String,
     /// Every error code with its status and message.
@@ -149,6 +149,31 @@ pub struct LimitsDef {
     pub max_height: Option<u32>,
     /// Largest width × height.
     pub max_pixels: Option<u64>,
+}
+
+/// One of the mock's stand-ins.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessorDef {
+    /// What it answers: `image` (the default) or `xml`.
+    #[serde(default)]
+    pub answers: Option<String>,
+    /// One line of documentation.
+    pub doc: String,
+    /// Its inputs, in file order.
+    #[serde(default)]
+    pub inputs: IndexMap<String, InputDef>,
+}
+
+/// One typed input of a stand-in.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputDef {
+    /// `integer`, `flag` or `pair`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// One line of documentation.
+    pub doc: String,
 }
 
 /// One error code.
@@ -375,8 +400,11 @@ pub struct OutputDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MockDef {
-    /// A processor name the mock knows (image answers), or `xml` for XML answers.
+    /// One of the service's `processors`.
     pub processor: String,
+    /// The parameter feeding each of the processor's inputs: `{ <input>: <param> }`.
+    #[serde(default)]
+    pub inputs: IndexMap<String, String>,
 }
 
 /// One example: parameters with their exact wire forms, or the parameter they violate.

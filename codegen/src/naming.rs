@@ -23,7 +23,7 @@ pub const PRELUDE: [&str; 13] = [
     "ToString", "Box",
 ];
 /// Module names the generated folders already use.
-pub const RESERVED_MODULES: [&str; 1] = ["service"];
+pub const RESERVED_MODULES: [&str; 2] = ["service", "processors"];
 
 /// The module of an operation in every crate: `AIEnhanceImage` gives `ai_enhance_image`.
 pub fn module(operation: &str) -> String {

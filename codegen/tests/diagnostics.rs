@@ -161,4 +161,10 @@ single_defect!(
     alias_reads_sibling,
     shape_written_inline,
     shape_nodes_written_inline,
+    unknown_input,
+    unknown_input_param,
+    input_type_mismatch,
+    input_without_default,
+    input_not_fed,
+    image_answered_by_xml,
 );

@@ -372,6 +372,7 @@ fn hostile_but_valid_names_generate_code_that_parses() {
         .replace("  scale:\n", "  mode:\n")
         .replace("scale: 4, ", "mode: 4, ")
         .replace("&scale=4&", "&mode=4&")
+        .replace("factor: scale", "factor: mode")
         .replace("  label:\n", "  box:\n")
         .replace("label: hello, ", "box: hello, ")
         .replace("&label=hello&", "&box=hello&");

@@ -62,11 +62,13 @@ params:
   magnify:
     type: integer
     values: [2, 4]
+    default: 2
     doc: How many times larger.
 output:
   download: image
 mock:
   processor: super-resolution
+  inputs: { magnify: magnify }
 examples:
   - params: { magnify: 2 }
     query: ci-process=DemoZoom&magnify=2

@@ -234,20 +234,11 @@ pub fn operation(
                     false
                 }
             };
-            if op.mock.processor == "xml" {
-                c.error(
-                    "mock.processor",
-                    "`xml` is for operations whose download answer is xml",
-                );
-            }
             ir::Output::Image { png }
         }
         "xml" => {
             if op.output.format.is_some() {
                 c.error("output.format", "an XML answer has no image format");
-            }
-            if op.mock.processor != "xml" {
-                c.error("mock.processor", "an XML answer needs the `xml` processor");
             }
             match &op.output.response {
                 Some(t) => ir::Output::Xml(tree(c, "output.response", t, &mut taken, shapes)),
@@ -265,16 +256,7 @@ pub fn operation(
             ir::Output::Image { png: false }
         }
     };
-    if let Some((s, _)) = service.filter(|(s, _)| !s.mock_processors.contains(&op.mock.processor)) {
-        c.error(
-            "mock.processor",
-            format!(
-                "unknown processor `{}`; expected one of {} (service.yaml `mock_processors`)",
-                op.mock.processor,
-                s.mock_processors.join(", ")
-            ),
-        );
-    }
+    let stand_in = crate::processors::operation(c, op, &params, &broken, service.map(|(s, _)| s));
     let fallback = ir::Limits {
         max_input_bytes: 1,
         max_width: 1,
@@ -316,6 +298,8 @@ pub fn operation(
         methods,
         limits,
         processor: op.mock.processor.clone(),
+        processor_type: stand_in.type_name,
+        processor_inputs: stand_in.inputs,
         examples,
     }
 }

@@ -131,7 +131,11 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         }
     }
     // Both documents are emitted into one module, next to these.
-    let mut taken = vec!["ErrorCode".to_string(), "Limits".to_string()];
+    let mut taken = vec![
+        "ErrorCode".to_string(),
+        "Limits".to_string(),
+        "ProcessorKind".to_string(),
+    ];
     let shapes = shapes::check(c, &s.shapes);
     ir::Service {
         hosts: s
@@ -152,6 +156,7 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         error_xml: tree(c, "error_xml", &s.error_xml, &mut taken, &shapes),
         upload_result: tree(c, "upload_result", &s.upload_result, &mut taken, &shapes),
         shapes,
+        processors: crate::processors::service(c, s),
     }
 }
 

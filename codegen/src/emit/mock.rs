@@ -1,55 +1,148 @@
-//! `cos-ci-mock`: one route per operation: the operation's description and how the mock
-//! answers it (an image stand-in, or an XML document built from the node tree's samples).
+//! `cos-ci-mock`: the stand-ins' typed inputs (from `service.yaml` `processors`), and for the
+//! tests the answer of every XML operation written through its typed document, which the
+//! answer built from the node tree at run time must equal.
+//!
+//! The mock's route table is not generated: it is `cos_ci_validate::OPERATIONS`, served by
+//! the same code as operations loaded at run time.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Node, Op, Scalar, Spec, Tree};
+use crate::ir::{InputType, Node, Op, Processor, Scalar, Spec, Tree};
 
 const DIR: &str = "crates/cos-ci-mock/src/generated";
 
 pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
-    let mods = spec.operations.iter().map(|op| {
+    let xml: Vec<&Op> = spec
+        .operations
+        .iter()
+        .filter(|op| op.response().is_some())
+        .collect();
+    let mods = xml.iter().map(|op| {
         let m = ident(&op.module);
         let d = doc(&format!("`{}`: {}", op.name, op.summary));
-        quote! { #d pub mod #m; }
+        quote! { #d #[cfg(test)] pub mod #m; }
     });
-    let routes = spec.operations.iter().map(|op| {
-        let m = ident(&op.module);
-        quote! { #m::ROUTE }
+    let answers = xml.iter().map(|op| {
+        let (m, name) = (ident(&op.module), &op.name);
+        quote! { (#name, #m::answer) }
     });
     let index = quote! {
-        #![doc = " Routes generated from `spec/operations/`: one module per operation."]
+        #![doc = " Generated from `spec/`: the stand-ins' inputs, and the typed XML answers the tests compare with."]
+        pub mod processors;
         #(#mods)*
-        /// Every operation the mock serves, sorted by file name.
-        pub const ROUTES: &[crate::route::Route] = &[#(#routes),*];
+        /// The answer of an XML operation for an input image, written through its typed document.
+        #[cfg(test)]
+        pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
+        /// `(operation, answer)` of every XML operation.
+        #[cfg(test)]
+        pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[#(#answers),*];
     };
-    let mut files = vec![render(format!("{DIR}/mod.rs"), "spec/", index)?];
-    for op in &spec.operations {
+    let mut files = vec![
+        render(format!("{DIR}/mod.rs"), "spec/", index)?,
+        render(
+            format!("{DIR}/processors.rs"),
+            "spec/service.yaml",
+            processors(&spec.service.processors),
+        )?,
+    ];
+    for op in xml {
         files.push(operation(op)?);
     }
     Ok(files)
 }
 
+/// One struct per stand-in with inputs, and `StandIn`: a stand-in with its inputs, read by
+/// name through `crate::processors::Inputs` (which finds each input's parameter in the
+/// operation's spec), so no operation needs code of its own.
+fn processors(processors: &[Processor]) -> TokenStream {
+    let structs = processors.iter().filter(|p| !p.inputs.is_empty()).map(|p| {
+        let ty = ident(&p.type_name);
+        let d = doc(&format!("The inputs of `{}`: {}", p.name, p.doc));
+        let fields = p.inputs.iter().map(|i| {
+            let (f, d) = (ident(&i.field), doc(&i.doc));
+            let t = match i.ty {
+                InputType::Integer => quote! { u32 },
+                InputType::Flag => quote! { bool },
+                InputType::Pair => quote! { (u32, u32) },
+            };
+            quote! { #d pub #f: #t, }
+        });
+        quote! {
+            #d
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub struct #ty { #(#fields)* }
+        }
+    });
+    let variants = processors.iter().map(|p| {
+        let ty = ident(&p.type_name);
+        let d = doc(&format!("`{}`: {}", p.name, p.doc));
+        if p.inputs.is_empty() {
+            quote! { #d #ty, }
+        } else {
+            quote! { #d #ty(#ty), }
+        }
+    });
+    let reads = processors.iter().map(|p| {
+        let ty = ident(&p.type_name);
+        if p.inputs.is_empty() {
+            return quote! { ProcessorKind::#ty => StandIn::#ty, };
+        }
+        let fields = p.inputs.iter().map(|i| {
+            let (f, name) = (ident(&i.field), &i.name);
+            let read = match i.ty {
+                InputType::Integer => format_ident!("integer"),
+                InputType::Flag => format_ident!("flag"),
+                InputType::Pair => format_ident!("pair"),
+            };
+            quote! { #f: inputs.#read(#name)?, }
+        });
+        quote! { ProcessorKind::#ty => StandIn::#ty(#ty { #(#fields)* }), }
+    });
+    let kinds = processors.iter().map(|p| {
+        let ty = ident(&p.type_name);
+        if p.inputs.is_empty() {
+            quote! { StandIn::#ty => ProcessorKind::#ty, }
+        } else {
+            quote! { StandIn::#ty(_) => ProcessorKind::#ty, }
+        }
+    });
+    quote! {
+        #![doc = " The stand-ins' typed inputs, as `spec/service.yaml` `processors` declares them."]
+        use cos_ci_validate::ProcessorKind;
+
+        use crate::processors::{Inputs, ProcessError};
+
+        #(#structs)*
+
+        /// A stand-in with its inputs.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum StandIn { #(#variants)* }
+
+        impl StandIn {
+            /// The stand-in `kind` with each of its inputs read from `inputs`.
+            pub fn read(kind: ProcessorKind, inputs: &dyn Inputs) -> Result<Self, ProcessError> {
+                Ok(match kind { #(#reads)* })
+            }
+
+            /// Which stand-in it is.
+            pub const fn kind(&self) -> ProcessorKind {
+                match self { #(#kinds)* }
+            }
+        }
+    }
+}
+
+/// The typed answer of an XML operation, for the tests.
 fn operation(op: &Op) -> Result<GeneratedFile, String> {
-    let m = ident(&op.module);
-    let (answer, extra) = match op.response() {
-        Some(tree) => (
-            quote! { crate::route::Answer::Xml(answer) },
-            sample(&op.module, tree),
-        ),
-        None => (quote! { crate::route::Answer::Image }, quote! {}),
+    let extra = match op.response() {
+        Some(tree) => sample(&op.module, tree),
+        None => quote! {},
     };
     let mdoc = module_doc(&format!("`{}`: {}", op.name, op.summary));
-    let d = doc(&format!("How the mock serves `{}`.", op.name));
     let tokens = quote! {
         #mdoc
-        #d
-        pub const ROUTE: crate::route::Route = crate::route::Route {
-            spec: &cos_ci_validate::#m::SPEC,
-            answer: #answer,
-        };
         #extra
     };
     render(format!("{DIR}/{}.rs", op.module), &op.source, tokens)
@@ -70,7 +163,7 @@ fn sample(module: &str, tree: &Tree) -> TokenStream {
     };
     quote! {
         /// The deterministic answer for an input image.
-        fn answer(#image: &crate::processors::ImageInfo) -> String {
+        pub fn answer(#image: &crate::processors::ImageInfo) -> String {
             use cos_ci_validate::xml::XmlDocument;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body

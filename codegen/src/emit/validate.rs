@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Node, Op, Output, Param, Scalar, ShapeKind, Spec, TextEncoding,
-    ValueType,
+    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Scalar, ShapeKind, Spec,
+    TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -79,6 +79,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     });
     let error_xml = nodes::tree(&s.error_xml, &quote! {});
     let upload_result = nodes::tree(&s.upload_result, &quote! {});
+    let processors = processor_kind(&s.processors);
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
         use cos_ci_validate::{Limits, xml};
@@ -139,10 +140,61 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             }
         }
 
+        #processors
         #error_xml
         #upload_result
     };
     render(format!("{DIR}/service.rs"), "spec/service.yaml", tokens)
+}
+
+/// `ProcessorKind`: the mock's stand-ins as `service.yaml` declares them, so an operation's
+/// description names its stand-in by a variant, not a string.
+fn processor_kind(processors: &[Processor]) -> TokenStream {
+    let variants = processors.iter().map(|p| {
+        let v = format_ident!("{}", p.type_name);
+        let d = doc(&format!("`{}`: {}", p.name, p.doc));
+        quote! { #d #v, }
+    });
+    let all = processors.iter().map(|p| format_ident!("{}", p.type_name));
+    let names = processors.iter().map(|p| {
+        let (v, name) = (format_ident!("{}", p.type_name), &p.name);
+        quote! { ProcessorKind::#v => #name, }
+    });
+    let parses = processors.iter().map(|p| {
+        let (v, name) = (format_ident!("{}", p.type_name), &p.name);
+        quote! { #name => ProcessorKind::#v, }
+    });
+    quote! {
+        /// The mock's stand-ins (`service.yaml` `processors`).
+        // Not `#[non_exhaustive]`: the mock matches every stand-in, so a stand-in declared
+        // without an implementation fails to compile there.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ProcessorKind { #(#variants)* }
+
+        impl ProcessorKind {
+            /// Every stand-in, in spec order.
+            pub const ALL: &[ProcessorKind] = &[#(ProcessorKind::#all),*];
+
+            /// The stand-in's name in the spec.
+            pub const fn name(self) -> &'static str {
+                match self { #(#names)* }
+            }
+
+            /// The stand-in called `name` in the spec.
+            pub fn from_name(name: &str) -> Option<Self> {
+                Some(match name {
+                    #(#parses)*
+                    _ => return None,
+                })
+            }
+        }
+
+        impl std::fmt::Display for ProcessorKind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    }
 }
 
 /// `shapes.rs`: the types of `service.yaml`'s `shapes`, which operation modules re-export.
@@ -245,7 +297,7 @@ impl Imports {
         if !op.params.is_empty() {
             names.push("ParamSpec");
         }
-        names.push("ParamValues");
+        names.extend(["ParamValues", "Processor", "ProcessorKind"]);
         if op.params.iter().any(|p| {
             matches!(&p.kind, Kind::Text { values, max_len, .. }
                 if !values.is_empty() && *max_len != cos_ci_core::ParamKind::DEFAULT_MAX_LEN)
@@ -524,7 +576,11 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         }
         Output::Image { png } => quote! { #rt Output::Image { png: #png } },
     };
-    let processor = &op.processor;
+    let kind = format_ident!("{}", op.processor_type);
+    let bindings = op.processor_inputs.iter().map(|b| {
+        let (input, param) = (&b.input, &b.param);
+        quote! { (#input, #param) }
+    });
     let d = doc(&format!(
         "The description of `{}`, from `{}`.",
         op.name, op.source
@@ -545,7 +601,7 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             params: &[#(#params),*],
             output: #output,
             limits: #limits,
-            processor: #processor,
+            processor: #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*] },
         };
     }
 }

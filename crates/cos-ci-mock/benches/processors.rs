@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::io::Cursor;
 use std::time::Duration;
 
-use cos_ci_mock::processors::{ImageLimits, process};
+use cos_ci_mock::processors::{ImageLimits, process, stand_in};
 use cos_ci_validate::{Output, ParamValues, Value, find_operation};
 use criterion::{Criterion, SamplingMode};
 
@@ -75,11 +75,11 @@ fn processors(c: &mut Criterion) {
             max_pixels: l.max_pixels,
         };
         let png = matches!(spec.output, Output::Image { png: true });
+        let stand_in = stand_in(spec, &values).expect("the spec feeds its stand-in");
         for (side, input) in &inputs {
             group.bench_function(format!("{name}_{side}"), |b| {
                 b.iter(|| {
-                    process(spec.processor, black_box(input), &values, &limits, png)
-                        .expect("the sample processes")
+                    process(stand_in, black_box(input), &limits, png).expect("the sample processes")
                 })
             });
         }

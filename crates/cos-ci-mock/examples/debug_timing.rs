@@ -14,7 +14,7 @@ use std::io::Cursor;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cos_ci_mock::processors::{ImageLimits, process};
+use cos_ci_mock::processors::{ImageLimits, process, stand_in};
 use cos_ci_validate::{Output, ParamValues, Value, find_operation};
 
 /// A photo-like RGB PNG, as in benches/processors.rs.
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let mut times = Vec::new();
     for _ in 0..3 {
         let start = Instant::now();
-        if let Err(e) = process(spec.processor, &input, &values, &limits, png) {
+        if let Err(e) = stand_in(spec, &values).and_then(|s| process(s, &input, &limits, png)) {
             eprintln!("processing failed: {e}");
             return ExitCode::FAILURE;
         }

@@ -24,8 +24,8 @@ use http::{HeaderMap, Method, StatusCode, header};
 use subtle::ConstantTimeEq;
 
 use crate::config::{Config, is_loopback};
+use crate::http::read_body;
 use crate::request_log::Entries;
-use crate::server::read_body;
 use crate::state::{Fault, MockState};
 
 /// The path prefix of the test-support API.

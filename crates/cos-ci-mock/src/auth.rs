@@ -5,7 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cos_ci_sign::{Authorization, TimeError, VerifyError};
-use cos_ci_validate::ErrorCode;
+use cos_ci_validate::{ErrorCode, PIC_OPERATIONS_HEADER};
 use subtle::ConstantTimeEq;
 
 use crate::config::{Account, bucket_appid};
@@ -125,14 +125,19 @@ pub fn authenticate<'s>(state: &'s MockState, req: &Signed<'_>) -> Result<&'s Ac
 
 /// `strict_signing`: the signature must cover `host`, and `pic-operations` when it is sent.
 fn strict_rules(auth: &Authorization, req: &Signed<'_>) -> Result<(), ApiError> {
-    let signed = |name: &str| auth.header_list.iter().any(|n| n == name);
+    let signed = |name: &str| {
+        auth.header_list
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+    };
     if !signed("host") {
         return Err(ApiError::new(
             ErrorCode::AccessDenied,
             "strict_signing: the signature must cover the Host header (q-header-list has no host)",
         ));
     }
-    if req.headers.iter().any(|(k, _)| k == "pic-operations") && !signed("pic-operations") {
+    let pic = PIC_OPERATIONS_HEADER;
+    if req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(pic)) && !signed(pic) {
         return Err(ApiError::new(
             ErrorCode::AccessDenied,
             "strict_signing: the request carries a Pic-Operations header its signature does not \

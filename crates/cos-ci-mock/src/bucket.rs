@@ -11,7 +11,7 @@ use http::{HeaderValue, StatusCode};
 use crate::auth::{On, authorize};
 use crate::config::{Account, bucket_appid};
 use crate::error::ApiError;
-use crate::server::{Ctx, ok};
+use crate::http::{Ctx, ok};
 use crate::state::MockState;
 use crate::storage::ObjectMeta;
 use crate::xml::{XmlOut, iso8601};

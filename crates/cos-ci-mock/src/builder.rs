@@ -39,11 +39,13 @@ impl std::fmt::Debug for MockOperation {
 }
 
 impl MockOperation {
-    /// `spec` answered by the built-in stand-in its `processor` names: an image processor
-    /// (`colorize`, `super-resolution`, `enhance`, `matting`, `crop`, `passthrough`) for an
-    /// image answer, or, for an XML answer, the document built from its node tree (sample
-    /// values, typed placeholders, the input's width and height). A processor the mock does
-    /// not have makes the server refuse to start.
+    /// `spec` answered by the built-in stand-in its `processor` names: for an image answer
+    /// one of the image stand-ins (`service.yaml` `processors`, [`crate::processors::StandIn`]),
+    /// its inputs fed from each request's parameters as `spec.processor.inputs` maps them;
+    /// for an XML answer, the document built from its node tree (sample values, typed
+    /// placeholders, the input's width and height). A stand-in that `spec` cannot feed (an
+    /// input without a parameter, or without a value when a request leaves it out) makes the
+    /// server refuse to start.
     pub fn new(spec: &'static OpSpec) -> Self {
         MockOperation {
             spec,

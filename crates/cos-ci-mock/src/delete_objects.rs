@@ -13,7 +13,7 @@ use crate::auth::{On, authorize};
 use crate::config::Account;
 use crate::digest::content_md5;
 use crate::error::ApiError;
-use crate::server::{Ctx, ok, read_body};
+use crate::http::{Ctx, ok, read_body};
 use crate::state::MockState;
 use crate::xml::XmlOut;
 

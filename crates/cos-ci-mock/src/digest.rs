@@ -12,7 +12,7 @@ use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
 
 use crate::error::ApiError;
-use crate::server::Ctx;
+use crate::http::Ctx;
 use crate::storage::StorageError;
 
 /// The request's `Content-MD5` as 16 bytes; `InvalidDigest` if it is not base64 of 16 bytes.

@@ -49,6 +49,7 @@ mod exposure;
 #[cfg(test)]
 mod fuzz_tests;
 mod generic;
+mod http;
 #[rustfmt::skip]
 mod generated;
 mod listen;

@@ -37,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::time::{Instant, Sleep};
 
+use crate::http::BodyTimeout;
 use crate::server;
 use crate::state::MockState;
 
@@ -268,12 +269,6 @@ fn later(from: Instant, wait: Duration) -> Instant {
     from.checked_add(wait)
         .unwrap_or_else(|| from + Duration::from_secs(100 * 365 * 86_400))
 }
-
-/// Why a request body was cut off: it took longer than `body_timeout_ms` in all, or its next
-/// chunk longer than `body_idle_timeout_ms`. Answered as COS's RequestTimeout.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct BodyTimeout(pub String);
 
 /// A request body with the whole-body deadline and the per-chunk wait.
 struct Deadline {

@@ -6,18 +6,18 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use cos_ci_validate::{
-    ErrorCode, ImageInfo, Mode, OpSpec, OriginalInfo, ParamValues, PicOperations, ProcessResults,
-    ProcessedObject, UploadResult, XmlDocument, resolve_fileid,
+    ErrorCode, ImageInfo, Mode, OpSpec, OriginalInfo, PIC_OPERATIONS_HEADER, ParamValues,
+    PicOperations, ProcessResults, ProcessedObject, UploadResult, XmlDocument, resolve_fileid,
 };
 
 use crate::auth::authorize_actions;
 use crate::config::Account;
 use crate::detect_url;
 use crate::error::ApiError;
+use crate::http::{Ctx, ok, read_body};
 use crate::processing::{self, Produced};
 use crate::processors;
 use crate::route::Served;
-use crate::server::{Ctx, ok, read_body};
 use crate::state::MockState;
 
 /// Processing during download: `GET /<key>?ci-process=…` answers the result itself.
@@ -116,7 +116,7 @@ pub async fn persist(
     mode: Mode,
     body: Option<Body>,
 ) -> Result<Response, ApiError> {
-    let header = ctx.header("pic-operations").ok_or_else(|| {
+    let header = ctx.header(PIC_OPERATIONS_HEADER).ok_or_else(|| {
         ApiError::new(
             ErrorCode::InvalidPicOperations,
             "image_process needs a Pic-Operations header",

@@ -11,7 +11,7 @@ use crate::auth::{On, authorize};
 use crate::config::Account;
 use crate::digest::{Checked, content_md5};
 use crate::error::ApiError;
-use crate::server::{Ctx, watched_body};
+use crate::http::{Ctx, watched_body};
 use crate::state::MockState;
 use crate::storage::{ByteRange, ObjectAttrs, ObjectMeta};
 

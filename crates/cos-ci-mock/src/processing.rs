@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::processors::{self, ImageLimits, ParamSource, ProcessError};
+use crate::processors::{self, ImageLimits, ProcessError};
 use crate::route::{Serve, Served, StandInInput};
 
 /// Memory permits count KiB: tokio's `acquire_many` takes a `u32`, and 2^32 KiB (4 TiB) is
@@ -115,8 +115,11 @@ pub async fn run_jobs(
 ) -> Result<Vec<Produced>, ApiError> {
     let largest = work
         .iter()
+        // Only image stand-ins decode; an XML answer reads the header alone.
+        .filter(|(route, _)| matches!(route.serve, Serve::Image))
         .filter_map(|(route, values)| {
-            processors::memory_estimate(route.spec.processor, &input, values)
+            let stand_in = processors::stand_in(route.spec, values).ok()?;
+            processors::memory_estimate(stand_in, &input)
         })
         .max()
         .unwrap_or(0);
@@ -200,18 +203,6 @@ pub struct Produced {
     pub height: u32,
 }
 
-impl ParamSource for ParamValues {
-    fn int(&self, name: &str) -> Option<i64> {
-        ParamValues::int(self, name)
-    }
-    fn flag(&self, name: &str) -> Option<bool> {
-        ParamValues::flag(self, name)
-    }
-    fn pair(&self, name: &str) -> Option<(u32, u32)> {
-        ParamValues::pair(self, name)
-    }
-}
-
 /// Runs `route` on `input`, stopping with `checkpoint`'s error between stages. CPU-bound:
 /// call it off the async workers.
 fn run_until(
@@ -242,23 +233,18 @@ fn run_until(
     let result = match &route.serve {
         Serve::Image => {
             let png = matches!(route.spec.output, Output::Image { png: true });
-            processors::process_until(
-                route.spec.processor,
-                input,
-                values,
-                &limits,
-                png,
-                checkpoint,
-            )
-            .map(|out| Produced {
-                bytes: out.bytes,
-                content_type: out.info.format.mime(),
-                format: Some(out.info.format.name()),
-                width: out.info.width,
-                height: out.info.height,
-            })
+            processors::stand_in(route.spec, values)
+                .and_then(|stand_in| {
+                    processors::process_until(stand_in, input, &limits, png, checkpoint)
+                })
+                .map(|out| Produced {
+                    bytes: out.bytes,
+                    content_type: out.info.format.mime(),
+                    format: Some(out.info.format.name()),
+                    width: out.info.width,
+                    height: out.info.height,
+                })
         }
-        Serve::Xml(answer) => xml(answer),
         Serve::Generic => match route.spec.output {
             Output::Xml { root, nodes } => xml(&|info| crate::generic::answer(root, nodes, info)),
             Output::Image { .. } => Err(ProcessError::internal(format!(

@@ -1,40 +1,13 @@
-//! How the mock serves each operation. The built-in table (`ROUTES`) is generated from the
-//! spec; a server's own table ([`Routes`]) is the built-ins plus the operations registered on
-//! its builder (`MockServer::builder().operation(..)`).
+//! How the mock serves each operation. The built-in operations are
+//! `cos_ci_validate::OPERATIONS`, served by the same code as those registered on a server's
+//! builder (`MockServer::builder().operation(..)`): a server's own table ([`Routes`]) is the
+//! built-ins followed by those.
 
 use std::sync::Arc;
 
-use cos_ci_validate::{OpSpec, Output, ParamValues};
+use cos_ci_validate::{OPERATIONS, OpSpec, Output, ParamValues};
 
-use crate::processors::{ImageInfo, ProcessError};
-
-/// One built-in operation, as the generator writes it.
-#[derive(Clone, Copy, Debug)]
-pub struct Route {
-    /// The operation's description: parameters, modes, permissions, limits, stand-in.
-    pub spec: &'static OpSpec,
-    /// What the operation answers.
-    pub answer: Answer,
-}
-
-/// What a built-in operation answers with.
-#[derive(Clone, Copy, Debug)]
-pub enum Answer {
-    /// An image made by the spec's stand-in processor.
-    Image,
-    /// An XML document built from the spec's node tree for the input image.
-    Xml(fn(&ImageInfo) -> String),
-}
-
-/// Every built-in operation.
-pub fn routes() -> &'static [Route] {
-    crate::generated::ROUTES
-}
-
-/// The built-in route of the `ci-process` operation called `name`.
-pub fn find(name: &str) -> Option<&'static Route> {
-    routes().iter().find(|r| r.spec.name == name)
-}
+use crate::processors::{self, ProcessError, StandIn};
 
 /// What a user's stand-in is given: the operation, the input's bytes and the request's
 /// checked parameters.
@@ -55,11 +28,9 @@ pub type StandInFn = dyn Fn(StandInInput<'_>) -> Result<Vec<u8>, ProcessError> +
 /// How a server answers one operation.
 #[derive(Clone)]
 pub(crate) enum Serve {
-    /// The spec's image stand-in processor.
+    /// The spec's image stand-in, its inputs fed from each request's parameters.
     Image,
-    /// Generated code writes the XML answer.
-    Xml(fn(&ImageInfo) -> String),
-    /// The XML answer built from the spec's node tree at run time.
+    /// The XML answer built from the spec's node tree.
     Generic,
     /// The user's closure.
     Custom(Arc<StandInFn>),
@@ -69,7 +40,6 @@ impl std::fmt::Debug for Serve {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Serve::Image => f.write_str("Image"),
-            Serve::Xml(_) => f.write_str("Xml"),
             Serve::Generic => f.write_str("Generic"),
             Serve::Custom(_) => f.write_str("Custom"),
         }
@@ -86,33 +56,23 @@ pub(crate) struct Served {
 }
 
 impl Served {
-    /// A built-in route.
-    pub fn builtin(route: &Route) -> Self {
-        let serve = match route.answer {
-            Answer::Image => Serve::Image,
-            Answer::Xml(answer) => Serve::Xml(answer),
-        };
-        Served {
-            spec: route.spec,
-            serve,
-        }
-    }
-
-    /// The built-in stand-in `spec` names: an image processor, or the generic XML answer.
+    /// The built-in stand-in `spec` names: an image stand-in whose every input its spec can
+    /// feed, or, for an XML answer, the document built from the node tree.
     pub fn standard(spec: &'static OpSpec) -> Result<Self, String> {
-        let serve = match spec.output {
-            Output::Xml { .. } => Serve::Generic,
-            Output::Image { .. } if crate::processors::PROCESSORS.contains(&spec.processor) => {
-                Serve::Image
-            }
-            Output::Image { .. } => {
+        let serve = match (spec.output, processors::check_stand_in(spec)) {
+            (Output::Xml { .. }, _) => Serve::Generic,
+            (Output::Image { .. }, Ok(StandIn::Xml)) => {
                 return Err(format!(
-                    "{} ({}) names the stand-in {:?}; the mock has {}, or give it your own \
-                     with MockOperation::with_stand_in",
-                    spec.name,
-                    spec.source,
-                    spec.processor,
-                    crate::processors::PROCESSORS.join(", ")
+                    "{} ({}) answers an image but names the stand-in {}, which writes XML; \
+                     give it an image stand-in or your own with MockOperation::with_stand_in",
+                    spec.name, spec.source, spec.processor.kind
+                ));
+            }
+            (Output::Image { .. }, Ok(_)) => Serve::Image,
+            (Output::Image { .. }, Err(e)) => {
+                return Err(format!(
+                    "{} ({}): its stand-in cannot be fed: {}",
+                    spec.name, spec.source, e.message
                 ));
             }
         };
@@ -129,7 +89,11 @@ pub(crate) struct Routes {
 impl Routes {
     /// The built-ins plus `extra`; a name served twice is refused, naming both sources.
     pub fn new(extra: Vec<Served>) -> Result<Self, String> {
-        let mut served: Vec<Served> = routes().iter().map(Served::builtin).collect();
+        let mut served = OPERATIONS
+            .iter()
+            .copied()
+            .map(Served::standard)
+            .collect::<Result<Vec<_>, _>>()?;
         for op in extra {
             if let Some(other) = served.iter().find(|s| s.spec.name == op.spec.name) {
                 return Err(format!(
@@ -158,26 +122,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_image_operation_has_a_stand_in() {
-        for route in routes() {
-            if let Answer::Image = route.answer {
-                assert!(
-                    crate::processors::PROCESSORS.contains(&route.spec.processor),
-                    "{} uses {:?}",
-                    route.spec.name,
-                    route.spec.processor
-                );
+    fn every_built_in_operation_is_routed_once_with_its_stand_in() {
+        let routes = Routes::new(Vec::new()).expect("the built-ins are served");
+        assert_eq!(routes.specs().len(), OPERATIONS.len());
+        for spec in OPERATIONS {
+            let served = routes.find(spec.name).expect("routed");
+            assert_eq!(served.spec, *spec);
+            match (spec.output, &served.serve) {
+                (Output::Image { .. }, Serve::Image) | (Output::Xml { .. }, Serve::Generic) => {}
+                (_, other) => panic!("{} is served by {other:?}", spec.name),
             }
         }
     }
 
     #[test]
-    fn every_operation_is_routed_once() {
-        let names: Vec<&str> = routes().iter().map(|r| r.spec.name).collect();
-        assert_eq!(names.len(), cos_ci_validate::OPERATIONS.len());
-        for name in &names {
-            assert_eq!(find(name).map(|r| r.spec.name), Some(*name));
-        }
+    fn an_image_operation_naming_the_xml_stand_in_is_refused() {
+        let spec = OPERATIONS
+            .iter()
+            .find(|s| matches!(s.output, Output::Image { .. }))
+            .expect("an image operation");
+        let xml: &'static OpSpec = Box::leak(Box::new(OpSpec {
+            processor: cos_ci_validate::Processor {
+                kind: cos_ci_validate::ProcessorKind::Xml,
+                inputs: &[],
+            },
+            ..**spec
+        }));
+        let err = Served::standard(xml).unwrap_err();
+        assert!(
+            err.contains(spec.name) && err.contains("writes XML"),
+            "{err}"
+        );
     }
 
     #[test]

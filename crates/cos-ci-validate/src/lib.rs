@@ -40,7 +40,7 @@ pub use cos_ci_core::Rejection;
 pub use generated::service::{
     CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
     MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
-    ProcessedObject, UploadResult,
+    ProcessedObject, ProcessorKind, UploadResult,
 };
 pub use generated::*;
 pub use params::{CI_PROCESS, Operation, ParamValues, Value};
@@ -49,7 +49,8 @@ pub use pic_operations::{
     rule_operation,
 };
 pub use spec::{
-    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, TextEncoding, XmlNode, XmlType,
+    HostKind, Limits, Mode, OpSpec, Output, ParamKind, ParamSpec, Processor, TextEncoding, XmlNode,
+    XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

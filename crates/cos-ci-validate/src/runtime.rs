@@ -19,7 +19,7 @@ use std::path::Path;
 use cos_ci_codegen::ir;
 pub use cos_ci_codegen::{Diagnostic, Diagnostics};
 
-use crate::spec::{Limits, OpSpec, Output, ParamKind, ParamSpec, XmlNode, XmlType};
+use crate::spec::{Limits, OpSpec, Output, ParamKind, ParamSpec, Processor, XmlNode, XmlType};
 
 /// Why operation files could not be loaded: every problem found, each as
 /// `file:line:col: message` where the position is known.
@@ -74,10 +74,12 @@ pub fn load_operations<P: AsRef<Path>>(dirs: &[P]) -> Result<Vec<&'static OpSpec
             diagnostics: Diagnostics(problems),
         });
     }
-    Ok(ops
-        .iter()
-        .map(|op| &*Box::leak(Box::new(spec(op))))
-        .collect())
+    ops.iter()
+        .map(|op| spec(op).map(|s| &*Box::leak(Box::new(s))))
+        .collect::<Result<Vec<_>, Diagnostic>>()
+        .map_err(|d| Error {
+            diagnostics: Diagnostics(vec![d]),
+        })
 }
 
 fn leak(text: &str) -> &'static str {
@@ -89,10 +91,20 @@ fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
 }
 
 /// The [`OpSpec`] of a checked operation: the same facts the generator writes as a `SPEC`
-/// constant.
-fn spec(op: &ir::Op) -> OpSpec {
+/// constant. Fails only when the operation names a stand-in this build of the crate was not
+/// generated with (the built-in service.yaml changed without regenerating).
+fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
     let strs = |v: &[String]| leak_slice(v.iter().map(|s| leak(s)).collect());
-    OpSpec {
+    let kind = crate::ProcessorKind::from_name(&op.processor).ok_or_else(|| Diagnostic {
+        file: op.source.clone(),
+        position: None,
+        key_path: "mock.processor".to_string(),
+        message: format!(
+            "cos-ci-validate was generated without the processor `{}`; regenerate it",
+            op.processor
+        ),
+    })?;
+    Ok(OpSpec {
         name: leak(&op.name),
         file: leak(&op.file),
         source: leak(&op.source),
@@ -127,8 +139,16 @@ fn spec(op: &ir::Op) -> OpSpec {
             max_height: op.limits.max_height,
             max_pixels: op.limits.max_pixels,
         },
-        processor: leak(&op.processor),
-    }
+        processor: Processor {
+            kind,
+            inputs: leak_slice(
+                op.processor_inputs
+                    .iter()
+                    .map(|b| (leak(&b.input), leak(&b.param)))
+                    .collect(),
+            ),
+        },
+    })
 }
 
 fn param(p: &ir::Param) -> ParamSpec {
@@ -214,7 +234,7 @@ mod tests {
         assert_eq!(ops.len(), crate::OPERATIONS.len());
         for op in &ops {
             let builtin = crate::find_operation(&op.name).expect("built in");
-            let loaded = spec(op);
+            let loaded = spec(op).expect("a built-in processor");
             assert_eq!(
                 OpSpec {
                     source: builtin.source,

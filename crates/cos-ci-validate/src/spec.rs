@@ -206,6 +206,28 @@ pub struct Limits {
     pub max_pixels: u64,
 }
 
+/// The mock server's stand-in for an operation: which of its processors, and which of the
+/// operation's parameters feeds each of the processor's typed inputs (an absent parameter
+/// takes its `default`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Processor {
+    /// The stand-in.
+    pub kind: crate::ProcessorKind,
+    /// `(input, parameter)`: the parameter (its wire name) feeding each input, in the
+    /// stand-in's input order.
+    pub inputs: &'static [(&'static str, &'static str)],
+}
+
+impl Processor {
+    /// The parameter that feeds `input`.
+    pub fn param_of(&self, input: &str) -> Option<&'static str> {
+        self.inputs
+            .iter()
+            .find(|(i, _)| *i == input)
+            .map(|(_, param)| *param)
+    }
+}
+
 /// One `ci-process` operation, as declared in `spec/operations/<file>.yaml`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OpSpec {
@@ -236,8 +258,8 @@ pub struct OpSpec {
     pub output: Output,
     /// Input limits.
     pub limits: Limits,
-    /// The mock server's stand-in processor.
-    pub processor: &'static str,
+    /// The mock server's stand-in and what feeds its inputs.
+    pub processor: Processor,
 }
 
 impl OpSpec {

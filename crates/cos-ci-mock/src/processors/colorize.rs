@@ -85,8 +85,8 @@ mod via_process {
         let grey = DynamicImage::ImageLuma8(grey_gradient(256, 4));
         for format in [Format::Png, Format::Bmp, Format::Webp] {
             let input = encode(&grey, format);
-            let first = run("colorize", &input, &TestParams::default());
-            let second = run("colorize", &input, &TestParams::default());
+            let first = run(StandIn::Colorize, &input);
+            let second = run(StandIn::Colorize, &input);
             assert_eq!(first, second);
             let out = decode(&first.bytes).to_rgb8();
             assert!(
@@ -105,7 +105,7 @@ mod via_process {
             &DynamicImage::ImageLuma8(grey_gradient(64, 16)),
             Format::Jpeg,
         );
-        let out = run("colorize", &input, &TestParams::default());
+        let out = run(StandIn::Colorize, &input);
         assert_eq!(out.info.format, Format::Jpeg);
         let img = decode(&out.bytes).to_rgb8();
         let p = img.get_pixel(2, 8).0;

@@ -1,10 +1,5 @@
 //! "enhance": box-blur denoising followed by an unsharp mask, on the colour channels only.
 
-/// Default `denoise` and `sharpen` strength.
-pub const DEFAULT_STRENGTH: u32 = 3;
-/// Largest `denoise` / `sharpen` strength.
-pub const MAX_STRENGTH: u32 = 5;
-
 /// Denoises then sharpens an interleaved 8-bit buffer of `channels` (3 or 4) per pixel in place.
 /// Strength 0 skips a step, so 0/0 leaves every byte as it was.
 pub(crate) fn enhance(
@@ -170,11 +165,10 @@ mod via_process {
             p.0[3] = (i * 4) as u8;
         }
         let rgba = DynamicImage::ImageRgba8(rgba);
-        let params = TestParams::default().int("denoise", 0).int("sharpen", 0);
         for img in [rgb, rgba] {
             for format in [Format::Png, Format::Webp, Format::Bmp] {
                 let input = encode(&img, format);
-                let out = run("enhance", &input, &params);
+                let out = run(enhance(0, 0), &input);
                 assert_eq!(out.info.format, format);
                 assert_eq!(
                     decode(&out.bytes).to_rgba8(),
@@ -188,12 +182,8 @@ mod via_process {
     #[test]
     fn more_denoise_means_less_variance() {
         let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(64, 48)), Format::Png);
-        let var = |d: i64| {
-            let out = run(
-                "enhance",
-                &input,
-                &TestParams::default().int("denoise", d).int("sharpen", 0),
-            );
+        let var = |d: u32| {
+            let out = run(enhance(d, 0), &input);
             variance(&decode(&out.bytes))
         };
         let v: Vec<f64> = (0..=5).map(var).collect();
@@ -211,12 +201,8 @@ mod via_process {
             }
         });
         let input = encode(&DynamicImage::ImageRgb8(step), Format::Png);
-        let contrast = |s: i64| {
-            let out = run(
-                "enhance",
-                &input,
-                &TestParams::default().int("denoise", 0).int("sharpen", s),
-            );
+        let contrast = |s: u32| {
+            let out = run(enhance(0, s), &input);
             let img = decode(&out.bytes).to_rgb8();
             i32::from(img.get_pixel(16, 4).0[0]) - i32::from(img.get_pixel(15, 4).0[0])
         };
@@ -226,9 +212,9 @@ mod via_process {
     }
 
     #[test]
-    fn enhance_defaults_change_a_noisy_image() {
+    fn enhance_changes_a_noisy_image() {
         let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(20, 20)), Format::Png);
-        let out = run("enhance", &input, &TestParams::default());
+        let out = run(enhance(3, 3), &input);
         assert_ne!(decode(&out.bytes).to_rgb8(), decode(&input).to_rgb8());
     }
 }

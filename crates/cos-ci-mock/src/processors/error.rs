@@ -17,7 +17,7 @@ impl ProcessError {
     pub const IMAGE_TOO_LARGE: &'static str = "ImageTooLarge";
     /// Width, height or pixel count (of input or output) is over the limits.
     pub const IMAGE_RESOLUTION_EXCEED: &'static str = "ImageResolutionExceed";
-    /// An unknown processor name or a parameter out of range.
+    /// A value a stand-in cannot work with (e.g. one that makes an empty image).
     pub const INVALID_ARGUMENT: &'static str = "InvalidArgument";
     /// Something that input validation should have made impossible (e.g. an encoder failure).
     pub const INTERNAL_ERROR: &'static str = "InternalError";

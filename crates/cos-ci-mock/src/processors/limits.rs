@@ -70,13 +70,19 @@ fn max_side(format: Format) -> u64 {
 }
 
 /// Checks an output size (given as u64 so callers can compute it without overflow) before any
-/// allocation, and returns it as u32.
+/// allocation, and returns it as u32. An empty output (an input of 0, e.g. magnify 0 of an
+/// operation whose spec allows it) is no image at all: an invalid argument.
 pub(crate) fn check_output(
     width: u64,
     height: u64,
     format: Format,
     limits: &ImageLimits,
 ) -> Result<(u32, u32), ProcessError> {
+    if width == 0 || height == 0 {
+        return Err(ProcessError::invalid_argument(format!(
+            "the output would be {width}x{height}, an empty image"
+        )));
+    }
     let side = max_side(format);
     let budget = limits.max_pixels.max(MAX_OUTPUT_PIXELS);
     let pixels = width.checked_mul(height);

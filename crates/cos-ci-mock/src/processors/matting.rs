@@ -145,7 +145,7 @@ mod via_process {
             Format::Webp,
             Format::Bmp,
         ] {
-            let out = run("matting", &encode(&scene, format), &TestParams::default());
+            let out = run(matting(false, (0, 0)), &encode(&scene, format));
             assert_eq!(
                 out.info,
                 ImageInfo {
@@ -173,8 +173,7 @@ mod via_process {
     #[test]
     fn matting_padding_adds_transparent_margins() {
         let scene = DynamicImage::ImageRgba8(subject_on_background(30, 20, 5, 5, 10));
-        let params = TestParams::default().pair("padding-layout", (20, 10));
-        let out = run("matting", &encode(&scene, Format::Png), &params);
+        let out = run(matting(false, (20, 10)), &encode(&scene, Format::Png));
         assert_eq!((out.info.width, out.info.height), (70, 40));
         let img = decode(&out.bytes).to_rgba8();
         assert_eq!(img.get_pixel(20 + 5, 10 + 5).0, [220, 30, 30, 255]);
@@ -195,8 +194,7 @@ mod via_process {
         ] {
             let scene = DynamicImage::ImageRgba8(subject_on_background(w, h, x, y, size));
             let input = encode(&scene, Format::Png);
-            let params = TestParams::default().flag("center-layout", true);
-            let img = decode(&run("matting", &input, &params).bytes).to_rgba8();
+            let img = decode(&run(matting(true, (0, 0)), &input).bytes).to_rgba8();
             assert_eq!(img.dimensions(), (w, h));
             let (cx, cy) = alpha_centroid(&img);
             let (mx, my) = (f64::from(w - 1) / 2.0, f64::from(h - 1) / 2.0);
@@ -205,8 +203,7 @@ mod via_process {
                 "centroid ({cx},{cy}) vs ({mx},{my})"
             );
             // Padding applies after centring.
-            let both = params.clone().pair("padding-layout", (3, 4));
-            let padded = decode(&run("matting", &input, &both).bytes).to_rgba8();
+            let padded = decode(&run(matting(true, (3, 4)), &input).bytes).to_rgba8();
             let (px, py) = alpha_centroid(&padded);
             assert!((px - cx - 3.0).abs() < 1e-9 && (py - cy - 4.0).abs() < 1e-9);
         }
@@ -215,12 +212,10 @@ mod via_process {
     #[test]
     fn matting_with_center_layout_off_keeps_the_subject_in_place() {
         let scene = subject_on_background(40, 40, 2, 3, 6);
-        let params = TestParams::default().flag("center-layout", false);
         let img = decode(
             &run(
-                "matting",
+                matting(false, (0, 0)),
                 &encode(&DynamicImage::ImageRgba8(scene), Format::Png),
-                &params,
             )
             .bytes,
         )

@@ -2,16 +2,20 @@
 //!
 //! The AI is not emulated; each stand-in does real pixel work a test can assert on. Every input
 //! is checked against the limits from its header before any pixel is decoded.
+//!
+//! A stand-in takes typed inputs ([`StandIn`], generated from `service.yaml` `processors`),
+//! filled by [`stand_in`] from the request's checked parameters as the operation's spec maps
+//! them: no parameter name, default or range is written here.
 
 mod codec;
 mod colorize;
 mod crop;
 mod enhance;
 mod error;
+mod inputs;
 mod jpeg;
 mod limits;
 mod matting;
-mod params;
 mod probe;
 mod quantize;
 mod super_resolution;
@@ -23,25 +27,14 @@ mod tests;
 
 use image::{DynamicImage, GenericImageView};
 
+pub use crate::generated::processors::*;
 pub use codec::JPEG_QUALITY;
-pub use enhance::{DEFAULT_STRENGTH, MAX_STRENGTH};
 pub use error::ProcessError;
+pub use inputs::{Inputs, check_stand_in, stand_in};
 pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
-pub use params::{NoParams, ParamSource};
 pub use probe::{Format, ImageInfo, probe};
-pub use super_resolution::{DEFAULT_MAGNIFY, MAX_MAGNIFY};
-
-/// The processor names the spec may use (the generator checks spec files against this list).
-pub const PROCESSORS: &[&str] = &[
-    "colorize",
-    "super-resolution",
-    "enhance",
-    "matting",
-    "crop",
-    "passthrough",
-];
 
 /// The result of a processor: encoded bytes and what they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,81 +45,38 @@ pub struct Processed {
     pub info: ImageInfo,
 }
 
-/// A processor with its parameters read and range-checked.
-#[derive(Clone, Copy, Debug)]
-enum Op {
-    Colorize,
-    SuperResolution {
-        magnify: u32,
-    },
-    Enhance {
-        denoise: u32,
-        sharpen: u32,
-    },
-    Matting {
-        center: bool,
-        padding: (u32, u32),
-    },
-    Crop {
-        width: u32,
-        height: u32,
-        fixed: bool,
-    },
-    Passthrough,
+/// `xml` writes documents (`crate::generic`), never pixels.
+fn not_an_image(stand_in: StandIn) -> ProcessError {
+    ProcessError::internal(format!(
+        "the stand-in `{}` writes XML, not an image",
+        stand_in.kind()
+    ))
 }
 
-impl Op {
-    fn parse(name: &str, params: &dyn ParamSource) -> Result<Op, ProcessError> {
-        use params::int_in;
-        Ok(match name {
-            "colorize" => Op::Colorize,
-            "super-resolution" => Op::SuperResolution {
-                magnify: int_in(params, "magnify", DEFAULT_MAGNIFY, 1..=MAX_MAGNIFY)?,
-            },
-            "enhance" => Op::Enhance {
-                denoise: int_in(params, "denoise", DEFAULT_STRENGTH, 0..=MAX_STRENGTH)?,
-                sharpen: int_in(params, "sharpen", DEFAULT_STRENGTH, 0..=MAX_STRENGTH)?,
-            },
-            "matting" => Op::Matting {
-                center: params.flag("center-layout").unwrap_or(false),
-                padding: params.pair("padding-layout").unwrap_or((0, 0)),
-            },
-            "crop" => Op::Crop {
-                width: int_in(params, "width", 1, 1..=u32::MAX)?,
-                height: int_in(params, "height", 1, 1..=u32::MAX)?,
-                fixed: params.flag("fixed").unwrap_or(false),
-            },
-            "passthrough" => Op::Passthrough,
-            other => {
-                return Err(ProcessError::invalid_argument(format!(
-                    "unknown processor {other:?}; known: {}",
-                    PROCESSORS.join(", ")
-                )));
-            }
-        })
-    }
-
+impl StandIn {
     /// Output size in u64, so huge inputs cannot overflow before `check_output` sees them.
     fn output_size(self, width: u32, height: u32) -> (u64, u64) {
         let (w, h) = (u64::from(width), u64::from(height));
         match self {
-            Op::SuperResolution { magnify } => (w * u64::from(magnify), h * u64::from(magnify)),
-            Op::Matting {
+            StandIn::SuperResolution(SuperResolution { magnify }) => {
+                (w * u64::from(magnify), h * u64::from(magnify))
+            }
+            StandIn::Matting(Matting {
                 padding: (dx, dy), ..
-            } => (w + 2 * u64::from(dx), h + 2 * u64::from(dy)),
-            Op::Crop {
+            }) => (w + 2 * u64::from(dx), h + 2 * u64::from(dy)),
+            StandIn::Crop(Crop {
                 width: cw,
                 height: ch,
                 fixed,
-            } => crop::size(w, h, u64::from(cw), u64::from(ch), fixed),
-            Op::Colorize | Op::Enhance { .. } | Op::Passthrough => (w, h),
+            }) => crop::size(w, h, u64::from(cw), u64::from(ch), fixed),
+            StandIn::Colorize | StandIn::Enhance(_) | StandIn::Passthrough | StandIn::Xml => (w, h),
         }
     }
 
     /// Matting answers with alpha, which only PNG carries for every viewer.
     fn output_format(self, input: Format, force_png: bool) -> Format {
         match self {
-            Op::Matting { .. } => Format::Png,
+            StandIn::Matting(_) => Format::Png,
             _ if force_png => Format::Png,
             _ => input,
         }
@@ -139,31 +89,32 @@ impl Op {
         out_height: u32,
     ) -> Result<DynamicImage, ProcessError> {
         match self {
-            Op::Passthrough => Ok(img),
-            Op::Crop { .. } => {
+            StandIn::Passthrough => Ok(img),
+            StandIn::Xml => Err(not_an_image(self)),
+            StandIn::Crop(_) => {
                 let (x, y) = crop::origin(img.width(), img.height(), out_width, out_height);
                 Ok(img.crop_imm(x, y, out_width, out_height))
             }
-            Op::SuperResolution { .. } => {
+            StandIn::SuperResolution(_) => {
                 super_resolution::upscale(&codec::to_canvas(img), out_width, out_height)
             }
-            Op::Enhance { denoise, sharpen } => {
+            StandIn::Enhance(Enhance { denoise, sharpen }) => {
                 let (w, h) = (img.width() as usize, img.height() as usize);
                 let mut canvas = codec::to_canvas(img);
                 let (buf, channels) = canvas_bytes(&mut canvas)?;
                 enhance::enhance(buf, w, h, channels, denoise, sharpen);
                 Ok(canvas)
             }
-            Op::Colorize => {
+            StandIn::Colorize => {
                 let mut canvas = codec::to_canvas(img);
                 let (buf, channels) = canvas_bytes(&mut canvas)?;
                 colorize::colorize(buf, channels);
                 Ok(canvas)
             }
-            Op::Matting {
+            StandIn::Matting(Matting {
                 center,
                 padding: (dx, dy),
-            } => {
+            }) => {
                 let mut rgba = img.into_rgba8();
                 matting::matte(&mut rgba);
                 if center {
@@ -190,43 +141,43 @@ fn canvas_bytes(img: &mut DynamicImage) -> Result<(&mut [u8], usize), ProcessErr
     }
 }
 
-/// Runs a named stand-in. `force_png`: the operation always answers PNG.
+/// Runs an image stand-in. `force_png`: the operation always answers PNG.
 pub fn process(
-    processor: &str,
+    stand_in: StandIn,
     input: &[u8],
-    params: &dyn ParamSource,
     limits: &ImageLimits,
     force_png: bool,
 ) -> Result<Processed, ProcessError> {
-    process_until(processor, input, params, limits, force_png, &|| Ok(()))
+    process_until(stand_in, input, limits, force_png, &|| Ok(()))
 }
 
 /// [`process`], calling `checkpoint` between stages (before decoding, before the pixel work,
 /// before encoding) and stopping with its error: how a job whose client left stops early.
 pub fn process_until(
-    processor: &str,
+    stand_in: StandIn,
     input: &[u8],
-    params: &dyn ParamSource,
     limits: &ImageLimits,
     force_png: bool,
     checkpoint: &dyn Fn() -> Result<(), ProcessError>,
 ) -> Result<Processed, ProcessError> {
-    let op = Op::parse(processor, params)?;
+    if stand_in == StandIn::Xml {
+        return Err(not_an_image(stand_in));
+    }
     let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);
     limits::check_input_len(input_len, limits)?;
     let info = probe(input)?;
     check_limits(input_len, &info, limits)?;
-    let format = op.output_format(info.format, force_png);
+    let format = stand_in.output_format(info.format, force_png);
     // From the header first, so an oversized output is refused before decoding.
-    let (w, h) = op.output_size(info.width, info.height);
+    let (w, h) = stand_in.output_size(info.width, info.height);
     limits::check_output(w, h, format, limits)?;
 
     checkpoint()?;
     let img = codec::decode(input, &info, limits)?;
-    let (w, h) = op.output_size(img.width(), img.height());
+    let (w, h) = stand_in.output_size(img.width(), img.height());
     let (width, height) = limits::check_output(w, h, format, limits)?;
     checkpoint()?;
-    let out = op.run(img, width, height)?;
+    let out = stand_in.run(img, width, height)?;
     checkpoint()?;
     let bytes = codec::encode(&out, format)?;
     let (width, height) = out.dimensions();
@@ -246,14 +197,13 @@ pub const DECODED_BYTES_PER_PIXEL: u64 = 8;
 /// Bytes per pixel of the working canvas and the output (8-bit RGBA at most).
 pub const CANVAS_BYTES_PER_PIXEL: u64 = 4;
 
-/// Estimated peak memory of running `processor` on `input`, in bytes, from the image
-/// header only: the decoded input, the working canvas and the output image. `None` when the
-/// header cannot be read or the parameters are invalid (processing then fails cheaply).
-pub fn memory_estimate(processor: &str, input: &[u8], params: &dyn ParamSource) -> Option<u64> {
-    let op = Op::parse(processor, params).ok()?;
+/// Estimated peak memory of running `stand_in` on `input`, in bytes, from the image header
+/// only: the decoded input, the working canvas and the output image. `None` when the header
+/// cannot be read (processing then fails cheaply).
+pub fn memory_estimate(stand_in: StandIn, input: &[u8]) -> Option<u64> {
     let info = probe(input).ok()?;
     let pixels = info.pixels();
-    let (w, h) = op.output_size(info.width, info.height);
+    let (w, h) = stand_in.output_size(info.width, info.height);
     let out = w.saturating_mul(h);
     Some(
         pixels

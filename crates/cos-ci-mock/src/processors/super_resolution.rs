@@ -5,11 +5,6 @@ use image::DynamicImage;
 
 use super::ProcessError;
 
-/// Default `magnify` when the request names none.
-pub const DEFAULT_MAGNIFY: u32 = 2;
-/// Largest `magnify` the stand-in accepts (the API itself allows 2 and 4).
-pub const MAX_MAGNIFY: u32 = 8;
-
 /// Resamples an RGB8 / RGBA8 canvas to exactly `width` x `height` (sizes checked by the caller).
 pub(crate) fn upscale(
     src: &DynamicImage,
@@ -50,13 +45,8 @@ mod via_process {
     fn super_resolution_scales_odd_sizes_exactly() {
         for (w, h) in [(7, 5), (13, 9), (1, 1), (31, 2)] {
             let png = encode(&DynamicImage::ImageRgb8(noisy_rgb(w, h)), Format::Png);
-            for magnify in [2, 4] {
-                let out = run(
-                    "super-resolution",
-                    &png,
-                    &TestParams::default().int("magnify", magnify),
-                );
-                let m = magnify as u32;
+            for m in [2, 4] {
+                let out = run(magnify(m), &png);
                 assert_eq!((out.info.width, out.info.height), (w * m, h * m));
                 assert_eq!(decode(&out.bytes).dimensions(), (w * m, h * m));
                 assert_eq!(out.info.format, Format::Png);
@@ -65,14 +55,10 @@ mod via_process {
     }
 
     #[test]
-    fn super_resolution_defaults_to_x2_and_keeps_the_format() {
+    fn super_resolution_x2_keeps_the_format() {
         let img = DynamicImage::ImageRgb8(noisy_rgb(9, 7));
         for format in Format::ALL {
-            let out = run(
-                "super-resolution",
-                &encode(&img, format),
-                &TestParams::default(),
-            );
+            let out = run(magnify(2), &encode(&img, format));
             assert_eq!(
                 out.info,
                 ImageInfo {
@@ -94,12 +80,7 @@ mod via_process {
             max_pixels: 100_000_000,
             ..LIMITS
         };
-        let e = err(
-            "super-resolution",
-            &png_header_only(9000, 8000),
-            &TestParams::default(),
-            &limits,
-        );
+        let e = err(magnify(2), &png_header_only(9000, 8000), &limits);
         assert_eq!(e.code, ProcessError::IMAGE_RESOLUTION_EXCEED, "{e}");
     }
 }

@@ -1,10 +1,12 @@
-//! Fixtures shared by the processor tests: parameters, limits, encoded images, hand-built PNGs.
+//! Fixtures shared by the processor tests: stand-ins, limits, encoded images, hand-built PNGs.
 
-use std::collections::HashMap;
-
+use cos_ci_validate::ProcessorKind;
 use image::{DynamicImage, GrayImage, Luma, Rgb, RgbImage, RgbaImage};
 
-use super::{Format, ImageLimits, ParamSource, ProcessError, Processed, codec};
+use super::{
+    Enhance, Format, ImageLimits, Inputs, Matting, ProcessError, Processed, StandIn,
+    SuperResolution, codec,
+};
 
 /// Generous limits for tests that are not about limits.
 pub const LIMITS: ImageLimits = ImageLimits {
@@ -14,39 +16,46 @@ pub const LIMITS: ImageLimits = ImageLimits {
     max_pixels: 32 << 20,
 };
 
-/// Parameters given inline: `TestParams::default().int("magnify", 4)`.
-#[derive(Default, Debug, Clone)]
-pub struct TestParams {
-    ints: HashMap<String, i64>,
-    flags: HashMap<String, bool>,
-    pairs: HashMap<String, (u32, u32)>,
+/// `super-resolution` by `magnify`.
+pub fn magnify(magnify: u32) -> StandIn {
+    StandIn::SuperResolution(SuperResolution { magnify })
 }
 
-impl TestParams {
-    pub fn int(mut self, name: &str, v: i64) -> Self {
-        self.ints.insert(name.into(), v);
-        self
+/// `enhance` with these strengths.
+pub fn enhance(denoise: u32, sharpen: u32) -> StandIn {
+    StandIn::Enhance(Enhance { denoise, sharpen })
+}
+
+/// `matting`, centred or not, with `padding`.
+pub fn matting(center: bool, padding: (u32, u32)) -> StandIn {
+    StandIn::Matting(Matting { center, padding })
+}
+
+/// Inputs every test stand-in takes: small, and each switch on.
+struct Typical;
+
+impl Inputs for Typical {
+    fn integer(&self, _input: &str) -> Result<u32, ProcessError> {
+        Ok(2)
     }
-    pub fn flag(mut self, name: &str, v: bool) -> Self {
-        self.flags.insert(name.into(), v);
-        self
+    fn flag(&self, _input: &str) -> Result<bool, ProcessError> {
+        Ok(true)
     }
-    pub fn pair(mut self, name: &str, v: (u32, u32)) -> Self {
-        self.pairs.insert(name.into(), v);
-        self
+    fn pair(&self, _input: &str) -> Result<(u32, u32), ProcessError> {
+        Ok((3, 1))
     }
 }
 
-impl ParamSource for TestParams {
-    fn int(&self, name: &str) -> Option<i64> {
-        self.ints.get(name).copied()
-    }
-    fn flag(&self, name: &str) -> Option<bool> {
-        self.flags.get(name).copied()
-    }
-    fn pair(&self, name: &str) -> Option<(u32, u32)> {
-        self.pairs.get(name).copied()
-    }
+/// Every image stand-in the spec declares, with [`Typical`] inputs: a new one is covered by
+/// every test that runs them all.
+pub fn every_image_stand_in() -> Vec<StandIn> {
+    let all: Vec<StandIn> = ProcessorKind::ALL
+        .iter()
+        .map(|&kind| StandIn::read(kind, &Typical).expect("typical inputs"))
+        .filter(|s| *s != StandIn::Xml)
+        .collect();
+    assert!(all.len() >= 6, "{all:?}");
+    all
 }
 
 pub fn encode(img: &DynamicImage, format: Format) -> Vec<u8> {
@@ -57,23 +66,18 @@ pub fn decode(bytes: &[u8]) -> DynamicImage {
     image::load_from_memory(bytes).expect("output decodes")
 }
 
-/// Runs `processor`, asserting success and that `info` tells the truth about the bytes.
-pub fn run(processor: &str, input: &[u8], params: &TestParams) -> Processed {
-    let out = super::process(processor, input, params, &LIMITS, false)
-        .unwrap_or_else(|e| panic!("{processor} failed: {e}"));
+/// Runs `stand_in`, asserting success and that `info` tells the truth about the bytes.
+pub fn run(stand_in: StandIn, input: &[u8]) -> Processed {
+    let out = super::process(stand_in, input, &LIMITS, false)
+        .unwrap_or_else(|e| panic!("{stand_in:?} failed: {e}"));
     assert_eq!(super::probe(&out.bytes).expect("output probes"), out.info);
     out
 }
 
-/// Runs `processor`, asserting failure; returns the error.
-pub fn err(
-    processor: &str,
-    input: &[u8],
-    params: &TestParams,
-    limits: &ImageLimits,
-) -> ProcessError {
-    match super::process(processor, input, params, limits, false) {
-        Ok(p) => panic!("{processor} unexpectedly succeeded with {:?}", p.info),
+/// Runs `stand_in`, asserting failure; returns the error.
+pub fn err(stand_in: StandIn, input: &[u8], limits: &ImageLimits) -> ProcessError {
+    match super::process(stand_in, input, limits, false) {
+        Ok(p) => panic!("{stand_in:?} unexpectedly succeeded with {:?}", p.info),
         Err(e) => e,
     }
 }

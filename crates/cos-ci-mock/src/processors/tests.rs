@@ -42,7 +42,7 @@ fn passthrough_keeps_pixels_and_format() {
     }));
     for format in [Format::Png, Format::Gif, Format::Webp, Format::Bmp] {
         let input = encode(&img, format);
-        let out = run("passthrough", &input, &TestParams::default());
+        let out = run(StandIn::Passthrough, &input);
         assert_eq!(out.info.format, format);
         assert_eq!(
             decode(&out.bytes).to_rgba8(),
@@ -55,9 +55,9 @@ fn passthrough_keeps_pixels_and_format() {
 #[test]
 fn force_png_answers_png_for_every_processor() {
     let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(10, 6)), Format::Jpeg);
-    for name in PROCESSORS {
-        let out = process(name, &input, &NoParams, &LIMITS, true).unwrap();
-        assert_eq!(out.info.format, Format::Png, "{name}");
+    for stand_in in every_image_stand_in() {
+        let out = process(stand_in, &input, &LIMITS, true).unwrap();
+        assert_eq!(out.info.format, Format::Png, "{stand_in:?}");
         assert_eq!(probe(&out.bytes).unwrap(), out.info);
     }
 }
@@ -67,8 +67,8 @@ fn every_processor_reports_the_truth_about_its_output() {
     let img = DynamicImage::ImageRgb8(noisy_rgb(12, 10));
     for format in Format::ALL {
         let input = encode(&img, format);
-        for name in PROCESSORS {
-            run(name, &input, &TestParams::default());
+        for stand_in in every_image_stand_in() {
+            run(stand_in, &input);
         }
     }
 }
@@ -95,9 +95,9 @@ fn a_huge_declared_png_is_refused_from_the_header() {
             .code,
         ProcessError::IMAGE_RESOLUTION_EXCEED
     );
-    for name in PROCESSORS {
+    for stand_in in every_image_stand_in() {
         assert_eq!(
-            err(name, &bytes, &TestParams::default(), &limits).code,
+            err(stand_in, &bytes, &limits).code,
             ProcessError::IMAGE_RESOLUTION_EXCEED
         );
     }
@@ -111,7 +111,7 @@ fn pixel_count_alone_can_exceed() {
         ..LIMITS
     };
     assert_eq!(
-        err("passthrough", &input, &TestParams::default(), &limits).code,
+        err(StandIn::Passthrough, &input, &limits).code,
         ProcessError::IMAGE_RESOLUTION_EXCEED
     );
 }
@@ -123,7 +123,7 @@ fn truncated_images_are_invalid() {
         let full = encode(&img, format);
         // Cuts into the pixel data (PNG, GIF and WebP readers forgive a missing end chunk).
         for cut in [full.len() / 2, full.len() * 3 / 4, 20, 8, 2] {
-            let e = err("passthrough", &full[..cut], &TestParams::default(), &LIMITS);
+            let e = err(StandIn::Passthrough, &full[..cut], &LIMITS);
             assert_eq!(
                 e.code,
                 ProcessError::INVALID_IMAGE_FORMAT,
@@ -134,7 +134,7 @@ fn truncated_images_are_invalid() {
     // A JPEG must reach its end-of-image marker: the decoder alone would pad with grey.
     let full = encode(&img, Format::Jpeg);
     for cut in [full.len() - 1, full.len() - 2, full.len() - 100] {
-        let e = err("passthrough", &full[..cut], &TestParams::default(), &LIMITS);
+        let e = err(StandIn::Passthrough, &full[..cut], &LIMITS);
         assert_eq!(
             e.code,
             ProcessError::INVALID_IMAGE_FORMAT,
@@ -152,7 +152,7 @@ fn random_bytes_and_empty_input_are_invalid() {
         b"<html>not an image</html>".to_vec(),
     ] {
         assert!(probe(&bytes).is_err());
-        let e = err("enhance", &bytes, &TestParams::default(), &LIMITS);
+        let e = err(enhance(3, 3), &bytes, &LIMITS);
         assert_eq!(e.code, ProcessError::INVALID_IMAGE_FORMAT);
     }
 }
@@ -165,7 +165,7 @@ fn too_many_bytes_is_image_too_large() {
         ..LIMITS
     };
     assert_eq!(
-        err("colorize", &input, &TestParams::default(), &limits).code,
+        err(StandIn::Colorize, &input, &limits).code,
         ProcessError::IMAGE_TOO_LARGE
     );
     // Even garbage is refused on size first, before anyone looks at it.
@@ -175,46 +175,40 @@ fn too_many_bytes_is_image_too_large() {
         ..LIMITS
     };
     assert_eq!(
-        err("colorize", &junk, &TestParams::default(), &tiny).code,
+        err(StandIn::Colorize, &junk, &tiny).code,
         ProcessError::IMAGE_TOO_LARGE
     );
 }
 
 #[test]
-fn unknown_processors_and_bad_params_are_invalid_arguments() {
+fn an_empty_output_is_an_invalid_argument() {
     let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(4, 4)), Format::Png);
-    let cases = [
-        ("sepia", TestParams::default()),
-        ("super-resolution", TestParams::default().int("magnify", 0)),
-        (
-            "super-resolution",
-            TestParams::default().int("magnify", 1 << 40),
-        ),
-        ("enhance", TestParams::default().int("sharpen", 6)),
-        ("enhance", TestParams::default().int("denoise", -1)),
-    ];
-    for (name, params) in cases {
-        assert_eq!(
-            err(name, &input, &params, &LIMITS).code,
-            ProcessError::INVALID_ARGUMENT,
-            "{name} {params:?}"
-        );
-    }
-    // The processor name is checked before the input, so a bad name never reads the body.
     assert_eq!(
-        err("sepia", b"junk", &TestParams::default(), &LIMITS).code,
+        err(magnify(0), &input, &LIMITS).code,
         ProcessError::INVALID_ARGUMENT
     );
 }
 
 #[test]
-fn huge_padding_is_refused_before_allocation() {
+fn huge_inputs_are_refused_before_allocation() {
     let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(4, 4)), Format::Png);
-    let params = TestParams::default().pair("padding-layout", (u32::MAX, u32::MAX));
+    for stand_in in [matting(false, (u32::MAX, u32::MAX)), magnify(u32::MAX)] {
+        assert_eq!(
+            err(stand_in, &input, &LIMITS).code,
+            ProcessError::IMAGE_RESOLUTION_EXCEED,
+            "{stand_in:?}"
+        );
+    }
+}
+
+#[test]
+fn xml_writes_no_image() {
+    let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(4, 4)), Format::Png);
     assert_eq!(
-        err("matting", &input, &params, &LIMITS).code,
-        ProcessError::IMAGE_RESOLUTION_EXCEED
+        err(StandIn::Xml, &input, &LIMITS).code,
+        ProcessError::INTERNAL_ERROR
     );
+    assert!(!every_image_stand_in().contains(&StandIn::Xml));
 }
 
 #[test]
@@ -230,22 +224,19 @@ fn error_display_is_code_then_message() {
 #[ignore]
 fn timing_1024() {
     let input = encode(&DynamicImage::ImageRgb8(noisy_rgb(1024, 1024)), Format::Png);
-    for (name, params) in [
-        ("enhance", TestParams::default()),
-        (
-            "enhance",
-            TestParams::default().int("denoise", 5).int("sharpen", 5),
-        ),
-        ("super-resolution", TestParams::default()),
-        ("super-resolution", TestParams::default().int("magnify", 4)),
-        ("colorize", TestParams::default()),
-        ("matting", TestParams::default().flag("center-layout", true)),
-        ("passthrough", TestParams::default()),
+    for stand_in in [
+        enhance(3, 3),
+        enhance(5, 5),
+        magnify(2),
+        magnify(4),
+        StandIn::Colorize,
+        matting(true, (0, 0)),
+        StandIn::Passthrough,
     ] {
         let start = std::time::Instant::now();
-        let out = run(name, &input, &params);
+        let out = run(stand_in, &input);
         println!(
-            "{name} {params:?}: {:?} -> {}x{}",
+            "{stand_in:?}: {:?} -> {}x{}",
             start.elapsed(),
             out.info.width,
             out.info.height
@@ -253,14 +244,10 @@ fn timing_1024() {
     }
     // GIF pays for colour quantisation (NeuQuant) on top.
     let gif = encode(&DynamicImage::ImageRgb8(noisy_rgb(1024, 1024)), Format::Gif);
-    for magnify in [2, 4] {
+    for m in [2, 4] {
         let start = std::time::Instant::now();
-        run(
-            "super-resolution",
-            &gif,
-            &TestParams::default().int("magnify", magnify),
-        );
-        println!("gif super-resolution x{magnify}: {:?}", start.elapsed());
+        run(magnify(m), &gif);
+        println!("gif super-resolution x{m}: {:?}", start.elapsed());
     }
 }
 
@@ -274,11 +261,8 @@ fn all_processors_survive(bytes: &[u8]) {
         max_height: 512,
         max_pixels: 1 << 16,
     };
-    for name in PROCESSORS {
-        let params = TestParams::default()
-            .flag("center-layout", true)
-            .pair("padding-layout", (3, 1));
-        if let Ok(out) = process(name, bytes, &params, &limits, false) {
+    for stand_in in every_image_stand_in() {
+        if let Ok(out) = process(stand_in, bytes, &limits, false) {
             assert_eq!(probe(&out.bytes).ok(), Some(out.info));
         }
     }

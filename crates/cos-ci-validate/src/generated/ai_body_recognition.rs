@@ -7,7 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    ProcessorKind, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -43,7 +44,10 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: DEFAULT_LIMITS,
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIBodyRecognition`: Find people in an image and answer where they are.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues,
+    ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIEnhanceImage`, from `spec/operations/ai-enhance-image.yaml`.
@@ -56,7 +56,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: "enhance",
+    processor: Processor {
+        kind: ProcessorKind::Enhance,
+        inputs: &[("denoise", "denoise"), ("sharpen", "sharpen")],
+    },
 };
 
 /// Parameters of `AIEnhanceImage`: Denoise and sharpen an image.

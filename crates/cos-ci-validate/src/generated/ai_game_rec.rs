@@ -7,7 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `AIGameRec`, from `spec/operations/ai-game-rec.yaml`.
@@ -39,7 +40,10 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: DEFAULT_LIMITS,
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIGameRec`: Recognize which game a screenshot comes from.

@@ -8,6 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind,
 };
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
@@ -32,7 +33,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: "colorize",
+    processor: Processor {
+        kind: ProcessorKind::Colorize,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIImageColoring`: Colorize a black-and-white image.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues,
+    ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIImageCrop`, from `spec/operations/ai-image-crop.yaml`.
@@ -45,10 +45,11 @@ pub const SPEC: OpSpec = OpSpec {
             },
         ),
         ParamSpec::optional(
-            "fixed",
-            "With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.",
-            ParamKind::Flag,
-        ),
+                "fixed",
+                "With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.",
+                ParamKind::Flag,
+            )
+            .with_default("0"),
         ParamSpec::ignore_error_flag(
             "ignore-error",
             "With 1, a failure such as an oversized input returns the original image.",
@@ -59,7 +60,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: "crop",
+    processor: Processor {
+        kind: ProcessorKind::Crop,
+        inputs: &[("width", "width"), ("height", "height"), ("fixed", "fixed")],
+    },
 };
 
 /// Parameters of `AIImageCrop`: Crop an image to the given size around its most important content.
@@ -78,7 +82,7 @@ pub struct AiImageCrop {
     pub height: i64,
     /// `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
     ///
-    /// Allowed: 0 or 1.
+    /// Allowed: 0 or 1. Server default: `0`.
     pub fixed: Option<bool>,
     /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
     ///

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Value, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -53,7 +53,10 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: DEFAULT_LIMITS,
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Values of `CardType`: The kind of card in the image.

@@ -7,7 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `AIObjectDetect`, from `spec/operations/ai-object-detect.yaml`.
@@ -47,7 +48,10 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: DEFAULT_LIMITS,
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIObjectDetect`: Find objects in an image and answer their names and boxes.

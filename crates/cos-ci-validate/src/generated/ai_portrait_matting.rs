@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues,
+    ParamValues, Processor, ProcessorKind,
 };
 pub use cos_ci_validate::shapes::PaddingLayout;
 
@@ -32,19 +32,24 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     params: &[
         ParamSpec::optional(
-            "center-layout",
-            "With 1, the person is centred in the output.",
-            ParamKind::Flag,
-        ),
+                "center-layout",
+                "With 1, the person is centred in the output.",
+                ParamKind::Flag,
+            )
+            .with_default("0"),
         ParamSpec::optional(
-            "padding-layout",
-            "Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.",
-            ParamKind::pair('x', 0, 1000, ["dx", "dy"]),
-        ),
+                "padding-layout",
+                "Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.",
+                ParamKind::pair('x', 0, 1000, ["dx", "dy"]),
+            )
+            .with_default("0x0"),
     ],
     output: Output::Image { png: true },
     limits: DEFAULT_LIMITS,
-    processor: "matting",
+    processor: Processor {
+        kind: ProcessorKind::Matting,
+        inputs: &[("center", "center-layout"), ("padding", "padding-layout")],
+    },
 };
 
 /// Parameters of `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
@@ -55,11 +60,11 @@ pub const SPEC: OpSpec = OpSpec {
 pub struct AiPortraitMatting {
     /// `center-layout`: With 1, the person is centred in the output.
     ///
-    /// Allowed: 0 or 1.
+    /// Allowed: 0 or 1. Server default: `0`.
     pub center_layout: Option<bool>,
     /// `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
     ///
-    /// Allowed: <dx>x<dy> with each in 0..=1000.
+    /// Allowed: <dx>x<dy> with each in 0..=1000. Server default: `0x0`.
     pub padding_layout: Option<PaddingLayout>,
 }
 

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    Value,
+    Processor, ProcessorKind, Value,
 };
 
 /// The description of `AISuperResolution`, from `spec/operations/ai-super-resolution.yaml`.
@@ -44,7 +44,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 1920,
         max_pixels: 2073600,
     },
-    processor: "super-resolution",
+    processor: Processor {
+        kind: ProcessorKind::SuperResolution,
+        inputs: &[("magnify", "magnify")],
+    },
 };
 
 /// Values of `magnify`: Magnification of width and height.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Value, XmlNode, xml,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
 };
 
 /// The description of `AssessQuality`, from `spec/operations/assess-quality.yaml`.
@@ -58,7 +58,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 3145728,
         ..DEFAULT_LIMITS
     },
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.

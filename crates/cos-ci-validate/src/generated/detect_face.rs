@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    XmlNode, xml,
+    Processor, ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `DetectFace`, from `spec/operations/detect-face.yaml`.
@@ -55,7 +55,10 @@ pub const SPEC: OpSpec = OpSpec {
         ],
     },
     limits: DEFAULT_LIMITS,
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `DetectFace`: Find faces in an image and answer their boxes.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues,
+    ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `ImageRepair`, from `spec/operations/image-repair.yaml`.
@@ -41,7 +41,10 @@ pub const SPEC: OpSpec = OpSpec {
     ],
     output: Output::Image { png: false },
     limits: DEFAULT_LIMITS,
-    processor: "passthrough",
+    processor: Processor {
+        kind: ProcessorKind::Passthrough,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
-    ParamValues, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -54,7 +54,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 7679,
         ..DEFAULT_LIMITS
     },
-    processor: "xml",
+    processor: Processor {
+        kind: ProcessorKind::Xml,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `RecognizeLogo`: Find brand logos in an image.

@@ -267,6 +267,71 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+/// The mock's stand-ins (`service.yaml` `processors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProcessorKind {
+    /// `colorize`: Colours a grey image by brightness.
+    Colorize,
+    /// `super-resolution`: Upscales with a Catmull-Rom filter.
+    SuperResolution,
+    /// `enhance`: Denoises with a box blur, then sharpens with an unsharp mask.
+    Enhance,
+    /// `matting`: Makes the background transparent, from the colour distance to the border's.
+    Matting,
+    /// `crop`: Crops around the middle.
+    Crop,
+    /// `passthrough`: Answers the input as it is.
+    Passthrough,
+    /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
+    Xml,
+}
+
+impl ProcessorKind {
+    /// Every stand-in, in spec order.
+    pub const ALL: &[ProcessorKind] = &[
+        ProcessorKind::Colorize,
+        ProcessorKind::SuperResolution,
+        ProcessorKind::Enhance,
+        ProcessorKind::Matting,
+        ProcessorKind::Crop,
+        ProcessorKind::Passthrough,
+        ProcessorKind::Xml,
+    ];
+    /// The stand-in's name in the spec.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ProcessorKind::Colorize => "colorize",
+            ProcessorKind::SuperResolution => "super-resolution",
+            ProcessorKind::Enhance => "enhance",
+            ProcessorKind::Matting => "matting",
+            ProcessorKind::Crop => "crop",
+            ProcessorKind::Passthrough => "passthrough",
+            ProcessorKind::Xml => "xml",
+        }
+    }
+    /// The stand-in called `name` in the spec.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(
+            match name {
+                "colorize" => ProcessorKind::Colorize,
+                "super-resolution" => ProcessorKind::SuperResolution,
+                "enhance" => ProcessorKind::Enhance,
+                "matting" => ProcessorKind::Matting,
+                "crop" => ProcessorKind::Crop,
+                "passthrough" => ProcessorKind::Passthrough,
+                "xml" => ProcessorKind::Xml,
+                _ => return None,
+            },
+        )
+    }
+}
+
+impl std::fmt::Display for ProcessorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The `<Error>` document.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]

@@ -102,7 +102,10 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     ],
     output: Output::Image { png: true },
     limits: DEFAULT_LIMITS,
-    processor: "passthrough",
+    processor: cos_ci_validate::Processor {
+        kind: cos_ci_validate::ProcessorKind::Passthrough,
+        inputs: &[],
+    },
 };
 
 /// Every operation of the spec and the synthetic one, as an owned list (for

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues,
+    ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIImageGray`, from `spec/operations/ai-image-gray.yaml`.
@@ -47,7 +47,10 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: "passthrough",
+    processor: Processor {
+        kind: ProcessorKind::Passthrough,
+        inputs: &[],
+    },
 };
 
 /// Parameters of `AIImageGray`: Turn an image into shades of grey.
