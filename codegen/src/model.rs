@@ -123,6 +123,9 @@ pub struct ModeDef {
     /// Whether the request carries Pic-Operations.
     #[serde(default)]
     pub pic_operations: bool,
+    /// CAM actions every operation needs in this mode; operation files list only the others.
+    #[serde(default)]
+    pub implies: Vec<String>,
     /// One line of documentation.
     pub doc: String,
 }

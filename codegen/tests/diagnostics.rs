@@ -139,6 +139,7 @@ single_defect!(
     error_example_valid,
     unknown_mode,
     malformed_permission,
+    permission_implied,
     node_without_type,
     node_with_type_and_nodes,
     unknown_processor,

@@ -18,9 +18,7 @@ modes: [download, upload, cloud]
 source:
   detect_url: true
 permissions:
-  download: [cos:GetObject, ci:CreateImageDemoToneJob]
-  upload: [cos:PutObject]
-  cloud: [cos:GetObject, cos:PutObject]
+  download: [ci:CreateImageDemoToneJob]
 params:
   level:
     type: integer

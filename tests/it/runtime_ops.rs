@@ -22,7 +22,7 @@ const COUNT_OP: &str = r#"name: DemoCount
 summary: Count the things in an image.
 modes: [download]
 permissions:
-  download: [cos:GetObject, ci:CreateDemoCountJob]
+  download: [ci:CreateDemoCountJob]
 params:
   max-things:
     type: integer
@@ -56,8 +56,7 @@ const ZOOM_OP: &str = r#"name: DemoZoom
 summary: Enlarge an image.
 modes: [download, cloud]
 permissions:
-  download: [cos:GetObject, ci:CreateDemoZoomJob]
-  cloud: [cos:GetObject, cos:PutObject]
+  download: [ci:CreateDemoZoomJob]
 params:
   magnify:
     type: integer

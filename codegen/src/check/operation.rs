@@ -59,10 +59,20 @@ pub fn operation(
             );
         }
     }
-    // Permissions: exactly the declared modes, well-formed actions.
+    // Permissions: what each mode implies (service.yaml `modes.<m>.implies`) plus the
+    // operation's own actions, listed only for declared modes and never repeating an implied one.
+    let implied = |mode: &str| -> &[String] {
+        service
+            .and_then(|(s, _)| s.modes.get(mode))
+            .map_or(&[], |def| def.implies.as_slice())
+    };
     for mode in &op.modes {
         let known = Mode::from_name(mode).is_some();
-        if known && !op.permissions.contains_key(mode) {
+        if known
+            && service.is_some()
+            && implied(mode).is_empty()
+            && !op.permissions.contains_key(mode)
+        {
             c.error("permissions", format!("no permissions for mode `{mode}`"));
         }
     }
@@ -79,7 +89,7 @@ pub fn operation(
         if actions.is_empty() {
             c.error(
                 &format!("permissions.{mode}"),
-                "a mode needs at least one action",
+                "an empty list; leave the mode out when it needs only what it implies",
             );
         }
         for (i, action) in actions.iter().enumerate() {
@@ -87,6 +97,18 @@ pub fn operation(
                 c.error(
                     &format!("permissions.{mode}.{i}"),
                     format!("`{action}` is not a CAM action like cos:GetObject or ci:CreateXJob"),
+                );
+            } else if implied(mode).contains(action) {
+                c.error(
+                    &format!("permissions.{mode}.{i}"),
+                    format!(
+                        "`{action}` is implied by mode `{mode}` (service.yaml modes.{mode}.implies); remove it"
+                    ),
+                );
+            } else if actions[..i].contains(action) {
+                c.error(
+                    &format!("permissions.{mode}.{i}"),
+                    format!("`{action}` is listed twice"),
                 );
             }
         }
@@ -284,9 +306,13 @@ pub fn operation(
         modes,
         detect_url,
         permissions: op
-            .permissions
+            .modes
             .iter()
-            .filter_map(|(k, v)| Some((Mode::from_name(k)?, v.clone())))
+            .filter_map(|name| {
+                let mode = Mode::from_name(name)?;
+                let own = op.permissions.get(name).into_iter().flatten();
+                Some((mode, implied(name).iter().chain(own).cloned().collect()))
+            })
             .collect(),
         permission_aliases: op
             .permission_aliases
@@ -304,7 +330,7 @@ pub fn operation(
     }
 }
 
-fn is_action(action: &str) -> bool {
+pub(super) fn is_action(action: &str) -> bool {
     match action.split_once(':') {
         Some((service, name)) => {
             (service == "cos" || service == "ci")

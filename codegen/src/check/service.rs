@@ -1,5 +1,6 @@
 //! `service.yaml`: modes, hosts, limits, error codes and the shared documents.
 
+use super::operation::is_action;
 use super::*;
 
 /// Checks `service.yaml`.
@@ -68,6 +69,14 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         }
         if def.doc.trim().is_empty() {
             c.error(&format!("modes.{name}.doc"), "the doc is empty");
+        }
+        for (i, action) in def.implies.iter().enumerate() {
+            if !is_action(action) {
+                c.error(
+                    &format!("modes.{name}.implies.{i}"),
+                    format!("`{action}` is not a CAM action like cos:GetObject"),
+                );
+            }
         }
     }
     for kind in HostKind::ALL.map(HostKind::as_str) {

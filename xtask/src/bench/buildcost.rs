@@ -142,13 +142,12 @@ fn synthetic_operation(i: usize, name: &str) -> String {
     );
     if xml {
         y.push_str(&format!(
-            "modes: [download]\nsource:\n  detect_url: true\npermissions:\n  download: [cos:GetObject, ci:Create{name}Job]\n"
+            "modes: [download]\nsource:\n  detect_url: true\npermissions:\n  download: [ci:Create{name}Job]\n"
         ));
     } else {
         y.push_str(&format!(
             "modes: [download, upload, cloud]\nsource:\n  detect_url: true\npermissions:\n  \
-             download: [cos:GetObject, ci:Create{name}Job]\n  upload: [cos:PutObject]\n  \
-             cloud: [cos:GetObject, cos:PutObject]\n"
+             download: [ci:Create{name}Job]\n"
         ));
     }
     y.push_str("params:\n");
