@@ -27,6 +27,7 @@ from test_official_sdk import (
     service_error,
     textured,
 )
+from test_official_sdk_ops import sent
 
 WIDTH, HEIGHT = 37, 23
 
@@ -340,12 +341,14 @@ def test_id_card_ocr_bad_parameter(client, prefix, kwargs):
 
 
 @served("ImageInspect")
-def test_image_inspect(client, prefix):
+def test_image_inspect(client, mock, prefix):
     key = upload(client, prefix)
     expected = spec_answers.expected_json(spec_answers.operation("ImageInspect"), WIDTH, HEIGHT)
     headers, raw = client.ci_image_inspect(Bucket=BUCKET, Key=key)
     assert headers["Content-Type"].startswith("application/json")
     assert json.loads(raw) == expected
+    # The helper's own query form, which the mock serves as the same operation.
+    assert len(sent(mock, "/" + key, "imageInspect")) == 1
     # The same operation by its ci-process value: the SDK decodes the JSON itself.
     assert client.ci_process(Bucket=BUCKET, Key=key, CiProcess="ImageInspect") == expected
 
