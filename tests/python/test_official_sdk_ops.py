@@ -401,8 +401,8 @@ def test_xml_operations_have_no_rule_mode(client, prefix):
     for op in sorted(XML_HELPERS):
         ops = pic_operations([{"fileid": f"/{prefix}{op}.xml", "rule": f"ci-process={op}"}])
         error = service_error(client.ci_image_process, Bucket=BUCKET, Key=key, PicOperations=ops)
-        assert error.get_status_code() == 400, (op, error.get_origin_msg())
-        assert error.get_request_id()
+        assert_error(error, 400, "InvalidArgument", key)
+        assert op in error.get_error_msg()
         assert service_error(client.head_object, Bucket=BUCKET, Key=f"{prefix}{op}.xml").get_status_code() == 404
 
 
