@@ -94,12 +94,6 @@ def test_xml_operation_refuses_a_non_image(client, prefix, op):
     assert_error(error, 400, "InvalidImageFormat", key)
 
 
-# Strict: once the mock refuses the oversized input, this xfail fails and must be removed.
-@pytest.mark.xfail(
-    strict=True,
-    reason="cos-ci-mock answers 200 for an XML operation's input over its own limits.max_input_bytes "
-    "(AssessQuality 3 MiB, RecognizeLogo 5 MiB); image operations (AIImageCrop) refuse it",
-)
 def test_assess_quality_input_limit(client, prefix):
     # AssessQuality takes at most 3 MiB (spec limits.max_input_bytes); random pixels do not
     # compress, so this PNG is larger than that while being a valid, small-sided image.
