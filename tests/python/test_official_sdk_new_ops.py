@@ -65,6 +65,12 @@ def without(answer, paths):
     return answer
 
 
+def assert_bad_parameter(error, name, key=None):
+    """A 400 InvalidArgument whose message names the refused wire parameter."""
+    assert_error(error, 400, "InvalidArgument", key)
+    assert f" {name}: " in error.get_error_msg(), error.get_error_msg()
+
+
 def assert_answer(op, answer, params=None, skip=()):
     """The SDK's decoded answer is the one the YAML prescribes; `skip`: nodes the caller
     checks itself (base64 images the mock computes)."""
@@ -106,7 +112,7 @@ def test_detect_label_scenes_checked(client, prefix):
     call = lambda: client.ci_image_detect_label(Bucket=BUCKET, Key=key, Scenes="web,moon")
     if values:
         # A closed list (the draft's param-list proposal): a word outside it is refused.
-        assert_error(service_error(call), 400, "InvalidArgument", key)
+        assert_bad_parameter(service_error(call), "scenes", key)
     else:
         assert isinstance(call(), dict)
 
@@ -177,22 +183,22 @@ def test_face_effect(client, prefix, kwargs):
 
 
 FACE_EFFECT_ERRORS = [
-    pytest.param({"Type": "cartoon"}, id="type=cartoon"),
-    pytest.param({"Type": "face-beautify", "Whitening": 101}, id="whitening=101"),
-    pytest.param({"Type": "face-beautify", "EyeEnlarging": -1}, id="eyeEnlarging=-1"),
-    pytest.param({"Type": "face-age-transformation", "Age": 9}, id="age=9"),
-    pytest.param({"Type": "face-age-transformation"}, id="age-missing"),
-    pytest.param({"Type": "face-gender-transformation", "Gender": 2}, id="gender=2"),
-    pytest.param({"Type": "face-gender-transformation"}, id="gender-missing"),
+    pytest.param("type", {"Type": "cartoon"}, id="type=cartoon"),
+    pytest.param("whitening", {"Type": "face-beautify", "Whitening": 101}, id="whitening=101"),
+    pytest.param("eyeEnlarging", {"Type": "face-beautify", "EyeEnlarging": -1}, id="eyeEnlarging=-1"),
+    pytest.param("age", {"Type": "face-age-transformation", "Age": 9}, id="age=9"),
+    pytest.param("age", {"Type": "face-age-transformation"}, id="age-missing"),
+    pytest.param("gender", {"Type": "face-gender-transformation", "Gender": 2}, id="gender=2"),
+    pytest.param("gender", {"Type": "face-gender-transformation"}, id="gender-missing"),
 ]
 
 
 @served("face-effect")
-@pytest.mark.parametrize("kwargs", FACE_EFFECT_ERRORS)
-def test_face_effect_bad_parameter(client, prefix, kwargs):
+@pytest.mark.parametrize("name,kwargs", FACE_EFFECT_ERRORS)
+def test_face_effect_bad_parameter(client, prefix, name, kwargs):
     key = upload(client, prefix)
     error = service_error(client.cos_ai_face_effect, Bucket=BUCKET, ObjectKey=key, **kwargs)
-    assert_error(error, 400, "InvalidArgument", key)
+    assert_bad_parameter(error, name, key)
 
 
 @served("face-effect")
@@ -223,16 +229,16 @@ def test_ocr(client, prefix, kwargs):
 
 @served("OCR")
 @pytest.mark.parametrize(
-    "kwargs",
+    "name,kwargs",
     [
-        pytest.param({"Type": "handwritten"}, id="type=handwritten"),
-        pytest.param({"LanguageType": "klingon"}, id="language-type=klingon"),
+        pytest.param("type", {"Type": "handwritten"}, id="type=handwritten"),
+        pytest.param("language-type", {"LanguageType": "klingon"}, id="language-type=klingon"),
     ],
 )
-def test_ocr_bad_parameter(client, prefix, kwargs):
+def test_ocr_bad_parameter(client, prefix, name, kwargs):
     key = upload(client, prefix)
     error = service_error(client.ci_ocr_process, Bucket=BUCKET, Key=key, **kwargs)
-    assert_error(error, 400, "InvalidArgument", key)
+    assert_bad_parameter(error, name, key)
 
 
 @served("OCR")
@@ -265,11 +271,15 @@ def test_qrcode_cover(client, prefix):
 
 
 @served("QRcode")
-@pytest.mark.parametrize("kwargs", [{"Cover": 2}, {"Cover": 0, "BarType": 3}], ids=["cover=2", "bar-type=3"])
-def test_qrcode_bad_parameter(client, prefix, kwargs):
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [("cover", {"Cover": 2}), ("bar-type", {"Cover": 0, "BarType": 3})],
+    ids=["cover=2", "bar-type=3"],
+)
+def test_qrcode_bad_parameter(client, prefix, name, kwargs):
     key = upload(client, prefix)
     error = service_error(client.ci_get_object_qrcode, Bucket=BUCKET, Key=key, **kwargs)
-    assert_error(error, 400, "InvalidArgument", key)
+    assert_bad_parameter(error, name, key)
 
 
 @served("QRcode")
@@ -325,14 +335,14 @@ def test_id_card_ocr_crops(client, prefix):
 
 @served("IDCardOCR")
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"CardSide": "MIDDLE"}, {"Config": "{CropIdCard: yes"}],
+    "name,kwargs",
+    [("CardSide", {"CardSide": "MIDDLE"}), ("Config", {"Config": "{CropIdCard: yes"})],
     ids=["CardSide=MIDDLE", "Config-not-json"],
 )
-def test_id_card_ocr_bad_parameter(client, prefix, kwargs):
+def test_id_card_ocr_bad_parameter(client, prefix, name, kwargs):
     key = upload(client, prefix)
     error = service_error(client.cos_ai_id_card_ocr, Bucket=BUCKET, ObjectKey=key, **kwargs)
-    assert_error(error, 400, "InvalidArgument", key)
+    assert_bad_parameter(error, name, key)
 
 
 # ------------------------------------------------------------------------------------------
@@ -380,4 +390,4 @@ def test_qrcode_generate(client, mode, width):
 @served("qrcode-generate")
 def test_qrcode_generate_bad_mode(client):
     error = service_error(client.ci_qrcode_generate, Bucket=BUCKET, QrcodeContent="x", Width=200, Mode=2)
-    assert_error(error, 400, "InvalidArgument")
+    assert_bad_parameter(error, "mode")

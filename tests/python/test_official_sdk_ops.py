@@ -228,27 +228,29 @@ def test_image_repair_helper(client, prefix):
         assert same_pixels(decode(body(data)), decode(source))
 
 
-# Helper calls with a parameter out of the spec's range: 400 InvalidArgument.
+# Helper calls with a parameter out of the spec's range: 400 InvalidArgument naming it.
 OUT_OF_RANGE = [
-    pytest.param(lambda c, k: c.cos_ai_detect_face(Bucket=BUCKET, ObjectKey=k, MaxFaceNum=121), id="max-face-num=121"),
-    pytest.param(lambda c, k: c.cos_ai_detect_face(Bucket=BUCKET, ObjectKey=k, MaxFaceNum=0), id="max-face-num=0"),
-    pytest.param(lambda c, k: c.cos_ai_license_rec(Bucket=BUCKET, CardType="Passport", ObjectKey=k), id="CardType=Passport"),
-    pytest.param(lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=0, Height=5, ObjectKey=k), id="crop-width=0"),
-    pytest.param(lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=5, Height=10000, ObjectKey=k), id="crop-height=10000"),
-    pytest.param(lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=5, Height=5, ObjectKey=k, Fixed=2), id="crop-fixed=2"),
-    pytest.param(lambda c, k: c.cos_ai_portrait_matting(Bucket=BUCKET, ObjectKey=k, PaddingLayout="1001x0"), id="portrait-padding=1001x0"),
-    pytest.param(lambda c, k: c.cos_ai_portrait_matting(Bucket=BUCKET, ObjectKey=k, CenterLayout=2), id="portrait-center-layout=2"),
-    pytest.param(lambda c, k: c.cos_goods_matting(Bucket=BUCKET, ObjectKey=k, PaddingLayout="5x-1"), id="goods-padding=5x-1"),
-    pytest.param(lambda c, k: c.cos_image_repair(Bucket=BUCKET, ObjectKey=k, MaskPoly="not base64!"), id="MaskPoly=not-base64"),
-    pytest.param(lambda c, k: c.cos_image_repair(Bucket=BUCKET, ObjectKey=k, MaskPic=b64("x" * 2049)), id="MaskPic-too-long"),
+    pytest.param("max-face-num", lambda c, k: c.cos_ai_detect_face(Bucket=BUCKET, ObjectKey=k, MaxFaceNum=121), id="max-face-num=121"),
+    pytest.param("max-face-num", lambda c, k: c.cos_ai_detect_face(Bucket=BUCKET, ObjectKey=k, MaxFaceNum=0), id="max-face-num=0"),
+    pytest.param("CardType", lambda c, k: c.cos_ai_license_rec(Bucket=BUCKET, CardType="Passport", ObjectKey=k), id="CardType=Passport"),
+    pytest.param("width", lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=0, Height=5, ObjectKey=k), id="crop-width=0"),
+    pytest.param("height", lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=5, Height=10000, ObjectKey=k), id="crop-height=10000"),
+    pytest.param("fixed", lambda c, k: c.cos_ai_image_crop(Bucket=BUCKET, Width=5, Height=5, ObjectKey=k, Fixed=2), id="crop-fixed=2"),
+    pytest.param("padding-layout", lambda c, k: c.cos_ai_portrait_matting(Bucket=BUCKET, ObjectKey=k, PaddingLayout="1001x0"), id="portrait-padding=1001x0"),
+    pytest.param("center-layout", lambda c, k: c.cos_ai_portrait_matting(Bucket=BUCKET, ObjectKey=k, CenterLayout=2), id="portrait-center-layout=2"),
+    pytest.param("padding-layout", lambda c, k: c.cos_goods_matting(Bucket=BUCKET, ObjectKey=k, PaddingLayout="5x-1"), id="goods-padding=5x-1"),
+    pytest.param("MaskPoly", lambda c, k: c.cos_image_repair(Bucket=BUCKET, ObjectKey=k, MaskPoly="not base64!"), id="MaskPoly=not-base64"),
+    pytest.param("MaskPic", lambda c, k: c.cos_image_repair(Bucket=BUCKET, ObjectKey=k, MaskPic=b64("x" * 2049)), id="MaskPic-too-long"),
 ]
 
 
-@pytest.mark.parametrize("call", OUT_OF_RANGE)
-def test_out_of_range_parameter(client, prefix, call):
+@pytest.mark.parametrize("name,call", OUT_OF_RANGE)
+def test_out_of_range_parameter(client, prefix, name, call):
     key = prefix + "x.png"
     put(client, key, textured(8, 6))
-    assert_error(service_error(call, client, key), 400, "InvalidArgument", key)
+    error = service_error(call, client, key)
+    assert_error(error, 400, "InvalidArgument", key)
+    assert f" {name}: " in error.get_error_msg()
 
 
 # Every helper with a detect-url argument sends it: the mock decodes it and refuses the host
