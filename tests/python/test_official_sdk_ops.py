@@ -291,6 +291,11 @@ def test_missing_key(client, prefix):
 # Upon upload and in the cloud: the SDK has no operation-specific helper for these modes, so
 # the rule goes through ci_put_object / ci_image_process, as the SDK's demos do.
 
+def assert_unchanged(source, out):
+    # ImageRepair's stand-in passes the image through.
+    assert same_pixels(out, decode(source))
+
+
 RULE_CASES = [
     # (rule, source, check(source, stored image))
     pytest.param(
@@ -320,7 +325,7 @@ RULE_CASES = [
     pytest.param(
         "ci-process=ImageRepair&MaskPoly=" + b64("[[[1,1],[9,1],[9,9]]]"),
         lambda: textured(WIDTH, HEIGHT),
-        lambda src, out: same_pixels(out, decode(src)) or pytest.fail("ImageRepair changed pixels"),
+        lambda src, out: assert_unchanged(src, out),
         id="ImageRepair",
     ),
 ]
