@@ -18,9 +18,10 @@ import random
 import pytest
 import requests
 from PIL import Image
+from qcloud_cos.ai_recognition import AIRecognitionClient
 
 import spec_answers
-from conftest import BUCKET, REQUEST_TIMEOUT
+from conftest import BUCKET, REQUEST_TIMEOUT, sdk_config
 from test_official_sdk import (
     HOST,
     assert_error,
@@ -380,16 +381,18 @@ def test_rule_in_the_cloud(client, prefix, rule, make_source, check):
         "ci-process=ImageRepair&MaskPoly=%%%",
     ],
 )
-def test_bad_rule_upon_upload_and_in_the_cloud(make_client, client, prefix, rule):
+def test_bad_rule_upon_upload_and_in_the_cloud(mock, sdk_mode, client, prefix, rule):
     source = textured(12, 8)
     dest = prefix + "never.png"
     ops = pic_operations([{"fileid": "/" + dest, "rule": rule}])
     key = prefix + "upload.png"
-    # A client of its own: the mock refuses the PUT without reading its body and without
-    # `Connection: close`, so a request reusing that connection now and then finds it closed
-    # (reported; test_official_sdk.py's test_out_of_range_upload_and_cloud shows it).
-    uploader = make_client()
-    error = service_error(uploader.ci_put_object, Bucket=BUCKET, Body=source, Key=key, PicOperations=ops)
+    # A connection pool of its own (the SDK's built-in pool is shared by every client): the
+    # mock refuses the PUT without reading its body and without `Connection: close`, so a
+    # request reusing that connection now and then finds it closed (reported;
+    # test_official_sdk.py's test_out_of_range_upload_and_cloud shows it).
+    with requests.Session() as session:
+        uploader = AIRecognitionClient(sdk_config(mock, sdk_mode), retry=0, session=session)
+        error = service_error(uploader.ci_put_object, Bucket=BUCKET, Body=source, Key=key, PicOperations=ops)
     assert_error(error, 400, "InvalidArgument", key)
     key = prefix + "cloud.png"
     put(client, key, source)
