@@ -106,6 +106,13 @@ fn classify(
     }
 }
 
+/// Whether a request announces a body (lower-case header names, as `Ctx` keeps them).
+fn carries_body(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(k, v)| (k == "content-length" && v.trim() != "0") || k == "transfer-encoding")
+}
+
 /// Answers one request; `listen` serves every connection with it.
 pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -169,6 +176,11 @@ pub(crate) async fn handle(State(state): State<Arc<MockState>>, request: Request
         Err(error) => (error_response(&state, &ctx, &error), Some(error.code)),
     };
     let headers = response.headers_mut();
+    // An error may leave the request's body unread, and then the connection is closed after
+    // the answer: say so, or a client reusing it (the Python SDK's pool) finds it dead.
+    if error_code.is_some() && carries_body(&ctx.headers) {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
         headers.insert("x-cos-request-id", v);
     }
