@@ -243,15 +243,19 @@ pub enum Scalar {
     Number,
     /// `boolean`: `true`/`false`, or the node's `spelling`.
     Boolean,
+    /// `base64`: binary data (an image) as base64 text, kept as text in Rust
+    /// (`cos_ci_validate::Base64Data`) and decoded on request.
+    Base64,
 }
 
 impl Scalar {
     /// Every scalar type, in the order messages list them.
-    pub const ALL: [Scalar; 4] = [
+    pub const ALL: [Scalar; 5] = [
         Scalar::String,
         Scalar::Integer,
         Scalar::Number,
         Scalar::Boolean,
+        Scalar::Base64,
     ];
 
     /// The spec's name of the type.
@@ -261,6 +265,7 @@ impl Scalar {
             Scalar::Integer => "integer",
             Scalar::Number => "number",
             Scalar::Boolean => "boolean",
+            Scalar::Base64 => "base64",
         }
     }
 

@@ -167,4 +167,5 @@ single_defect!(
     input_without_default,
     input_not_fed,
     image_answered_by_xml,
+    base64_with_example,
 );

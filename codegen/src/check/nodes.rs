@@ -237,6 +237,13 @@ pub(super) fn nodes(
                 );
             }
         }
+        if scalar == Some(Scalar::Base64) && node.example.is_some() {
+            // The mock answers a real stand-in image there; a sample would never be seen.
+            c.error(
+                &format!("{here}.example"),
+                "a base64 node takes no `example`: the mock answers a stand-in image",
+            );
+        }
         let example = node.example.as_ref().and_then(|v| match scalar_text(v) {
             Some(text) => Some(text),
             None => {
@@ -256,7 +263,7 @@ pub(super) fn nodes(
                         || ex == "false"
                         || node.spelling.as_ref().is_some_and(|w| w.contains(ex))
                 }
-                Scalar::String => true,
+                Scalar::String | Scalar::Base64 => true,
             };
             if !ok {
                 c.error(
@@ -300,6 +307,7 @@ fn article(ty: Scalar) -> &'static str {
         Scalar::Number => "a finite number",
         Scalar::String => "a string",
         Scalar::Boolean => "a boolean",
+        Scalar::Base64 => "base64 text",
     }
 }
 

@@ -150,7 +150,8 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
 
 /// `fn answer(image) -> String`: the document with every node filled from its sample value
 /// (or a typed placeholder), one element for repeated nodes; integer `…Width`/`…Height` nodes
-/// without a sample take the image's, so answers depend on the input.
+/// without a sample take the image's, and base64 nodes a stand-in PNG of its size, so answers
+/// depend on the input.
 fn sample(module: &str, tree: &Tree) -> TokenStream {
     let m = ident(module);
     let root = ident(&tree.type_name);
@@ -174,10 +175,13 @@ fn sample(module: &str, tree: &Tree) -> TokenStream {
 
 fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
     let m = ident(module);
-    // An optional scalar without a sample is one the answer may leave out: the mock does.
-    let present = nodes
-        .iter()
-        .filter(|n| !(n.optional && n.scalar.is_some() && n.example.is_none()));
+    // An optional scalar without a sample is one the answer may leave out: the mock does;
+    // base64 nodes take no sample and always carry their stand-in image.
+    let present = nodes.iter().filter(|n| {
+        !(n.optional
+            && n.scalar.is_some_and(|s| s != Scalar::Base64)
+            && n.example.is_none())
+    });
     let sets = present.map(|n| {
         let field = ident(&n.field);
         let value = match n.scalar {
@@ -211,6 +215,7 @@ fn reads_image(nodes: &[Node]) -> bool {
             && n.example.is_none()
             && (n.name.ends_with("Width") || n.name.ends_with("Height"))
             && !(n.optional && n.example.is_none()))
+            || n.scalar == Some(Scalar::Base64)
             || reads_image(&n.nodes)
     })
 }
@@ -241,5 +246,7 @@ fn scalar(n: &Node, ty: Scalar) -> TokenStream {
             let v = ex.unwrap_or("").to_string();
             quote! { String::from(#v) }
         }
+        // A real image the client can decode, sized after the input.
+        Scalar::Base64 => quote! { crate::processors::base64_png(image) },
     }
 }

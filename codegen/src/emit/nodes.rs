@@ -69,7 +69,7 @@ fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> T
     let doc = doc(text);
     let fields = nodes.iter().map(|n| {
         let field = ident(&n.field);
-        let ty = field_type(n);
+        let ty = field_type(n, rt);
         let text = n.doc.clone().unwrap_or_else(|| format!("`<{}>`", n.name));
         let doc = super::doc(&text);
         quote! { #doc pub #field: #ty, }
@@ -136,18 +136,27 @@ fn call(n: &Node) -> TokenStream {
     }
 }
 
+/// Whether a `base64` node is anywhere in `nodes` outside shared shapes (whose own module
+/// declares them): the module then imports `Base64Data`.
+pub fn any_base64(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .any(|n| n.scalar == Some(Scalar::Base64) || (!n.shared && any_base64(&n.nodes)))
+}
+
 /// Whether `n` holds an `f64` anywhere below it (then neither it nor its container is `Eq`).
 fn has_number(n: &Node) -> bool {
     n.scalar == Some(Scalar::Number) || n.nodes.iter().any(has_number)
 }
 
 /// The Rust type of a node's field.
-fn field_type(n: &Node) -> TokenStream {
+fn field_type(n: &Node, rt: &TokenStream) -> TokenStream {
     let base = match n.scalar {
         Some(Scalar::Integer) => quote! { i64 },
         Some(Scalar::Number) => quote! { f64 },
         Some(Scalar::Boolean) => quote! { bool },
         Some(Scalar::String) => quote! { String },
+        Some(Scalar::Base64) => quote! { #rt Base64Data },
         None => {
             let name = ident(&n.type_name);
             quote! { #name }

@@ -216,10 +216,17 @@ fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
             }
         })
         .collect();
-    let imports = match (params, nodes) {
-        (true, true) => quote! { use cos_ci_validate::{Value, xml}; },
-        (true, false) => quote! { use cos_ci_validate::Value; },
-        (false, _) => quote! { use cos_ci_validate::xml; },
+    let base64 = spec
+        .service
+        .shapes
+        .iter()
+        .any(|s| matches!(&s.kind, ShapeKind::Nodes(n) if nodes::any_base64(n)));
+    let imports = match (params, nodes, base64) {
+        (true, true, true) => quote! { use cos_ci_validate::{Base64Data, Value, xml}; },
+        (true, true, false) => quote! { use cos_ci_validate::{Value, xml}; },
+        (true, false, _) => quote! { use cos_ci_validate::Value; },
+        (false, _, true) => quote! { use cos_ci_validate::{Base64Data, xml}; },
+        (false, _, false) => quote! { use cos_ci_validate::xml; },
     };
     let tokens = quote! {
         #![doc = " Parameter types and answer containers several operations share (`shapes` in"]
@@ -281,6 +288,9 @@ impl Imports {
     /// `DEFAULT_LIMITS`.
     fn of(op: &Op, [limits, default_limits]: [bool; 2]) -> Imports {
         let mut names = Vec::new();
+        if op.response().is_some_and(|t| nodes::any_base64(&t.nodes)) {
+            names.push("Base64Data");
+        }
         if default_limits {
             names.push("DEFAULT_LIMITS");
         }
@@ -618,6 +628,7 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
                     Scalar::Number => quote! { number },
                     Scalar::Boolean => quote! { boolean },
                     Scalar::String => quote! { string },
+                    Scalar::Base64 => quote! { base64 },
                 };
                 quote! { #rt XmlNode::#ty(#name) }
             }

@@ -2,7 +2,8 @@
 //! generated answers follow, so an operation loaded from YAML answers like a built-in one:
 //! every node filled from its sample value (or a typed placeholder), one element for a
 //! repeated node, an optional scalar without a sample left out, and an integer `…Width` /
-//! `…Height` without a sample taken from the input image.
+//! `…Height` without a sample taken from the input image, a base64 node holding a stand-in PNG
+//! of the input's size.
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
 use cos_ci_validate::{XmlNode, XmlType};
@@ -26,8 +27,12 @@ struct Children<'a> {
 impl ToElement for Children<'_> {
     fn write_children(&self, w: &mut XmlWriter) {
         for n in self.nodes {
-            // An optional scalar without a sample is one the answer may leave out.
-            if n.optional && n.ty != XmlType::Container && n.example.is_none() {
+            // An optional scalar without a sample is one the answer may leave out; base64
+            // nodes take no sample and always carry their stand-in image.
+            if n.optional
+                && !matches!(n.ty, XmlType::Container | XmlType::Base64)
+                && n.example.is_none()
+            {
                 continue;
             }
             // A repeated node is written once: one element shows the shape.
@@ -68,6 +73,7 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             }
         }
         XmlType::String => w.field(n.name, &ex.unwrap_or("").to_string()),
+        XmlType::Base64 => w.field(n.name, &crate::processors::base64_png(image)),
     }
 }
 

@@ -205,6 +205,7 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
                     Some(ir::Scalar::Number) => XmlType::Number,
                     Some(ir::Scalar::Boolean) => XmlType::Boolean,
                     Some(ir::Scalar::String) => XmlType::String,
+                    Some(ir::Scalar::Base64) => XmlType::Base64,
                     None => XmlType::Container,
                 },
                 optional: n.optional,

@@ -94,6 +94,8 @@ pub enum XmlType {
     Number,
     /// `true`/`false` (or the node's own `spelling`).
     Boolean,
+    /// Binary data as base64 text ([`crate::Base64Data`]).
+    Base64,
     /// An element with child elements (`children`).
     Container,
 }
@@ -137,6 +139,11 @@ impl XmlNode {
     /// A boolean node, present once.
     pub const fn boolean(name: &'static str) -> Self {
         XmlNode::scalar(name, XmlType::Boolean)
+    }
+
+    /// A base64 node (binary data such as an image), present once.
+    pub const fn base64(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::Base64)
     }
 
     /// A container node with `children`, present once.

@@ -16,6 +16,7 @@ mod inputs;
 mod jpeg;
 mod limits;
 mod matting;
+mod picture;
 mod probe;
 mod quantize;
 mod super_resolution;
@@ -34,6 +35,7 @@ pub use inputs::{Inputs, check_stand_in, stand_in};
 pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
+pub use picture::base64_png;
 pub use probe::{Format, ImageInfo, probe};
 
 /// The result of a processor: encoded bytes and what they are.
