@@ -170,3 +170,74 @@ fn field_type(n: &Node, rt: &TokenStream) -> TokenStream {
         base
     }
 }
+
+/// The struct of a JSON answer and every container below it: serde derives with the spec's
+/// member names; numbers marked `number_or_string` read numeric strings too.
+pub fn json_tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
+    let name = ident(&tree.type_name);
+    let mut out = json_container(&tree.type_name, "The JSON answer.", &tree.nodes, rt);
+    out.extend(quote! { impl #rt json::JsonDocument for #name {} });
+    let mut stack: Vec<&Node> = tree.nodes.iter().rev().collect();
+    while let Some(node) = stack.pop() {
+        if node.scalar.is_some() || node.shared {
+            continue;
+        }
+        let text = node
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` member.", node.name));
+        out.extend(json_container(&node.type_name, &text, &node.nodes, rt));
+        stack.extend(node.nodes.iter().rev());
+    }
+    out
+}
+
+fn json_container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
+    let name = ident(type_name);
+    let doc = doc(text);
+    let fields = nodes.iter().map(|n| {
+        let field = ident(&n.field);
+        let ty = field_type(n, rt);
+        let text = n.doc.clone().unwrap_or_else(|| format!("`{}`", n.name));
+        let doc = super::doc(&text);
+        let wire = &n.name;
+        // The member's name where the field's differs (`picSize` for `pic_size`).
+        let mut attrs = if n.field == n.name {
+            Vec::new()
+        } else {
+            vec![quote! { rename = #wire }]
+        };
+        attrs.extend(n.aliases.iter().map(|a| quote! { alias = #a }));
+        if n.optional {
+            attrs.push(quote! { default, skip_serializing_if = "Option::is_none" });
+        } else if n.repeated {
+            attrs.push(quote! { default });
+        }
+        if n.number_or_string {
+            // A path string: serde resolves it where the struct is compiled.
+            let reader = if n.optional {
+                "cos_ci_validate::json::opt_number_or_string"
+            } else {
+                "cos_ci_validate::json::number_or_string"
+            };
+            attrs.push(quote! { deserialize_with = #reader });
+        }
+        let attrs = if attrs.is_empty() {
+            quote! {}
+        } else {
+            quote! { #[serde(#(#attrs),*)] }
+        };
+        quote! { #doc #attrs pub #field: #ty, }
+    });
+    let eq = if nodes.iter().any(has_number) {
+        quote! {}
+    } else {
+        quote! { Eq, }
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, Default, PartialEq, #eq ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name { #(#fields)* }
+    }
+}

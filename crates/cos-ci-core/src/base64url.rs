@@ -71,7 +71,10 @@ mod tests {
     fn bytes_round_trip_through_either_alphabet() {
         let bytes: Vec<u8> = (0..=255).collect();
         let standard = encode_bytes(&bytes);
-        assert!(standard.contains('+') && standard.ends_with('='), "{standard}");
+        assert!(
+            standard.contains('+') && standard.ends_with('='),
+            "{standard}"
+        );
         assert_eq!(decode_bytes(&standard).as_deref(), Some(&bytes[..]));
         let url_safe = standard.replace('+', "-").replace('/', "_");
         assert_eq!(decode_bytes(&url_safe).as_deref(), Some(&bytes[..]));

@@ -28,6 +28,7 @@ extern crate self as cos_ci_validate;
 mod base64_data;
 #[rustfmt::skip]
 mod generated;
+pub mod json;
 mod params;
 mod pic_operations;
 #[cfg(feature = "runtime-spec")]

@@ -47,10 +47,10 @@ pub struct Processed {
     pub info: ImageInfo,
 }
 
-/// `xml` writes documents (`crate::generic`), never pixels.
+/// `xml` and `json` write documents (`crate::generic`), never pixels.
 fn not_an_image(stand_in: StandIn) -> ProcessError {
     ProcessError::internal(format!(
-        "the stand-in `{}` writes XML, not an image",
+        "the stand-in `{}` writes a document, not an image",
         stand_in.kind()
     ))
 }
@@ -71,7 +71,11 @@ impl StandIn {
                 height: ch,
                 fixed,
             }) => crop::size(w, h, u64::from(cw), u64::from(ch), fixed),
-            StandIn::Colorize | StandIn::Enhance(_) | StandIn::Passthrough | StandIn::Xml => (w, h),
+            StandIn::Colorize
+            | StandIn::Enhance(_)
+            | StandIn::Passthrough
+            | StandIn::Xml
+            | StandIn::Json => (w, h),
         }
     }
 
@@ -92,7 +96,7 @@ impl StandIn {
     ) -> Result<DynamicImage, ProcessError> {
         match self {
             StandIn::Passthrough => Ok(img),
-            StandIn::Xml => Err(not_an_image(self)),
+            StandIn::Xml | StandIn::Json => Err(not_an_image(self)),
             StandIn::Crop(_) => {
                 let (x, y) = crop::origin(img.width(), img.height(), out_width, out_height);
                 Ok(img.crop_imm(x, y, out_width, out_height))
@@ -162,7 +166,7 @@ pub fn process_until(
     force_png: bool,
     checkpoint: &dyn Fn() -> Result<(), ProcessError>,
 ) -> Result<Processed, ProcessError> {
-    if stand_in == StandIn::Xml {
+    if matches!(stand_in, StandIn::Xml | StandIn::Json) {
         return Err(not_an_image(stand_in));
     }
     let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);

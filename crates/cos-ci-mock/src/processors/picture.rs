@@ -19,7 +19,10 @@ pub fn base64_png(image: &ImageInfo) -> Base64Data {
     );
     let img = RgbImage::from_fn(w, h, |x, y| {
         // Both coordinates are below MAX_SIDE (64), so 4 × each fits in a byte.
-        let (x, y) = (u8::try_from(x * 4).unwrap_or(u8::MAX), u8::try_from(y * 4).unwrap_or(u8::MAX));
+        let (x, y) = (
+            u8::try_from(x * 4).unwrap_or(u8::MAX),
+            u8::try_from(y * 4).unwrap_or(u8::MAX),
+        );
         image::Rgb([x, y, x ^ y])
     });
     // Encoding a small RGB buffer to memory does not fail; an empty text would only make the
