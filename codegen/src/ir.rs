@@ -82,6 +82,19 @@ pub enum Answers {
     Image,
     /// The operation's XML node tree.
     Xml,
+    /// The operation's JSON node tree.
+    Json,
+}
+
+impl Answers {
+    /// What is answered, for messages: `an image`, `xml`, `json`.
+    pub const fn words(self) -> &'static str {
+        match self {
+            Answers::Image => "an image",
+            Answers::Xml => "xml",
+            Answers::Json => "json",
+        }
+    }
 }
 
 /// One typed input of a stand-in.
@@ -157,6 +170,8 @@ pub struct Op {
     pub permission_aliases: Vec<(String, Vec<String>)>,
     /// Parameters in wire order.
     pub params: Vec<Param>,
+    /// A bare query word asking for the same download processing (`imageInspect`).
+    pub alias_query: Option<String>,
     /// What download mode answers.
     pub output: Output,
     /// The names of the client's methods for this operation.
@@ -183,8 +198,21 @@ impl Op {
     pub fn response(&self) -> Option<&Tree> {
         match &self.output {
             Output::Xml(tree) => Some(tree),
-            Output::Image { .. } => None,
+            Output::Image { .. } | Output::Json(_) => None,
         }
+    }
+
+    /// The JSON answer's tree, for operations that answer JSON.
+    pub fn json(&self) -> Option<&Tree> {
+        match &self.output {
+            Output::Json(tree) => Some(tree),
+            Output::Image { .. } | Output::Xml(_) => None,
+        }
+    }
+
+    /// The answer's tree, XML or JSON: the documents the generated crates type.
+    pub fn document(&self) -> Option<&Tree> {
+        self.response().or_else(|| self.json())
     }
 }
 
@@ -198,6 +226,8 @@ pub enum Output {
     },
     /// An XML document.
     Xml(Tree),
+    /// A JSON object: the tree's nodes are its members (`root` is empty).
+    Json(Tree),
 }
 
 /// The client methods of one operation, by what they do; `None` where the operation's modes
@@ -243,15 +273,19 @@ pub enum Scalar {
     Number,
     /// `boolean`: `true`/`false`, or the node's `spelling`.
     Boolean,
+    /// `base64`: binary data (an image) as base64 text, kept as text in Rust
+    /// (`cos_ci_validate::Base64Data`) and decoded on request.
+    Base64,
 }
 
 impl Scalar {
     /// Every scalar type, in the order messages list them.
-    pub const ALL: [Scalar; 4] = [
+    pub const ALL: [Scalar; 5] = [
         Scalar::String,
         Scalar::Integer,
         Scalar::Number,
         Scalar::Boolean,
+        Scalar::Base64,
     ];
 
     /// The spec's name of the type.
@@ -261,6 +295,7 @@ impl Scalar {
             Scalar::Integer => "integer",
             Scalar::Number => "number",
             Scalar::Boolean => "boolean",
+            Scalar::Base64 => "base64",
         }
     }
 
@@ -466,6 +501,8 @@ pub struct Node {
     pub aliases: Vec<String>,
     /// The words a boolean is written with (true, false).
     pub spelling: Option<[String; 2]>,
+    /// A JSON number that may also arrive as a numeric string.
+    pub number_or_string: bool,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

@@ -158,7 +158,7 @@ pub struct LimitsDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessorDef {
-    /// What it answers: `image` (the default) or `xml`.
+    /// What it answers: `image` (the default), `xml` or `json`.
     #[serde(default)]
     pub answers: Option<String>,
     /// One line of documentation.
@@ -189,12 +189,14 @@ pub struct ErrorDef {
     pub message: String,
 }
 
-/// An XML document: its root element and the node tree below it.
+/// An XML document: its root element and the node tree below it; or a JSON object (no
+/// root), its members the nodes.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeTree {
-    /// The root element's name.
-    pub root: String,
+    /// The root element's name (XML only).
+    #[serde(default)]
+    pub root: Option<String>,
     /// The Rust type name of the root, when not the root's name.
     #[serde(default)]
     pub rust_name: Option<String>,
@@ -226,6 +228,8 @@ pub struct Node {
     pub aliases: Vec<String>,
     /// How a boolean is written: the words for true and false (`[TRUE, FALSE]`).
     pub spelling: Option<[String; 2]>,
+    /// A JSON number (integer or number) that may also arrive as a numeric string.
+    pub number_or_string: bool,
     /// A container's children.
     pub nodes: Option<IndexMap<String, Node>>,
 }
@@ -251,6 +255,8 @@ struct NodeFull {
     aliases: Vec<String>,
     #[serde(default)]
     spelling: Option<[String; 2]>,
+    #[serde(default)]
+    number_or_string: bool,
     #[serde(default)]
     nodes: Option<IndexMap<String, Node>>,
 }
@@ -291,6 +297,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             example: f.example,
             aliases: f.aliases,
             spelling: f.spelling,
+            number_or_string: f.number_or_string,
             nodes: f.nodes,
         })
     }
@@ -319,6 +326,10 @@ pub struct Operation {
     pub permission_aliases: IndexMap<String, Vec<String>>,
     /// Processing parameters in wire order.
     pub params: IndexMap<String, Param>,
+    /// A bare query word that asks for the same download processing (`?imageInspect`
+    /// besides `?ci-process=ImageInspect`).
+    #[serde(default)]
+    pub alias_query: Option<String>,
     /// What download answers.
     pub output: OutputDef,
     /// Limits narrowing the service's.
@@ -389,12 +400,12 @@ pub struct Param {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputDef {
-    /// `image` or `xml`.
+    /// `image`, `xml` or `json`.
     pub download: String,
     /// `png` when the image answer is always PNG.
     #[serde(default)]
     pub format: Option<String>,
-    /// The XML answer's node tree (with `download: xml`).
+    /// The answer's node tree (with `download: xml` or `json`).
     #[serde(default)]
     pub response: Option<NodeTree>,
 }

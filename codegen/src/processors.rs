@@ -18,6 +18,7 @@ fn answers(def: &model::ProcessorDef) -> Option<ir::Answers> {
     match def.answers.as_deref() {
         None | Some("image") => Some(ir::Answers::Image),
         Some("xml") => Some(ir::Answers::Xml),
+        Some("json") => Some(ir::Answers::Json),
         Some(_) => None,
     }
 }
@@ -75,16 +76,16 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> Vec<ir::Processor> {
             c.error(
                 &format!("{path}.answers"),
                 format!(
-                    "unknown answer `{}`; expected image or xml",
+                    "unknown answer `{}`; expected image, xml or json",
                     def.answers.as_deref().unwrap_or_default()
                 ),
             );
             ir::Answers::Image
         });
-        if answers == ir::Answers::Xml && !def.inputs.is_empty() {
+        if answers != ir::Answers::Image && !def.inputs.is_empty() {
             c.error(
                 &format!("{path}.inputs"),
-                "a processor that answers xml writes the node tree; it takes no inputs",
+                "a processor that answers xml or json writes the node tree; it takes no inputs",
             );
         }
         let mut inputs: Vec<ir::ProcessorInput> = Vec::new();
@@ -223,26 +224,29 @@ pub fn operation(
     let wanted = match op.output.download.as_str() {
         "image" => Some(ir::Answers::Image),
         "xml" => Some(ir::Answers::Xml),
+        "json" => Some(ir::Answers::Json),
         // Reported with the output.
         _ => None,
     };
     match (wanted, answers(def)) {
-        (Some(ir::Answers::Image), Some(ir::Answers::Xml)) => c.error(
-            "mock.processor",
-            format!("`{name}` answers xml; this operation's download answer is an image"),
-        ),
-        (Some(ir::Answers::Xml), Some(ir::Answers::Image)) => {
-            let xml: Vec<&str> = service
+        (Some(want), Some(have)) if want != have => {
+            let fitting: Vec<&str> = service
                 .processors
                 .iter()
-                .filter(|(_, d)| answers(d) == Some(ir::Answers::Xml))
+                .filter(|(_, d)| answers(d) == Some(want))
                 .map(|(n, _)| n.as_str())
                 .collect();
             c.error(
                 "mock.processor",
                 format!(
-                    "`{name}` answers an image; an XML answer needs a processor that answers xml ({})",
-                    if xml.is_empty() { "service.yaml has none".to_string() } else { xml.join(", ") }
+                    "`{name}` answers {}; this operation's download answer is {} ({})",
+                    have.words(),
+                    want.words(),
+                    if fitting.is_empty() {
+                        "service.yaml has no processor for it".to_string()
+                    } else {
+                        format!("use {}", fitting.join(", "))
+                    }
                 ),
             );
         }

@@ -168,4 +168,7 @@ single_defect!(
     input_without_default,
     input_not_fed,
     image_answered_by_xml,
+    base64_with_example,
+    json_answer_with_root,
+    number_or_string_in_xml,
 );

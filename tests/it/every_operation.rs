@@ -64,6 +64,15 @@ fn check_answer(spec: &OpSpec, content_type: &str, bytes: &[u8]) {
             let doc = Element::parse(std::str::from_utf8(bytes).unwrap()).unwrap();
             assert_eq!(doc.name, root, "{}", spec.name);
         }
+        Output::Json { nodes } => {
+            assert_eq!(content_type, "application/json", "{}", spec.name);
+            let doc: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(bytes).unwrap();
+            // Every member the spec requires is there.
+            for n in nodes.iter().filter(|n| !n.optional) {
+                assert!(doc.contains_key(n.name), "{}: no {}", spec.name, n.name);
+            }
+        }
     }
 }
 

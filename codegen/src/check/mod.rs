@@ -24,7 +24,7 @@ use crate::naming::{
 };
 
 use example::example;
-use nodes::tree;
+use nodes::{json_tree, tree};
 pub use operation::operation;
 use param::param;
 use service::limits;

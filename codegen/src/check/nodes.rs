@@ -11,16 +11,20 @@ pub(super) fn tree(
     taken: &mut Vec<String>,
     shapes: &[ir::Shape],
 ) -> ir::Tree {
-    if !is_xml_name(&t.root) {
+    let root = t.root.clone().unwrap_or_else(|| {
+        c.error(path, "an XML document needs its `root` element");
+        String::from("Response")
+    });
+    if !is_xml_name(&root) {
         c.error(
             &format!("{path}.root"),
-            format!("`{}` is not an XML element name", t.root),
+            format!("`{root}` is not an XML element name"),
         );
     }
     let type_name = t
         .rust_name
         .clone()
-        .unwrap_or_else(|| naming::type_name(&t.root));
+        .unwrap_or_else(|| naming::type_name(&root));
     let at = if t.rust_name.is_some() {
         format!("{path}.rust_name")
     } else {
@@ -28,10 +32,63 @@ pub(super) fn tree(
     };
     type_name_unused(c, &at, &type_name, t.rust_name.is_some(), taken);
     let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    xml_only(c, &format!("{path}.nodes"), &nodes);
     ir::Tree {
-        root: t.root.clone(),
+        root,
         type_name,
         nodes,
+    }
+}
+
+/// Checks a JSON answer's tree: no root element, a `rust_name` for its type, members as
+/// nodes.
+pub(super) fn json_tree(
+    c: &mut Checker<'_>,
+    path: &str,
+    t: &model::NodeTree,
+    taken: &mut Vec<String>,
+    shapes: &[ir::Shape],
+) -> ir::Tree {
+    if t.root.is_some() {
+        c.error(
+            &format!("{path}.root"),
+            "a JSON answer is an object without a root element; drop `root`",
+        );
+    }
+    let type_name = t.rust_name.clone().unwrap_or_else(|| {
+        c.error(
+            path,
+            "a JSON answer needs `rust_name`, the Rust name of its object",
+        );
+        String::from("Answer")
+    });
+    type_name_unused(c, &format!("{path}.rust_name"), &type_name, true, taken);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    ir::Tree {
+        root: String::new(),
+        type_name,
+        nodes,
+    }
+}
+
+/// Reports `number_or_string` anywhere in an XML tree, where every value is text anyway.
+fn xml_only(c: &mut Checker<'_>, path: &str, nodes: &[ir::Node]) {
+    let mut stack: Vec<(String, &ir::Node)> = nodes
+        .iter()
+        .map(|n| (format!("{path}.{}", n.name), n))
+        .collect();
+    while let Some((here, n)) = stack.pop() {
+        if n.number_or_string {
+            c.error(
+                &format!("{here}.number_or_string"),
+                "`number_or_string` is for JSON answers; XML numbers are text already",
+            );
+        }
+        stack.extend(
+            n.nodes
+                .iter()
+                .map(|child| (format!("{here}.nodes.{}", child.name), child)),
+        );
     }
 }
 
@@ -237,6 +294,19 @@ pub(super) fn nodes(
                 );
             }
         }
+        if node.number_or_string && !matches!(scalar, Some(Scalar::Integer | Scalar::Number)) {
+            c.error(
+                &format!("{here}.number_or_string"),
+                "`number_or_string` is for integer and number nodes",
+            );
+        }
+        if scalar == Some(Scalar::Base64) && node.example.is_some() {
+            // The mock answers a real stand-in image there; a sample would never be seen.
+            c.error(
+                &format!("{here}.example"),
+                "a base64 node takes no `example`: the mock answers a stand-in image",
+            );
+        }
         let example = node.example.as_ref().and_then(|v| match scalar_text(v) {
             Some(text) => Some(text),
             None => {
@@ -256,7 +326,7 @@ pub(super) fn nodes(
                         || ex == "false"
                         || node.spelling.as_ref().is_some_and(|w| w.contains(ex))
                 }
-                Scalar::String => true,
+                Scalar::String | Scalar::Base64 => true,
             };
             if !ok {
                 c.error(
@@ -277,6 +347,7 @@ pub(super) fn nodes(
             example,
             aliases: node.aliases.clone(),
             spelling: node.spelling.clone(),
+            number_or_string: node.number_or_string,
             nodes: children,
         });
     }
@@ -300,6 +371,7 @@ fn article(ty: Scalar) -> &'static str {
         Scalar::Number => "a finite number",
         Scalar::String => "a string",
         Scalar::Boolean => "a boolean",
+        Scalar::Base64 => "base64 text",
     }
 }
 

@@ -270,10 +270,22 @@ pub fn operation(
                 }
             }
         }
+        "json" => {
+            if op.output.format.is_some() {
+                c.error("output.format", "a JSON answer has no image format");
+            }
+            match &op.output.response {
+                Some(t) => ir::Output::Json(json_tree(c, "output.response", t, &mut taken, shapes)),
+                None => {
+                    c.error("output", "`download: json` needs a `response` node tree");
+                    ir::Output::Image { png: false }
+                }
+            }
+        }
         other => {
             c.error(
                 "output.download",
-                format!("unknown output `{other}`; expected image or xml"),
+                format!("unknown output `{other}`; expected image, xml or json"),
             );
             ir::Output::Image { png: false }
         }
@@ -294,6 +306,23 @@ pub fn operation(
     }
 
     let modes: Vec<Mode> = op.modes.iter().filter_map(|m| Mode::from_name(m)).collect();
+    if let Some(word) = &op.alias_query {
+        if !modes.contains(&Mode::Download) {
+            c.error(
+                "alias_query",
+                "`alias_query` is another form of the download request; this operation has no download mode",
+            );
+        } else if word.is_empty()
+            || !word
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.error(
+                "alias_query",
+                format!("`{word}` is not a query word (letters, digits, `-` and `_`)"),
+            );
+        }
+    }
     let methods = naming::methods(&module, &modes, matches!(output, ir::Output::Image { .. }));
     ir::Op {
         name: op.name.clone(),
@@ -320,6 +349,7 @@ pub fn operation(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         params,
+        alias_query: op.alias_query.clone(),
         output,
         methods,
         limits,

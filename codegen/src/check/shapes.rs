@@ -103,6 +103,7 @@ pub(super) fn same_nodes(a: &[ir::Node], b: &[ir::Node]) -> bool {
                 && x.repeated == y.repeated
                 && x.aliases == y.aliases
                 && x.spelling == y.spelling
+                && x.number_or_string == y.number_or_string
                 && (x.scalar.is_some() || x.type_name == y.type_name)
                 && same_nodes(&x.nodes, &y.nodes)
         })

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Op, Spec};
+use crate::ir::{Op, Output, Spec};
 
 const DIR: &str = "crates/cos-ci-client/src/generated";
 
@@ -69,8 +69,8 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
     let source = quote! { source: impl Into<#krate::Source> };
     if let (Some(base), Some(url)) = (&names.download, &names.url) {
         let f = ident(base);
-        let (ok, call, what) = match op.response() {
-            Some(tree) => {
+        let (ok, call, what) = match &op.output {
+            Output::Xml(tree) => {
                 let r = ident(&tree.type_name);
                 (
                     quote! { #r },
@@ -78,7 +78,15 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
                     format!("the `<{}>` answer", tree.root),
                 )
             }
-            None => (
+            Output::Json(tree) => {
+                let r = ident(&tree.type_name);
+                (
+                    quote! { #r },
+                    quote! { self.process_json(source.into(), params) },
+                    "the JSON answer".to_string(),
+                )
+            }
+            Output::Image { .. } => (
                 quote! { #krate::ProcessedImage },
                 quote! { self.process(source.into(), params) },
                 "the processed image".to_string(),

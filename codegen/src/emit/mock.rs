@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{InputType, Node, Op, Processor, Scalar, Spec, Tree};
+use crate::ir::{InputType, Node, Op, Output, Processor, Scalar, Spec, Tree};
 
 const DIR: &str = "crates/cos-ci-mock/src/generated";
 
@@ -17,7 +17,7 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let xml: Vec<&Op> = spec
         .operations
         .iter()
-        .filter(|op| op.response().is_some())
+        .filter(|op| op.document().is_some())
         .collect();
     let mods = xml.iter().map(|op| {
         let m = ident(&op.module);
@@ -32,10 +32,10 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
         #![doc = " Generated from `spec/`: the stand-ins' inputs, and the typed XML answers the tests compare with."]
         pub mod processors;
         #(#mods)*
-        /// The answer of an XML operation for an input image, written through its typed document.
+        /// The answer of an XML or JSON operation for an input image, written through its typed document.
         #[cfg(test)]
         pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
-        /// `(operation, answer)` of every XML operation.
+        /// `(operation, answer)` of every XML and JSON operation.
         #[cfg(test)]
         pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[#(#answers),*];
     };
@@ -136,9 +136,20 @@ fn processors(processors: &[Processor]) -> TokenStream {
 
 /// The typed answer of an XML operation, for the tests.
 fn operation(op: &Op) -> Result<GeneratedFile, String> {
-    let extra = match op.response() {
-        Some(tree) => sample(&op.module, tree),
-        None => quote! {},
+    let extra = match &op.output {
+        Output::Xml(tree) => sample(
+            &op.module,
+            tree,
+            quote! { xml::XmlDocument },
+            quote! { to_xml },
+        ),
+        Output::Json(tree) => sample(
+            &op.module,
+            tree,
+            quote! { json::JsonDocument },
+            quote! { to_json },
+        ),
+        Output::Image { .. } => quote! {},
     };
     let mdoc = module_doc(&format!("`{}`: {}", op.name, op.summary));
     let tokens = quote! {
@@ -150,8 +161,9 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
 
 /// `fn answer(image) -> String`: the document with every node filled from its sample value
 /// (or a typed placeholder), one element for repeated nodes; integer `…Width`/`…Height` nodes
-/// without a sample take the image's, so answers depend on the input.
-fn sample(module: &str, tree: &Tree) -> TokenStream {
+/// without a sample take the image's, and base64 nodes a stand-in PNG of its size, so answers
+/// depend on the input.
+fn sample(module: &str, tree: &Tree, document: TokenStream, write: TokenStream) -> TokenStream {
     let m = ident(module);
     let root = ident(&tree.type_name);
     let body = fill(module, quote! { doc }, &tree.nodes);
@@ -164,20 +176,21 @@ fn sample(module: &str, tree: &Tree) -> TokenStream {
     quote! {
         /// The deterministic answer for an input image.
         pub fn answer(#image: &crate::processors::ImageInfo) -> String {
-            use cos_ci_validate::xml::XmlDocument;
+            use cos_ci_validate::#document;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body
-            doc.to_xml()
+            doc.#write()
         }
     }
 }
 
 fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
     let m = ident(module);
-    // An optional scalar without a sample is one the answer may leave out: the mock does.
-    let present = nodes
-        .iter()
-        .filter(|n| !(n.optional && n.scalar.is_some() && n.example.is_none()));
+    // An optional scalar without a sample is one the answer may leave out: the mock does;
+    // base64 nodes take no sample and always carry their stand-in image.
+    let present = nodes.iter().filter(|n| {
+        !(n.optional && n.scalar.is_some_and(|s| s != Scalar::Base64) && n.example.is_none())
+    });
     let sets = present.map(|n| {
         let field = ident(&n.field);
         let value = match n.scalar {
@@ -211,6 +224,7 @@ fn reads_image(nodes: &[Node]) -> bool {
             && n.example.is_none()
             && (n.name.ends_with("Width") || n.name.ends_with("Height"))
             && !(n.optional && n.example.is_none()))
+            || n.scalar == Some(Scalar::Base64)
             || reads_image(&n.nodes)
     })
 }
@@ -241,5 +255,7 @@ fn scalar(n: &Node, ty: Scalar) -> TokenStream {
             let v = ex.unwrap_or("").to_string();
             quote! { String::from(#v) }
         }
+        // A real image the client can decode, sized after the input.
+        Scalar::Base64 => quote! { crate::processors::base64_png(image) },
     }
 }

@@ -69,7 +69,7 @@ fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> T
     let doc = doc(text);
     let fields = nodes.iter().map(|n| {
         let field = ident(&n.field);
-        let ty = field_type(n);
+        let ty = field_type(n, rt);
         let text = n.doc.clone().unwrap_or_else(|| format!("`<{}>`", n.name));
         let doc = super::doc(&text);
         quote! { #doc pub #field: #ty, }
@@ -136,18 +136,27 @@ fn call(n: &Node) -> TokenStream {
     }
 }
 
+/// Whether a `base64` node is anywhere in `nodes` outside shared shapes (whose own module
+/// declares them): the module then imports `Base64Data`.
+pub fn any_base64(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .any(|n| n.scalar == Some(Scalar::Base64) || (!n.shared && any_base64(&n.nodes)))
+}
+
 /// Whether `n` holds an `f64` anywhere below it (then neither it nor its container is `Eq`).
 fn has_number(n: &Node) -> bool {
     n.scalar == Some(Scalar::Number) || n.nodes.iter().any(has_number)
 }
 
 /// The Rust type of a node's field.
-fn field_type(n: &Node) -> TokenStream {
+fn field_type(n: &Node, rt: &TokenStream) -> TokenStream {
     let base = match n.scalar {
         Some(Scalar::Integer) => quote! { i64 },
         Some(Scalar::Number) => quote! { f64 },
         Some(Scalar::Boolean) => quote! { bool },
         Some(Scalar::String) => quote! { String },
+        Some(Scalar::Base64) => quote! { #rt Base64Data },
         None => {
             let name = ident(&n.type_name);
             quote! { #name }
@@ -159,5 +168,76 @@ fn field_type(n: &Node) -> TokenStream {
         quote! { Option<#base> }
     } else {
         base
+    }
+}
+
+/// The struct of a JSON answer and every container below it: serde derives with the spec's
+/// member names; numbers marked `number_or_string` read numeric strings too.
+pub fn json_tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
+    let name = ident(&tree.type_name);
+    let mut out = json_container(&tree.type_name, "The JSON answer.", &tree.nodes, rt);
+    out.extend(quote! { impl #rt json::JsonDocument for #name {} });
+    let mut stack: Vec<&Node> = tree.nodes.iter().rev().collect();
+    while let Some(node) = stack.pop() {
+        if node.scalar.is_some() || node.shared {
+            continue;
+        }
+        let text = node
+            .doc
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` member.", node.name));
+        out.extend(json_container(&node.type_name, &text, &node.nodes, rt));
+        stack.extend(node.nodes.iter().rev());
+    }
+    out
+}
+
+fn json_container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
+    let name = ident(type_name);
+    let doc = doc(text);
+    let fields = nodes.iter().map(|n| {
+        let field = ident(&n.field);
+        let ty = field_type(n, rt);
+        let text = n.doc.clone().unwrap_or_else(|| format!("`{}`", n.name));
+        let doc = super::doc(&text);
+        let wire = &n.name;
+        // The member's name where the field's differs (`picSize` for `pic_size`).
+        let mut attrs = if n.field == n.name {
+            Vec::new()
+        } else {
+            vec![quote! { rename = #wire }]
+        };
+        attrs.extend(n.aliases.iter().map(|a| quote! { alias = #a }));
+        if n.optional {
+            attrs.push(quote! { default, skip_serializing_if = "Option::is_none" });
+        } else if n.repeated {
+            attrs.push(quote! { default });
+        }
+        if n.number_or_string {
+            // A path string: serde resolves it where the struct is compiled.
+            let reader = if n.optional {
+                "cos_ci_validate::json::opt_number_or_string"
+            } else {
+                "cos_ci_validate::json::number_or_string"
+            };
+            attrs.push(quote! { deserialize_with = #reader });
+        }
+        let attrs = if attrs.is_empty() {
+            quote! {}
+        } else {
+            quote! { #[serde(#(#attrs),*)] }
+        };
+        quote! { #doc #attrs pub #field: #ty, }
+    });
+    let eq = if nodes.iter().any(has_number) {
+        quote! {}
+    } else {
+        quote! { Eq, }
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, Default, PartialEq, #eq ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name { #(#fields)* }
     }
 }

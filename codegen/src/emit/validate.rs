@@ -216,10 +216,17 @@ fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
             }
         })
         .collect();
-    let imports = match (params, nodes) {
-        (true, true) => quote! { use cos_ci_validate::{Value, xml}; },
-        (true, false) => quote! { use cos_ci_validate::Value; },
-        (false, _) => quote! { use cos_ci_validate::xml; },
+    let base64 = spec
+        .service
+        .shapes
+        .iter()
+        .any(|s| matches!(&s.kind, ShapeKind::Nodes(n) if nodes::any_base64(n)));
+    let imports = match (params, nodes, base64) {
+        (true, true, true) => quote! { use cos_ci_validate::{Base64Data, Value, xml}; },
+        (true, true, false) => quote! { use cos_ci_validate::{Value, xml}; },
+        (true, false, _) => quote! { use cos_ci_validate::Value; },
+        (false, _, true) => quote! { use cos_ci_validate::{Base64Data, xml}; },
+        (false, _, false) => quote! { use cos_ci_validate::xml; },
     };
     let tokens = quote! {
         #![doc = " Parameter types and answer containers several operations share (`shapes` in"]
@@ -281,6 +288,9 @@ impl Imports {
     /// `DEFAULT_LIMITS`.
     fn of(op: &Op, [limits, default_limits]: [bool; 2]) -> Imports {
         let mut names = Vec::new();
+        if op.document().is_some_and(|t| nodes::any_base64(&t.nodes)) {
+            names.push("Base64Data");
+        }
         if default_limits {
             names.push("DEFAULT_LIMITS");
         }
@@ -315,6 +325,9 @@ impl Imports {
         if op.response().is_some() {
             names.extend(["XmlNode", "xml"]);
         }
+        if op.json().is_some() {
+            names.extend(["XmlNode", "json"]);
+        }
         Imports { names }
     }
 
@@ -341,7 +354,7 @@ fn own_types(op: &Op) -> Vec<&str> {
             .filter(|p| p.value.declares_type())
             .map(|p| p.type_name.as_str()),
     );
-    if let Some(tree) = op.response() {
+    if let Some(tree) = op.document() {
         own.push(&tree.type_name);
         let mut stack: Vec<&Node> = tree.nodes.iter().collect();
         while let Some(node) = stack.pop() {
@@ -372,7 +385,7 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
             shared.push(p.type_name.clone());
         }
     }
-    if let Some(tree) = op.response() {
+    if let Some(tree) = op.document() {
         nodes::shared(&tree.nodes, &mut shared);
     }
     let shared = if shared.is_empty() {
@@ -483,7 +496,11 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
          unset values are left to the server's defaults.",
         op.name, op.summary
     ));
-    let response = op.response().map(|tree| nodes::tree(tree, &rt));
+    let response = match &op.output {
+        Output::Xml(tree) => Some(nodes::tree(tree, &rt)),
+        Output::Json(tree) => Some(nodes::json_tree(tree, &rt)),
+        Output::Image { .. } => None,
+    };
     let tests = tests(op);
     let mdoc = module_doc(&module_text(op));
     let tokens = quote! {
@@ -574,7 +591,15 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             let nodes = xml_nodes(&tree.nodes, rt);
             quote! { #rt Output::Xml { root: #root, nodes: #nodes } }
         }
+        Output::Json(tree) => {
+            let nodes = xml_nodes(&tree.nodes, rt);
+            quote! { #rt Output::Json { nodes: #nodes } }
+        }
         Output::Image { png } => quote! { #rt Output::Image { png: #png } },
+    };
+    let alias_query = match &op.alias_query {
+        Some(word) => quote! { Some(#word) },
+        None => quote! { None },
     };
     let kind = format_ident!("{}", op.processor_type);
     let bindings = op.processor_inputs.iter().map(|b| {
@@ -598,6 +623,7 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             detect_url: #detect,
             permissions: &[#(#permissions),*],
             permission_aliases: &[#(#aliases),*],
+            alias_query: #alias_query,
             params: &[#(#params),*],
             output: #output,
             limits: #limits,
@@ -618,6 +644,7 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
                     Scalar::Number => quote! { number },
                     Scalar::Boolean => quote! { boolean },
                     Scalar::String => quote! { string },
+                    Scalar::Base64 => quote! { base64 },
                 };
                 quote! { #rt XmlNode::#ty(#name) }
             }
@@ -637,6 +664,9 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
         }
         if let Some([yes, no]) = &n.spelling {
             node = quote! { #node.spelled([#yes, #no]) };
+        }
+        if n.number_or_string {
+            node = quote! { #node.or_string() };
         }
         node
     });

@@ -417,6 +417,24 @@ impl Client {
         parse_xml(&image.bytes, image.request_id)
     }
 
+    /// Runs an operation whose download answer is a JSON document and decodes it.
+    pub async fn process_json<O: Operation, R: cos_ci_validate::json::JsonDocument>(
+        &self,
+        source: Source,
+        params: &O,
+    ) -> Result<R, Error> {
+        let answer = self.process(source, params).await?;
+        let request_id = answer.request_id;
+        let text = std::str::from_utf8(&answer.bytes).map_err(|e| Error::Decode {
+            detail: format!("the answer is not UTF-8: {e}"),
+            request_id: request_id.clone(),
+        })?;
+        R::from_json(text).map_err(|e| Error::Decode {
+            detail: format!("the JSON answer does not match the spec: {e}"),
+            request_id,
+        })
+    }
+
     /// A pre-signed URL that runs `params` on `source` when fetched.
     pub fn presign_process<O: Operation>(
         &self,

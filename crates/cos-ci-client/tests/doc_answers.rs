@@ -248,3 +248,53 @@ async fn object_detect_reads_both_documented_score_spellings() {
         assert_eq!((object.location.x, object.location.y), (3, 8), "{node}");
     }
 }
+
+/// Serves `body` as a JSON answer to every request; returns the endpoint.
+async fn answering_json(body: &'static str) -> String {
+    let app = axum::Router::new().fallback(move || async move {
+        Response::builder()
+            .header("content-type", "application/json")
+            .header("x-cos-request-id", "doc-answer")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn image_inspect_doc_answer_decodes_field_by_field() {
+    let endpoint = answering_json(include_str!("doc-answers/image-inspect.json")).await;
+    let params = cos_ci_client::image_inspect::ImageInspect::new();
+    let answer = client(&endpoint)
+        .image_inspect("photo.png", &params)
+        .await
+        .unwrap();
+    assert_eq!(answer.pic_size, 1_097_476);
+    assert_eq!(answer.pic_type, "PNG");
+    assert!(answer.suspicious);
+    assert_eq!(answer.suspicious_begin_byte, Some(120));
+    assert_eq!(answer.suspicious_end_byte, Some(1_097_475));
+    assert_eq!(answer.suspicious_size, Some(1_097_356));
+    assert_eq!(answer.suspicious_type.as_deref(), Some("MPEG-TS"));
+}
+
+#[tokio::test]
+async fn image_inspect_reads_numbers_written_as_strings() {
+    // 436/75071 types the sizes as String; the same answer with quoted numbers reads the same.
+    let endpoint = answering_json(
+        r#"{"picSize":"1097476","picType":"PNG","suspicious":false,"suspiciousBeginByte":"0"}"#,
+    )
+    .await;
+    let params = cos_ci_client::image_inspect::ImageInspect::new();
+    let answer = client(&endpoint)
+        .image_inspect("photo.png", &params)
+        .await
+        .unwrap();
+    assert_eq!(answer.pic_size, 1_097_476);
+    assert!(!answer.suspicious);
+    assert_eq!(answer.suspicious_begin_byte, Some(0));
+    assert_eq!(answer.suspicious_end_byte, None);
+}

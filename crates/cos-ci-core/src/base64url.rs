@@ -1,4 +1,4 @@
-//! URL-safe base64 of text parameters (`MaskPic`, `MaskPoly`).
+//! URL-safe base64 of text parameters (`MaskPic`, `MaskPoly`), and base64 of binary answers.
 
 use base64::Engine;
 use base64::alphabet;
@@ -31,6 +31,25 @@ pub fn decode(raw: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The bytes of URL-safe or standard base64 `raw`, padded or not; `None` when it is neither.
+///
+/// Binary answers (`base64` nodes: images inside XML) are written in the standard alphabet by
+/// the service, and in the URL-safe one by some of its clients, so both are read. Line breaks
+/// (MIME-style wrapping) are skipped.
+pub fn decode_bytes(raw: &str) -> Option<Vec<u8>> {
+    let raw: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if raw.contains(['+', '/']) {
+        STANDARD.decode(raw.as_bytes()).ok()
+    } else {
+        URL_SAFE.decode(raw.as_bytes()).ok()
+    }
+}
+
+/// The standard base64 of `bytes`, padded: how the service writes binary answers.
+pub fn encode_bytes(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +65,23 @@ mod tests {
         assert_eq!(decode("YQ==").as_deref(), Some("a"));
         assert_eq!(decode("YQ").as_deref(), Some("a"));
         assert_eq!(encode("a"), "YQ");
+    }
+
+    #[test]
+    fn bytes_round_trip_through_either_alphabet() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let standard = encode_bytes(&bytes);
+        assert!(
+            standard.contains('+') && standard.ends_with('='),
+            "{standard}"
+        );
+        assert_eq!(decode_bytes(&standard).as_deref(), Some(&bytes[..]));
+        let url_safe = standard.replace('+', "-").replace('/', "_");
+        assert_eq!(decode_bytes(&url_safe).as_deref(), Some(&bytes[..]));
+        // Wrapped lines are read as one.
+        let wrapped = format!("{}\n{}", &standard[..40], &standard[40..]);
+        assert_eq!(decode_bytes(&wrapped).as_deref(), Some(&bytes[..]));
+        assert_eq!(decode_bytes("not base64!"), None);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! generated answers follow, so an operation loaded from YAML answers like a built-in one:
 //! every node filled from its sample value (or a typed placeholder), one element for a
 //! repeated node, an optional scalar without a sample left out, and an integer `…Width` /
-//! `…Height` without a sample taken from the input image.
+//! `…Height` without a sample taken from the input image, a base64 node holding a stand-in PNG
+//! of the input's size.
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
 use cos_ci_validate::{XmlNode, XmlType};
@@ -26,8 +27,12 @@ struct Children<'a> {
 impl ToElement for Children<'_> {
     fn write_children(&self, w: &mut XmlWriter) {
         for n in self.nodes {
-            // An optional scalar without a sample is one the answer may leave out.
-            if n.optional && n.ty != XmlType::Container && n.example.is_none() {
+            // An optional scalar without a sample is one the answer may leave out; base64
+            // nodes take no sample and always carry their stand-in image.
+            if n.optional
+                && !matches!(n.ty, XmlType::Container | XmlType::Base64)
+                && n.example.is_none()
+            {
                 continue;
             }
             // A repeated node is written once: one element shows the shape.
@@ -68,7 +73,78 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             }
         }
         XmlType::String => w.field(n.name, &ex.unwrap_or("").to_string()),
+        XmlType::Base64 => w.field(n.name, &crate::processors::base64_png(image)),
     }
+}
+
+/// The JSON object with `nodes` as members, filled for `image` by the rules of [`answer`],
+/// written as serde_json writes the typed document (members in spec order, compact).
+pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+    let mut out = String::new();
+    json_object(&mut out, nodes, image);
+    out
+}
+
+fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
+    out.push('{');
+    let mut first = true;
+    for n in nodes {
+        if n.optional
+            && !matches!(n.ty, XmlType::Container | XmlType::Base64)
+            && n.example.is_none()
+        {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&json_text(n.name));
+        out.push(':');
+        if n.repeated {
+            out.push('[');
+            json_value(out, n, image);
+            out.push(']');
+        } else {
+            json_value(out, n, image);
+        }
+    }
+    out.push('}');
+}
+
+fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
+    let ex = n.example;
+    match n.ty {
+        XmlType::Container => json_object(out, n.children, image),
+        XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
+            out.push_str(&image.width.to_string());
+        }
+        XmlType::Integer if ex.is_none() && n.name.ends_with("Height") => {
+            out.push_str(&image.height.to_string());
+        }
+        XmlType::Integer => {
+            let v: i64 = ex.and_then(|e| e.parse().ok()).unwrap_or(0);
+            out.push_str(&v.to_string());
+        }
+        XmlType::Number => {
+            let v: f64 = ex.and_then(|e| e.parse().ok()).unwrap_or(0.0);
+            out.push_str(&serde_json::to_string(&v).unwrap_or_else(|_| "null".into()));
+        }
+        XmlType::Boolean => {
+            let v = ex.is_some_and(|e| e.eq_ignore_ascii_case("true") || e == "1");
+            out.push_str(if v { "true" } else { "false" });
+        }
+        XmlType::String => out.push_str(&json_text(ex.unwrap_or(""))),
+        XmlType::Base64 => {
+            out.push_str(&json_text(crate::processors::base64_png(image).as_str()));
+        }
+    }
+}
+
+/// `text` as a JSON string literal.
+fn json_text(text: &str) -> String {
+    // Serializing a string cannot fail.
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -84,7 +160,7 @@ mod tests {
     fn the_generic_answer_is_the_typed_answer_of_every_xml_operation() {
         let xml = cos_ci_validate::OPERATIONS
             .iter()
-            .filter(|s| matches!(s.output, Output::Xml { .. }))
+            .filter(|s| matches!(s.output, Output::Xml { .. } | Output::Json { .. }))
             .count();
         assert_eq!(TYPED_ANSWERS.len(), xml);
         let mut checked = 0;
@@ -96,14 +172,14 @@ mod tests {
             };
             for (name, typed) in TYPED_ANSWERS {
                 let spec = find_operation(name).expect("generated from the spec");
-                let Output::Xml { root, nodes } = spec.output else {
-                    panic!("{name} has a typed XML answer but answers an image");
+                let generic = match spec.output {
+                    Output::Xml { root, nodes } => super::answer(root, nodes, &image),
+                    Output::Json { nodes } => super::answer_json(nodes, &image),
+                    Output::Image { .. } => {
+                        panic!("{name} has a typed answer but answers an image")
+                    }
                 };
-                assert_eq!(
-                    super::answer(root, nodes, &image),
-                    typed(&image),
-                    "{name} at {width}x{height}"
-                );
+                assert_eq!(generic, typed(&image), "{name} at {width}x{height}");
                 checked += 1;
             }
         }

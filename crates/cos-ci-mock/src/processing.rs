@@ -218,12 +218,13 @@ fn run_until(
         max_height: l.max_height,
         max_pixels: l.max_pixels,
     };
-    let xml = |answer: &dyn Fn(&processors::ImageInfo) -> String| {
+    let document = |answer: &dyn Fn(&processors::ImageInfo) -> String,
+                    content_type: &'static str| {
         processors::probe(input).and_then(|info| {
             processors::check_limits(input.len() as u64, &info, &limits)?;
             Ok(Produced {
                 bytes: answer(&info).into_bytes(),
-                content_type: "application/xml",
+                content_type,
                 format: None,
                 width: 0,
                 height: 0,
@@ -246,9 +247,16 @@ fn run_until(
                 })
         }
         Serve::Generic => match route.spec.output {
-            Output::Xml { root, nodes } => xml(&|info| crate::generic::answer(root, nodes, info)),
+            Output::Xml { root, nodes } => document(
+                &|info| crate::generic::answer(root, nodes, info),
+                "application/xml",
+            ),
+            Output::Json { nodes } => document(
+                &|info| crate::generic::answer_json(nodes, info),
+                "application/json",
+            ),
             Output::Image { .. } => Err(ProcessError::internal(format!(
-                "{} answers an image; the generic stand-in writes XML",
+                "{} answers an image; the generic stand-in writes documents",
                 route.spec.name
             ))),
         },
@@ -288,6 +296,7 @@ fn custom_answer(route: &Served, bytes: Vec<u8>) -> Produced {
             bytes,
             content_type: match route.spec.output {
                 Output::Xml { .. } => "application/xml",
+                Output::Json { .. } => "application/json",
                 Output::Image { .. } => "application/octet-stream",
             },
             format: None,

@@ -60,8 +60,8 @@ impl Served {
     /// feed, or, for an XML answer, the document built from the node tree.
     pub fn standard(spec: &'static OpSpec) -> Result<Self, String> {
         let serve = match (spec.output, processors::check_stand_in(spec)) {
-            (Output::Xml { .. }, _) => Serve::Generic,
-            (Output::Image { .. }, Ok(StandIn::Xml)) => {
+            (Output::Xml { .. } | Output::Json { .. }, _) => Serve::Generic,
+            (Output::Image { .. }, Ok(StandIn::Xml | StandIn::Json)) => {
                 return Err(format!(
                     "{} ({}) answers an image but names the stand-in {}, which writes XML; \
                      give it an image stand-in or your own with MockOperation::with_stand_in",
@@ -106,6 +106,14 @@ impl Routes {
         Ok(Routes { served })
     }
 
+    /// The operation whose download is also asked for by the bare query word `word`
+    /// (`alias_query`: `?imageInspect`).
+    pub fn find_alias(&self, word: &str) -> Option<&Served> {
+        self.served
+            .iter()
+            .find(|s| s.spec.alias_query == Some(word))
+    }
+
     /// The operation called `name` (its `ci-process` value).
     pub fn find(&self, name: &str) -> Option<&Served> {
         self.served.iter().find(|s| s.spec.name == name)
@@ -129,7 +137,8 @@ mod tests {
             let served = routes.find(spec.name).expect("routed");
             assert_eq!(served.spec, *spec);
             match (spec.output, &served.serve) {
-                (Output::Image { .. }, Serve::Image) | (Output::Xml { .. }, Serve::Generic) => {}
+                (Output::Image { .. }, Serve::Image)
+                | (Output::Xml { .. } | Output::Json { .. }, Serve::Generic) => {}
                 (_, other) => panic!("{} is served by {other:?}", spec.name),
             }
         }

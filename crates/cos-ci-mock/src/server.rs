@@ -70,7 +70,14 @@ fn classify(
             .iter()
             .any(|(k, _)| BUCKET_SUBRESOURCES.contains(&k.as_str()));
     match *method {
-        Method::GET => match process {
+        // `GET /<key>?imageInspect`: an operation's bare alias word asks for its download.
+        Method::GET => match process.or_else(|| {
+            query
+                .iter()
+                .find_map(|(k, _)| routes.find_alias(k))
+                .filter(|_| !root)
+                .map(|r| r.spec.name)
+        }) {
             Some(name) => routes
                 .find(name)
                 .map_or(Kind::UnknownProcess, |r| Kind::Download(r.spec)),
@@ -320,4 +327,30 @@ fn error_response(state: &MockState, ctx: &Ctx, error: &ApiError) -> Response {
         headers.insert("x-cos-trace-id", v);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `GET /<key>?<alias>` asks for the same download as `?ci-process=<name>`, for every
+    /// operation whose spec gives an `alias_query`; a bucket's root is never one.
+    #[test]
+    fn an_alias_query_word_asks_for_its_operations_download() {
+        let routes = Routes::new(Vec::new()).expect("the built-ins are served");
+        let aliased: Vec<_> = cos_ci_validate::OPERATIONS
+            .iter()
+            .filter_map(|s| s.alias_query.map(|word| (s.name, word)))
+            .collect();
+        assert!(!aliased.is_empty(), "no operation has an alias_query");
+        for (name, word) in aliased {
+            let query = vec![(word.to_string(), String::new())];
+            match classify(&routes, &Method::GET, &query, &[], false, false) {
+                Kind::Download(spec) => assert_eq!(spec.name, name),
+                other => panic!("?{word} is {other:?}"),
+            }
+            let at_root = classify(&routes, &Method::GET, &query, &[], true, false);
+            assert!(!matches!(at_root, Kind::Download(_)), "{word} at the root");
+        }
+    }
 }

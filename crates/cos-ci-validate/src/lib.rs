@@ -25,8 +25,10 @@
 // downstream target of cos-ci-codegen does, and still compile inside it.
 extern crate self as cos_ci_validate;
 
+mod base64_data;
 #[rustfmt::skip]
 mod generated;
+pub mod json;
 mod params;
 mod pic_operations;
 #[cfg(feature = "runtime-spec")]
@@ -36,6 +38,7 @@ pub mod testing;
 mod violation;
 pub mod xml;
 
+pub use base64_data::{Base64Data, Base64Error};
 pub use cos_ci_core::Rejection;
 pub use generated::service::{
     CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,

@@ -131,8 +131,12 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
                 root: leak(&tree.root),
                 nodes: nodes(&tree.nodes),
             },
+            ir::Output::Json(tree) => Output::Json {
+                nodes: nodes(&tree.nodes),
+            },
             ir::Output::Image { png } => Output::Image { png: *png },
         },
+        alias_query: op.alias_query.as_deref().map(leak),
         limits: Limits {
             max_input_bytes: op.limits.max_input_bytes,
             max_width: op.limits.max_width,
@@ -205,12 +209,14 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
                     Some(ir::Scalar::Number) => XmlType::Number,
                     Some(ir::Scalar::Boolean) => XmlType::Boolean,
                     Some(ir::Scalar::String) => XmlType::String,
+                    Some(ir::Scalar::Base64) => XmlType::Base64,
                     None => XmlType::Container,
                 },
                 optional: n.optional,
                 repeated: n.repeated,
                 example: n.example.as_deref().map(leak),
                 spelling: n.spelling.as_ref().map(|[yes, no]| [leak(yes), leak(no)]),
+                number_or_string: n.number_or_string,
                 children: self::nodes(&n.nodes),
             })
             .collect(),

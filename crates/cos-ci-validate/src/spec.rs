@@ -81,6 +81,11 @@ pub enum Output {
         /// server needs to answer without generated code.
         nodes: &'static [XmlNode],
     },
+    /// A JSON object whose members the nodes describe (member names as node names).
+    Json {
+        /// The members, as the spec's node tree describes them.
+        nodes: &'static [XmlNode],
+    },
 }
 
 /// The type of one node of an XML answer.
@@ -94,6 +99,8 @@ pub enum XmlType {
     Number,
     /// `true`/`false` (or the node's own `spelling`).
     Boolean,
+    /// Binary data as base64 text ([`crate::Base64Data`]).
+    Base64,
     /// An element with child elements (`children`).
     Container,
 }
@@ -113,6 +120,8 @@ pub struct XmlNode {
     pub example: Option<&'static str>,
     /// How a boolean is written: `[true, false]` words, when not `true`/`false`.
     pub spelling: Option<[&'static str; 2]>,
+    /// A JSON number that may also arrive as a numeric string.
+    pub number_or_string: bool,
     /// The children of a container.
     pub children: &'static [XmlNode],
 }
@@ -139,6 +148,11 @@ impl XmlNode {
         XmlNode::scalar(name, XmlType::Boolean)
     }
 
+    /// A base64 node (binary data such as an image), present once.
+    pub const fn base64(name: &'static str) -> Self {
+        XmlNode::scalar(name, XmlType::Base64)
+    }
+
     /// A container node with `children`, present once.
     pub const fn container(name: &'static str, children: &'static [XmlNode]) -> Self {
         XmlNode {
@@ -155,6 +169,7 @@ impl XmlNode {
             repeated: false,
             example: None,
             spelling: None,
+            number_or_string: false,
             children: &[],
         }
     }
@@ -179,6 +194,14 @@ impl XmlNode {
     pub const fn sample(self, example: &'static str) -> Self {
         XmlNode {
             example: Some(example),
+            ..self
+        }
+    }
+
+    /// The same JSON number node, which may also arrive as a numeric string.
+    pub const fn or_string(self) -> Self {
+        XmlNode {
+            number_or_string: true,
             ..self
         }
     }
@@ -252,6 +275,9 @@ pub struct OpSpec {
     pub permissions: &'static [(Mode, &'static [&'static str])],
     /// Older names a policy may use for an action: `(action, aliases)`.
     pub permission_aliases: &'static [(&'static str, &'static [&'static str])],
+    /// A bare query word that asks for the same download processing (`?imageInspect`),
+    /// served besides `?ci-process=<name>`.
+    pub alias_query: Option<&'static str>,
     /// The processing parameters, in wire order.
     pub params: &'static [ParamSpec],
     /// What download mode answers.

@@ -49,6 +49,11 @@ fn describe(spec: &OpSpec) -> String {
             if png { " (png)" } else { "" }
         ),
         Output::Xml { root, .. } => writeln!(out, "download answers: <{root}>"),
+        Output::Json { nodes } => writeln!(
+            out,
+            "download answers: JSON {{{}}}",
+            nodes.iter().map(|n| n.name).collect::<Vec<_>>().join(", ")
+        ),
     }
     .unwrap();
     writeln!(out, "params:").unwrap();

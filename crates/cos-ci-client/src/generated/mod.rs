@@ -41,6 +41,9 @@ pub mod detect_face;
 /// `GoodsMatting`: Cut a product out of an image onto a transparent background.
 pub mod goods_matting;
 
+/// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
+pub mod image_inspect;
+
 /// `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 pub mod image_repair;
 

@@ -28,15 +28,19 @@ pub mod assess_quality;
 #[cfg(test)]
 pub mod detect_face;
 
+/// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
+#[cfg(test)]
+pub mod image_inspect;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 #[cfg(test)]
 pub mod recognize_logo;
 
-/// The answer of an XML operation for an input image, written through its typed document.
+/// The answer of an XML or JSON operation for an input image, written through its typed document.
 #[cfg(test)]
 pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
 
-/// `(operation, answer)` of every XML operation.
+/// `(operation, answer)` of every XML and JSON operation.
 #[cfg(test)]
 pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AIBodyRecognition", ai_body_recognition::answer),
@@ -45,5 +49,6 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AIObjectDetect", ai_object_detect::answer),
     ("AssessQuality", assess_quality::answer),
     ("DetectFace", detect_face::answer),
+    ("ImageInspect", image_inspect::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];

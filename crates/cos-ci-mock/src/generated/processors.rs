@@ -58,6 +58,8 @@ pub enum StandIn {
     Passthrough,
     /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
     Xml,
+    /// `json`: Writes the operation's node tree as a JSON object, filled like xml's.
+    Json,
 }
 
 impl StandIn {
@@ -92,6 +94,7 @@ impl StandIn {
                 }
                 ProcessorKind::Passthrough => StandIn::Passthrough,
                 ProcessorKind::Xml => StandIn::Xml,
+                ProcessorKind::Json => StandIn::Json,
             },
         )
     }
@@ -105,6 +108,7 @@ impl StandIn {
             StandIn::Crop(_) => ProcessorKind::Crop,
             StandIn::Passthrough => ProcessorKind::Passthrough,
             StandIn::Xml => ProcessorKind::Xml,
+            StandIn::Json => ProcessorKind::Json,
         }
     }
 }

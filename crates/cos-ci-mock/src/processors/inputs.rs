@@ -154,6 +154,7 @@ mod tests {
                     fed += 1;
                 }
                 Output::Xml { .. } => assert_eq!(stand_in.ok(), Some(StandIn::Xml)),
+                Output::Json { .. } => assert_eq!(stand_in.ok(), Some(StandIn::Json)),
             }
             check_stand_in(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.name));
         }

@@ -16,6 +16,7 @@ mod inputs;
 mod jpeg;
 mod limits;
 mod matting;
+mod picture;
 mod probe;
 mod quantize;
 mod super_resolution;
@@ -34,6 +35,7 @@ pub use inputs::{Inputs, check_stand_in, stand_in};
 pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
+pub use picture::base64_png;
 pub use probe::{Format, ImageInfo, probe};
 
 /// The result of a processor: encoded bytes and what they are.
@@ -45,10 +47,10 @@ pub struct Processed {
     pub info: ImageInfo,
 }
 
-/// `xml` writes documents (`crate::generic`), never pixels.
+/// `xml` and `json` write documents (`crate::generic`), never pixels.
 fn not_an_image(stand_in: StandIn) -> ProcessError {
     ProcessError::internal(format!(
-        "the stand-in `{}` writes XML, not an image",
+        "the stand-in `{}` writes a document, not an image",
         stand_in.kind()
     ))
 }
@@ -69,7 +71,11 @@ impl StandIn {
                 height: ch,
                 fixed,
             }) => crop::size(w, h, u64::from(cw), u64::from(ch), fixed),
-            StandIn::Colorize | StandIn::Enhance(_) | StandIn::Passthrough | StandIn::Xml => (w, h),
+            StandIn::Colorize
+            | StandIn::Enhance(_)
+            | StandIn::Passthrough
+            | StandIn::Xml
+            | StandIn::Json => (w, h),
         }
     }
 
@@ -90,7 +96,7 @@ impl StandIn {
     ) -> Result<DynamicImage, ProcessError> {
         match self {
             StandIn::Passthrough => Ok(img),
-            StandIn::Xml => Err(not_an_image(self)),
+            StandIn::Xml | StandIn::Json => Err(not_an_image(self)),
             StandIn::Crop(_) => {
                 let (x, y) = crop::origin(img.width(), img.height(), out_width, out_height);
                 Ok(img.crop_imm(x, y, out_width, out_height))
@@ -160,7 +166,7 @@ pub fn process_until(
     force_png: bool,
     checkpoint: &dyn Fn() -> Result<(), ProcessError>,
 ) -> Result<Processed, ProcessError> {
-    if stand_in == StandIn::Xml {
+    if matches!(stand_in, StandIn::Xml | StandIn::Json) {
         return Err(not_an_image(stand_in));
     }
     let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);

@@ -209,6 +209,7 @@ fn xml_writes_no_image() {
         ProcessError::INTERNAL_ERROR
     );
     assert!(!every_image_stand_in().contains(&StandIn::Xml));
+    assert!(!every_image_stand_in().contains(&StandIn::Json));
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub const SPEC: OpSpec = OpSpec {
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIGameLabelJob"])],
     permission_aliases: &[],
+    alias_query: None,
     params: &[],
     output: Output::Xml {
         root: "RecognitionResult",

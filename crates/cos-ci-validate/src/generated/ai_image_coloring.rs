@@ -27,6 +27,7 @@ pub const SPEC: OpSpec = OpSpec {
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
     permission_aliases: &[],
+    alias_query: None,
     params: &[],
     output: Output::Image { png: false },
     limits: Limits {

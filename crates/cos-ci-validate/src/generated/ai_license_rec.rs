@@ -26,6 +26,7 @@ pub const SPEC: OpSpec = OpSpec {
         (Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecognitionJob"]),
     ],
     permission_aliases: &[],
+    alias_query: None,
     params: &[
         ParamSpec::required(
             "CardType",

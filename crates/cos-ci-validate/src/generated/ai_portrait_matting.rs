@@ -30,6 +30,7 @@ pub const SPEC: OpSpec = OpSpec {
     permission_aliases: &[
         ("ci:CreateAIPortraitMattingJob", &["ci:CreateS3AIPicPortraitMattingJob"]),
     ],
+    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "center-layout",

@@ -29,6 +29,7 @@ pub const SPEC: OpSpec = OpSpec {
     permission_aliases: &[
         ("ci:CreateSuperResolutionJob", &["ci:CreateAISuperResolutionJob"]),
     ],
+    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "magnify",

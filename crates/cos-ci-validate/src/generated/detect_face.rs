@@ -23,6 +23,7 @@ pub const SPEC: OpSpec = OpSpec {
     detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],
+    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "max-face-num",

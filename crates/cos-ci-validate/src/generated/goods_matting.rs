@@ -28,6 +28,7 @@ pub const SPEC: OpSpec = OpSpec {
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
     permission_aliases: &[],
+    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "center-layout",

@@ -46,6 +46,9 @@ pub mod detect_face;
 /// `GoodsMatting`: Cut a product out of an image onto a transparent background.
 pub mod goods_matting;
 
+/// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
+pub mod image_inspect;
+
 /// `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 pub mod image_repair;
 
@@ -67,6 +70,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &assess_quality::SPEC,
     &detect_face::SPEC,
     &goods_matting::SPEC,
+    &image_inspect::SPEC,
     &image_repair::SPEC,
     &recognize_logo::SPEC,
 ];

@@ -24,6 +24,7 @@ pub const SPEC: OpSpec = OpSpec {
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateRecognizeLogoJob"])],
     permission_aliases: &[],
+    alias_query: None,
     params: &[
         ParamSpec::ignore_error_flag(
             "ignore-error",

@@ -284,6 +284,8 @@ pub enum ProcessorKind {
     Passthrough,
     /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
     Xml,
+    /// `json`: Writes the operation's node tree as a JSON object, filled like xml's.
+    Json,
 }
 
 impl ProcessorKind {
@@ -296,6 +298,7 @@ impl ProcessorKind {
         ProcessorKind::Crop,
         ProcessorKind::Passthrough,
         ProcessorKind::Xml,
+        ProcessorKind::Json,
     ];
     /// The stand-in's name in the spec.
     pub const fn name(self) -> &'static str {
@@ -307,6 +310,7 @@ impl ProcessorKind {
             ProcessorKind::Crop => "crop",
             ProcessorKind::Passthrough => "passthrough",
             ProcessorKind::Xml => "xml",
+            ProcessorKind::Json => "json",
         }
     }
     /// The stand-in called `name` in the spec.
@@ -320,6 +324,7 @@ impl ProcessorKind {
                 "crop" => ProcessorKind::Crop,
                 "passthrough" => ProcessorKind::Passthrough,
                 "xml" => ProcessorKind::Xml,
+                "json" => ProcessorKind::Json,
                 _ => return None,
             },
         )

@@ -41,6 +41,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     detect_url: None,
     permissions: &[],
     permission_aliases: &[],
+    alias_query: None,
     params: &[
         param(
             "int",
