@@ -35,6 +35,9 @@ pub mod ai_super_resolution;
 /// `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 pub mod assess_quality;
 
+/// `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
+pub mod detect_car;
+
 /// `DetectFace`: Find faces in an image and answer their boxes.
 pub mod detect_face;
 

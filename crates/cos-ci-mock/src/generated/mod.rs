@@ -24,6 +24,10 @@ pub mod ai_object_detect;
 #[cfg(test)]
 pub mod assess_quality;
 
+/// `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
+#[cfg(test)]
+pub mod detect_car;
+
 /// `DetectFace`: Find faces in an image and answer their boxes.
 #[cfg(test)]
 pub mod detect_face;
@@ -48,6 +52,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AILicenseRec", ai_license_rec::answer),
     ("AIObjectDetect", ai_object_detect::answer),
     ("AssessQuality", assess_quality::answer),
+    ("DetectCar", detect_car::answer),
     ("DetectFace", detect_face::answer),
     ("ImageInspect", image_inspect::answer),
     ("RecognizeLogo", recognize_logo::answer),

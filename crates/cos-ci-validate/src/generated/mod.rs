@@ -40,6 +40,9 @@ pub mod ai_super_resolution;
 /// `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 pub mod assess_quality;
 
+/// `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
+pub mod detect_car;
+
 /// `DetectFace`: Find faces in an image and answer their boxes.
 pub mod detect_face;
 
@@ -68,6 +71,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &ai_portrait_matting::SPEC,
     &ai_super_resolution::SPEC,
     &assess_quality::SPEC,
+    &detect_car::SPEC,
     &detect_face::SPEC,
     &goods_matting::SPEC,
     &image_inspect::SPEC,
