@@ -23,6 +23,7 @@ pub const SPEC: OpSpec = OpSpec {
     detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateLicensePlateJob"])],
     permission_aliases: &[],
+    alias_query: None,
     params: &[],
     output: Output::Xml {
         root: "Response",
