@@ -167,4 +167,11 @@ single_defect!(
     input_without_default,
     input_not_fed,
     image_answered_by_xml,
+    op_error_bad_code,
+    op_error_service_code,
+    op_max_rules_too_high,
+    flat_image_error_not_declared,
+    exactly_one_without_detect_url,
+    at_least_one_unknown_param,
+    required_when_unknown_value,
 );

@@ -248,3 +248,17 @@ async fn object_detect_reads_both_documented_score_spellings() {
         assert_eq!((object.location.x, object.location.y), (3, 8), "{node}");
     }
 }
+
+/// The page's example keeps placeholder text where base64 goes; the text is read as it is.
+#[tokio::test]
+async fn face_effect_doc_answer_decodes_field_by_field() {
+    let endpoint = answering(include_str!("doc-answers/face-effect.xml")).await;
+    let params =
+        cos_ci_client::face_effect::FaceEffect::new(cos_ci_client::face_effect::Type::FaceBeautify);
+    let answer = client(&endpoint)
+        .face_effect("face.png", &params)
+        .await
+        .unwrap();
+    assert_eq!(answer.result_image.as_deref(), Some("base64编码的图片"));
+    assert_eq!(answer.result_mask, None);
+}

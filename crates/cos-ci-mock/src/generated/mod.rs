@@ -32,6 +32,14 @@ pub mod detect_car;
 #[cfg(test)]
 pub mod detect_face;
 
+/// `detect-pet`: Find pets in an image and answer their boxes and confidence.
+#[cfg(test)]
+pub mod detect_pet;
+
+/// `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
+#[cfg(test)]
+pub mod face_effect;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 #[cfg(test)]
 pub mod recognize_logo;
@@ -50,5 +58,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AssessQuality", assess_quality::answer),
     ("DetectCar", detect_car::answer),
     ("DetectFace", detect_face::answer),
+    ("detect-pet", detect_pet::answer),
+    ("face-effect", face_effect::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];
