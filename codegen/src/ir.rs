@@ -186,6 +186,61 @@ pub struct Op {
     pub processor_inputs: Vec<Binding>,
     /// Examples.
     pub examples: Vec<Example>,
+    /// Error codes of this operation alone (`errors:`), in file order.
+    pub errors: Vec<OpError>,
+    /// Most rules of this operation in one Pic-Operations: its `max_rules`, else the
+    /// service's.
+    pub max_rules: u32,
+    /// The operation's error code the stand-in answers for a flat-colour image
+    /// (`mock.flat_image_error`).
+    pub flat_image_error: Option<String>,
+    /// Rules between the image source and the parameters.
+    pub relations: Vec<Relation>,
+}
+
+/// A rule between an operation's inputs (`cos_ci_validate::Relation`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// Exactly one of the object key and detect-url (`source.exactly_one`).
+    KeyOrDetectUrl,
+    /// At least one of `params` (`at_least_one`), `wins` used when several are given.
+    AtLeastOne {
+        /// Wire names.
+        params: Vec<String>,
+        /// The winner.
+        wins: Option<String>,
+    },
+    /// `param` required when `other` is one of `values` (`required_when`).
+    RequiredWhen {
+        /// Wire name.
+        param: String,
+        /// The parameter it depends on.
+        other: String,
+        /// Wire values of `other`.
+        values: Vec<String>,
+    },
+    /// `param` applies only when `other` is one of `values` (`applies_when`).
+    AppliesWhen {
+        /// Wire name.
+        param: String,
+        /// The parameter it depends on.
+        other: String,
+        /// Wire values of `other`.
+        values: Vec<String>,
+    },
+}
+
+/// An error code of one operation (`errors:` in its file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpError {
+    /// The code as written in `<Code>` (dots allowed).
+    pub code: String,
+    /// The Rust variant name (the code without its dots: `FailedOperationNoObjectDetected`).
+    pub variant: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Default message.
+    pub message: String,
 }
 
 impl Op {

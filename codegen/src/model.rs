@@ -340,7 +340,31 @@ pub struct Operation {
     /// Parameters and their exact wire forms.
     #[serde(default)]
     pub examples: Vec<Example>,
+    /// Error codes of this operation alone, with status and message; dotted codes are legal
+    /// (`FailedOperation.NoObjectDetected`).
+    #[serde(default)]
+    pub errors: IndexMap<String, ErrorDef>,
+    /// Most rules of this operation in one Pic-Operations, narrowing the service's.
+    #[serde(default)]
+    pub max_rules: Option<u32>,
+    /// Sets of parameters of which a request gives at least one.
+    #[serde(default)]
+    pub at_least_one: Vec<AtLeastOneDef>,
 }
+
+/// `at_least_one:` one set of parameters a request gives at least one of.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtLeastOneDef {
+    /// The parameters' wire names.
+    pub params: Vec<String>,
+    /// The one a server uses when several are given.
+    #[serde(default)]
+    pub wins: Option<String>,
+}
+
+/// `required_when` / `applies_when` of a parameter: another parameter and its values.
+pub type WhenDef = IndexMap<String, Vec<serde_norway::Value>>;
 
 /// Alternative image sources.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -352,6 +376,9 @@ pub struct SourceDef {
     /// Which host a detect-url request goes to (`cos` or `pic`).
     #[serde(default)]
     pub detect_url_host: Option<String>,
+    /// A request names exactly one of the object key and a detect-url, never both.
+    #[serde(default)]
+    pub exactly_one: bool,
 }
 
 /// One parameter.
@@ -392,6 +419,13 @@ pub struct Param {
     /// Whether 1 turns failures into "return the original".
     #[serde(default)]
     pub ignore_error: bool,
+    /// Required when another parameter has one of some values: `{ type: [a, b] }`.
+    #[serde(default)]
+    pub required_when: Option<WhenDef>,
+    /// Has an effect only when another parameter has one of some values (a server accepts
+    /// and ignores it otherwise): `{ type: [a, b] }`.
+    #[serde(default)]
+    pub applies_when: Option<WhenDef>,
     /// One line of documentation.
     pub doc: String,
 }
@@ -419,6 +453,10 @@ pub struct MockDef {
     /// The parameter feeding each of the processor's inputs: `{ <input>: <param> }`.
     #[serde(default)]
     pub inputs: IndexMap<String, String>,
+    /// One of the operation's `errors` the stand-in answers when the input image is a single
+    /// flat colour (nothing to find in it), so a test can provoke the error.
+    #[serde(default)]
+    pub flat_image_error: Option<String>,
 }
 
 /// One example: parameters with their exact wire forms, or the parameter they violate.

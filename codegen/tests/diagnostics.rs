@@ -171,4 +171,11 @@ single_defect!(
     base64_with_example,
     json_answer_with_root,
     number_or_string_in_xml,
+    op_error_bad_code,
+    op_error_service_code,
+    op_max_rules_too_high,
+    flat_image_error_not_declared,
+    exactly_one_without_detect_url,
+    at_least_one_unknown_param,
+    required_when_unknown_value,
 );

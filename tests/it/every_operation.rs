@@ -40,6 +40,7 @@ fn values(spec: &OpSpec) -> ParamValues {
         };
         values.set(p.name, value);
     }
+    crate::mock_support::satisfy_relations(spec, &mut values);
     values
 }
 
@@ -179,4 +180,54 @@ async fn crop_takes_the_asked_size() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("width"), "{err}");
+}
+
+/// An image of one flat colour: nothing in it for a detector to find.
+fn flat_png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 30, 30]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn an_operations_own_error_is_answered_and_typed() {
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    client
+        .put_object("flat.png", flat_png(32, 24))
+        .await
+        .unwrap();
+    client
+        .put_object("busy.png", sample_png(32, 24))
+        .await
+        .unwrap();
+    let mut tried = 0;
+    for spec in OPERATIONS.iter().copied() {
+        let Some(code) = spec.processor.flat_image_error else {
+            continue;
+        };
+        let declared = spec.error(code).expect("a declared code");
+        let values = values(spec);
+        let err = client
+            .process_values(spec, &values, &Source::key("flat.png"))
+            .await
+            .expect_err("a flat image has nothing to find");
+        let cos_ci_client::Error::Service(service) = &err else {
+            panic!("{}: not a service error: {err}", spec.name);
+        };
+        assert_eq!(service.code.as_str(), code, "{}", spec.name);
+        assert_eq!(service.status, declared.status, "{}", spec.name);
+        assert_eq!(service.code.operation_error(spec), Some(declared));
+        assert_eq!(service.code.known(), None, "{}", spec.name);
+        // The same operation finds something in an image that is not flat.
+        client
+            .process_values(spec, &values, &Source::key("busy.png"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+        tried += 1;
+    }
+    assert!(tried > 0, "no operation declares a flat_image_error");
 }

@@ -19,4 +19,5 @@ mod mock_multipart;
 mod mock_permissions;
 mod mock_storage;
 mod mock_support;
+mod relations;
 mod runtime_ops;

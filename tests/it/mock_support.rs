@@ -287,7 +287,44 @@ pub(crate) fn required_values(spec: &OpSpec) -> ParamValues {
         };
         values.set(p.name, value);
     }
+    satisfy_relations(spec, &mut values);
     values
+}
+
+/// A valid value of `p`: the smallest allowed one, the first of a set.
+pub(crate) fn some_value(p: &cos_ci_validate::ParamSpec) -> Value {
+    match p.kind {
+        ParamKind::Integer { min, .. } => Value::Int(min),
+        ParamKind::IntegerSet(set) => Value::Int(set[0]),
+        ParamKind::Number { min, .. } => Value::Number(min),
+        ParamKind::Flag => Value::Flag(false),
+        ParamKind::Text { values, .. } => Value::Text(values.first().unwrap_or(&"x").to_string()),
+        ParamKind::Pair { min, .. } => Value::Pair(min, min),
+    }
+}
+
+/// Adds what the operation's relations require and `values` lacks: one parameter of each
+/// `at_least_one` set (the last, so the winner's precedence is not what makes it pass), and
+/// each parameter another one's value requires.
+pub(crate) fn satisfy_relations(spec: &OpSpec, values: &mut ParamValues) {
+    for relation in spec.relations {
+        let wanted = match *relation {
+            cos_ci_validate::Relation::AtLeastOne { params, .. } => {
+                if params.iter().any(|p| values.get(p).is_some()) {
+                    continue;
+                }
+                params.last().copied()
+            }
+            cos_ci_validate::Relation::RequiredWhen { param, .. } => Some(param),
+            _ => None,
+        };
+        let Some(p) = wanted.and_then(|name| spec.param(name)) else {
+            continue;
+        };
+        if values.get(p.name).is_none() {
+            values.set(p.name, some_value(p));
+        }
+    }
 }
 
 /// A PNG of noise: it does not compress, so its size is about `3 * w * h` bytes.

@@ -6,8 +6,10 @@
 
 mod example;
 mod nodes;
+mod op_errors;
 mod operation;
 mod param;
+mod relations;
 mod service;
 mod shapes;
 
@@ -25,8 +27,10 @@ use crate::naming::{
 
 use example::example;
 use nodes::{json_tree, tree};
+use op_errors::op_errors;
 pub use operation::operation;
 use param::param;
+use relations::relations;
 use service::limits;
 pub use service::service;
 use shapes::{node_shape, param_shape, same_nodes};

@@ -305,6 +305,8 @@ pub fn operation(
         examples.push(example(c, &format!("examples.{i}"), ex, &params, &broken));
     }
 
+    let own = op_errors(c, op, service.map(|(_, s)| s));
+    let relations = relations(c, op, &params);
     let modes: Vec<Mode> = op.modes.iter().filter_map(|m| Mode::from_name(m)).collect();
     if let Some(word) = &op.alias_query {
         if !modes.contains(&Mode::Download) {
@@ -357,6 +359,10 @@ pub fn operation(
         processor_type: stand_in.type_name,
         processor_inputs: stand_in.inputs,
         examples,
+        errors: own.errors,
+        max_rules: own.max_rules,
+        flat_image_error: own.flat_image_error,
+        relations,
     }
 }
 

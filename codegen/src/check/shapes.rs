@@ -39,6 +39,8 @@ pub(super) fn check(
                     default: None,
                     required: false,
                     ignore_error: false,
+                    required_when: None,
+                    applies_when: None,
                     doc: def.doc.clone(),
                 };
                 let Some(mut param) = param(c, &format!("{path}.param"), name, &as_param) else {

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Scalar, ShapeKind, Spec,
+    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind, Spec,
     TextEncoding, ValueType,
 };
 
@@ -300,7 +300,11 @@ impl Imports {
         if limits {
             names.push("Limits");
         }
-        names.extend(["Mode", "OpSpec", "Operation", "Output"]);
+        names.push("Mode");
+        if !op.errors.is_empty() {
+            names.push("OpError");
+        }
+        names.extend(["OpSpec", "Operation", "Output"]);
         if op.params.iter().any(|p| !p.ignore_error) {
             names.push("ParamKind");
         }
@@ -308,6 +312,9 @@ impl Imports {
             names.push("ParamSpec");
         }
         names.extend(["ParamValues", "Processor", "ProcessorKind"]);
+        if !op.relations.is_empty() {
+            names.push("Relation");
+        }
         if op.params.iter().any(|p| {
             matches!(&p.kind, Kind::Text { values, max_len, .. }
                 if !values.is_empty() && *max_len != cos_ci_core::ParamKind::DEFAULT_MAX_LEN)
@@ -502,6 +509,7 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
         Output::Image { .. } => None,
     };
     let tests = tests(op);
+    let op_errors = op_error_enum(op, &rt);
     let mdoc = module_doc(&module_text(op));
     let tokens = quote! {
         #mdoc
@@ -509,6 +517,7 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
         #shared
 
         #spec
+        #op_errors
 
         #(#param_types)*
 
@@ -606,6 +615,25 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         let (input, param) = (&b.input, &b.param);
         quote! { (#input, #param) }
     });
+    let flat = opt_str(op.flat_image_error.as_deref());
+    let errors = op.errors.iter().map(|e| {
+        let (code, status, message) = (&e.code, Literal::u16_unsuffixed(e.status), &e.message);
+        quote! { #rt OpError { code: #code, status: #status, message: #message } }
+    });
+    let max_rules = Literal::usize_unsuffixed(op.max_rules as usize);
+    let relations = op.relations.iter().map(|r| match r {
+        Relation::KeyOrDetectUrl => quote! { #rt Relation::KeyOrDetectUrl },
+        Relation::AtLeastOne { params, wins } => {
+            let wins = opt_str(wins.as_deref());
+            quote! { #rt Relation::AtLeastOne { params: &[#(#params),*], wins: #wins } }
+        }
+        Relation::RequiredWhen { param, other, values } => {
+            quote! { #rt Relation::RequiredWhen { param: #param, other: #other, values: &[#(#values),*] } }
+        }
+        Relation::AppliesWhen { param, other, values } => {
+            quote! { #rt Relation::AppliesWhen { param: #param, other: #other, values: &[#(#values),*] } }
+        }
+    });
     let d = doc(&format!(
         "The description of `{}`, from `{}`.",
         op.name, op.source
@@ -627,8 +655,62 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             params: &[#(#params),*],
             output: #output,
             limits: #limits,
-            processor: #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*] },
+            processor: #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*], flat_image_error: #flat },
+            errors: &[#(#errors),*],
+            max_rules: #max_rules,
+            relations: &[#(#relations),*],
         };
+    }
+}
+
+/// `<Op>Error`: the operation's own error codes as an enum a caller can match, when its file
+/// declares any.
+fn op_error_enum(op: &Op, rt: &TokenStream) -> TokenStream {
+    if op.errors.is_empty() {
+        return quote! {};
+    }
+    let name = format_ident!("{}Error", op.type_name);
+    let variants = op.errors.iter().map(|e| {
+        let v = format_ident!("{}", e.variant);
+        let d = doc(&format!("`{}`: {} (HTTP {})", e.code, e.message, e.status));
+        quote! { #d #v, }
+    });
+    let all = op.errors.iter().map(|e| format_ident!("{}", e.variant));
+    let d = doc(&format!(
+        "The error codes of `{}` alone, besides the service's `ErrorCode`s.",
+        op.name
+    ));
+    quote! {
+        #d
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name { #(#variants)* }
+
+        impl #name {
+            /// Every code, in spec order (the order of `SPEC.errors`).
+            pub const ALL: &[#name] = &[#(#name::#all),*];
+
+            /// The code's `<Code>`, status and default message.
+            pub const fn def(self) -> &'static #rt OpError {
+                &SPEC.errors[self as usize]
+            }
+
+            /// The code as it appears in `<Code>`.
+            pub const fn as_str(self) -> &'static str {
+                self.def().code
+            }
+
+            /// The code whose `<Code>` is `code`, if it is one of this operation's.
+            pub fn from_code(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == code)
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     }
 }
 

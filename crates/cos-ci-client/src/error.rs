@@ -41,6 +41,19 @@ impl ServiceCode {
             ServiceCode::Unknown(_) => None,
         }
     }
+
+    /// The code as one of `spec`'s own error codes (its file's `errors:`, e.g.
+    /// `FailedOperation.NoObjectDetected`), with its documented status and message; the
+    /// operation's module also has them as an enum (`DetectPetError::from_code`).
+    pub fn operation_error(
+        &self,
+        spec: &'static cos_ci_validate::OpSpec,
+    ) -> Option<&'static cos_ci_validate::OpError> {
+        match self {
+            ServiceCode::Known(_) => None,
+            ServiceCode::Unknown(text) => spec.error(text),
+        }
+    }
 }
 
 impl From<ErrorCode> for ServiceCode {

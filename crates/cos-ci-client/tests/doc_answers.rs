@@ -298,3 +298,20 @@ async fn image_inspect_reads_numbers_written_as_strings() {
     assert_eq!(answer.suspicious_begin_byte, Some(0));
     assert_eq!(answer.suspicious_end_byte, None);
 }
+
+/// The page's example keeps placeholder text where base64 goes; the text is read as it is.
+#[tokio::test]
+async fn face_effect_doc_answer_decodes_field_by_field() {
+    let endpoint = answering(include_str!("doc-answers/face-effect.xml")).await;
+    let params =
+        cos_ci_client::face_effect::FaceEffect::new(cos_ci_client::face_effect::Type::FaceBeautify);
+    let answer = client(&endpoint)
+        .face_effect("face.png", &params)
+        .await
+        .unwrap();
+    // The text is kept as received; decoding it is the caller's choice, and this one fails.
+    let image = answer.result_image.expect("ResultImage");
+    assert_eq!(image.as_str(), "base64编码的图片");
+    assert!(image.decode().is_err());
+    assert_eq!(answer.result_mask, None);
+}

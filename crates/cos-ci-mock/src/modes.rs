@@ -39,6 +39,15 @@ pub async fn download(
             format!("{} does not take detect-url", spec.name),
         ));
     }
+    if detect.is_some() && !ctx.target.key.is_empty() && spec.key_or_detect_url() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "{} takes the object key or a detect-url, not both",
+                spec.name
+            ),
+        ));
+    }
     if detect.is_none() && ctx.target.key.is_empty() {
         return Err(ApiError::new(
             ErrorCode::InvalidArgument,

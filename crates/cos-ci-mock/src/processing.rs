@@ -231,6 +231,14 @@ fn run_until(
             })
         })
     };
+    // The operation's own "nothing found" error, provoked by an image with nothing in it.
+    if let (Serve::Generic, Some(code)) = (&route.serve, route.spec.processor.flat_image_error) {
+        if let Some(e) = route.spec.error(code) {
+            if processors::is_flat(input, &limits) {
+                return Err(ApiError::custom(e.status, e.code, e.message));
+            }
+        }
+    }
     let result = match &route.serve {
         Serve::Image => {
             let png = matches!(route.spec.output, Output::Image { png: true });

@@ -154,6 +154,7 @@ mod tests {
             processor: cos_ci_validate::Processor {
                 kind: cos_ci_validate::ProcessorKind::Xml,
                 inputs: &[],
+                flat_image_error: None,
             },
             ..**spec
         }));

@@ -125,7 +125,54 @@ impl OpSpec {
                 violations.push(violation(spec, ""));
             }
         }
+        violations.extend(self.relation_violations(values));
         self.result(violations)
+    }
+
+    /// What the operation's relations say is missing from `values`: none of an
+    /// `at_least_one` set, or a parameter another one's value requires.
+    pub fn relation_violations(&self, values: &ParamValues) -> Vec<Violation> {
+        let mut violations = Vec::new();
+        for relation in self.relations {
+            match *relation {
+                crate::Relation::AtLeastOne { params, wins } => {
+                    if params.iter().all(|p| values.get(p).is_none()) {
+                        let mut allowed = format!("at least one of {}", params.join(", "));
+                        if let Some(w) = wins {
+                            allowed.push_str(&format!(" ({w} wins when several are given)"));
+                        }
+                        violations.push(Violation {
+                            param: params.join("|"),
+                            value: String::new(),
+                            allowed,
+                            code: PARAM_ERROR_CODE,
+                        });
+                    }
+                }
+                crate::Relation::RequiredWhen {
+                    param,
+                    other,
+                    values: when,
+                } => {
+                    let Some(spec) = self.param(other) else {
+                        continue;
+                    };
+                    let given = values.get(other).map(|v| v.to_wire(&spec.kind));
+                    if given.is_some_and(|g| when.contains(&g.as_str()))
+                        && values.get(param).is_none()
+                    {
+                        violations.push(Violation {
+                            param: param.to_string(),
+                            value: String::new(),
+                            allowed: format!("a value when {other} is {}", when.join(" or ")),
+                            code: PARAM_ERROR_CODE,
+                        });
+                    }
+                }
+                crate::Relation::KeyOrDetectUrl | crate::Relation::AppliesWhen { .. } => {}
+            }
+        }
+        violations
     }
 
     /// Parses and checks one wire value of parameter `spec`.
@@ -189,6 +236,9 @@ impl OpSpec {
             if values.get(spec.name).is_none() && !violations.iter().any(|v| v.param == spec.name) {
                 violations.push(violation(spec, ""));
             }
+        }
+        if violations.is_empty() {
+            violations.extend(self.relation_violations(&values));
         }
         self.result(violations).map(|()| values)
     }

@@ -117,6 +117,19 @@ impl PicOperations {
             rule: op.to_rule()?,
         });
         self.check_count()?;
+        // The operation's own `max_rules` may be lower than the service's.
+        let spec = O::SPEC;
+        let count = self
+            .rules
+            .iter()
+            .filter(|r| rule_operation(&r.rule) == Some(spec.name))
+            .count();
+        if count > spec.max_rules {
+            return Err(PicOperationsError::TooManyRules {
+                count,
+                max: spec.max_rules,
+            });
+        }
         Ok(self)
     }
 
@@ -173,12 +186,14 @@ impl PicOperations {
         Ok(())
     }
 
-    /// Finds each rule's operation in `operations` and decodes its parameters.
+    /// Finds each rule's operation in `operations` and decodes its parameters. An operation
+    /// may narrow the most rules one header carries (its `max_rules`).
     pub fn resolve_rules(
         &self,
         operations: &[&'static OpSpec],
     ) -> Result<Vec<(&'static OpSpec, crate::ParamValues)>, PicOperationsError> {
-        self.rules
+        let resolved: Vec<(&'static OpSpec, crate::ParamValues)> = self
+            .rules
             .iter()
             .map(|rule| {
                 let name = rule_operation(&rule.rule).ok_or_else(|| unknown(rule))?;
@@ -189,7 +204,17 @@ impl PicOperations {
                     .ok_or_else(|| unknown(rule))?;
                 Ok((spec, spec.decode_rule(&rule.rule)?))
             })
-            .collect()
+            .collect::<Result<_, PicOperationsError>>()?;
+        for (spec, _) in &resolved {
+            let count = resolved.iter().filter(|(s, _)| s.name == spec.name).count();
+            if count > spec.max_rules {
+                return Err(PicOperationsError::TooManyRules {
+                    count,
+                    max: spec.max_rules,
+                });
+            }
+        }
+        Ok(resolved)
     }
 }
 

@@ -151,8 +151,50 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
                     .map(|b| (leak(&b.input), leak(&b.param)))
                     .collect(),
             ),
+            flat_image_error: op.flat_image_error.as_deref().map(leak),
         },
+        errors: leak_slice(
+            op.errors
+                .iter()
+                .map(|e| crate::OpError {
+                    code: leak(&e.code),
+                    status: e.status,
+                    message: leak(&e.message),
+                })
+                .collect(),
+        ),
+        max_rules: op.max_rules as usize,
+        relations: leak_slice(op.relations.iter().map(relation).collect()),
     })
+}
+
+fn relation(r: &ir::Relation) -> crate::Relation {
+    let strs = |v: &[String]| leak_slice(v.iter().map(|s| leak(s)).collect());
+    match r {
+        ir::Relation::KeyOrDetectUrl => crate::Relation::KeyOrDetectUrl,
+        ir::Relation::AtLeastOne { params, wins } => crate::Relation::AtLeastOne {
+            params: strs(params),
+            wins: wins.as_deref().map(leak),
+        },
+        ir::Relation::RequiredWhen {
+            param,
+            other,
+            values,
+        } => crate::Relation::RequiredWhen {
+            param: leak(param),
+            other: leak(other),
+            values: strs(values),
+        },
+        ir::Relation::AppliesWhen {
+            param,
+            other,
+            values,
+        } => crate::Relation::AppliesWhen {
+            param: leak(param),
+            other: leak(other),
+            values: strs(values),
+        },
+    }
 }
 
 fn param(p: &ir::Param) -> ParamSpec {

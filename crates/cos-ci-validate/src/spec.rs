@@ -229,6 +229,52 @@ pub struct Limits {
     pub max_pixels: u64,
 }
 
+/// A rule between an operation's inputs that no single parameter says (`relations:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// Exactly one of the object key and `detect-url` names the image: never both, never
+    /// neither (`source: { exactly_one: true }`).
+    KeyOrDetectUrl,
+    /// At least one of `params` is given; when several are, the server uses `wins`.
+    AtLeastOne {
+        /// The parameters' wire names.
+        params: &'static [&'static str],
+        /// The one a server uses when several are given.
+        wins: Option<&'static str>,
+    },
+    /// `param` must be given when `other` has one of `values` (`required_when`).
+    RequiredWhen {
+        /// The parameter's wire name.
+        param: &'static str,
+        /// The parameter it depends on.
+        other: &'static str,
+        /// The wire values of `other` that require it.
+        values: &'static [&'static str],
+    },
+    /// `param` has an effect only when `other` has one of `values` (`applies_when`); a server
+    /// accepts and ignores it otherwise, as the SDKs send it anyway.
+    AppliesWhen {
+        /// The parameter's wire name.
+        param: &'static str,
+        /// The parameter it depends on.
+        other: &'static str,
+        /// The wire values of `other` it applies to.
+        values: &'static [&'static str],
+    },
+}
+
+/// An error code one operation answers besides the service's (`errors:` in its file), e.g.
+/// `FailedOperation.NoObjectDetected`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpError {
+    /// The code as it appears in `<Code>` (dots allowed).
+    pub code: &'static str,
+    /// The HTTP status a server answers with.
+    pub status: u16,
+    /// The default `<Message>`.
+    pub message: &'static str,
+}
+
 /// The mock server's stand-in for an operation: which of its processors, and which of the
 /// operation's parameters feeds each of the processor's typed inputs (an absent parameter
 /// takes its `default`).
@@ -239,6 +285,9 @@ pub struct Processor {
     /// `(input, parameter)`: the parameter (its wire name) feeding each input, in the
     /// stand-in's input order.
     pub inputs: &'static [(&'static str, &'static str)],
+    /// The operation's own error code (one of [`OpSpec::errors`]) the stand-in answers when
+    /// the input image is one flat colour, so a test can provoke it (`mock.flat_image_error`).
+    pub flat_image_error: Option<&'static str>,
 }
 
 impl Processor {
@@ -286,6 +335,13 @@ pub struct OpSpec {
     pub limits: Limits,
     /// The mock server's stand-in and what feeds its inputs.
     pub processor: Processor,
+    /// Error codes of this operation alone, with status and message (`errors:`).
+    pub errors: &'static [OpError],
+    /// Most rules of this operation one Pic-Operations header may carry (`max_rules:`, at
+    /// most the service's [`crate::MAX_RULES`]).
+    pub max_rules: usize,
+    /// Rules between the image source and the parameters.
+    pub relations: &'static [Relation],
 }
 
 impl OpSpec {
@@ -317,6 +373,16 @@ impl OpSpec {
     /// The parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// Whether a request must name exactly one of the object key and `detect-url`.
+    pub fn key_or_detect_url(&self) -> bool {
+        self.relations.contains(&Relation::KeyOrDetectUrl)
+    }
+
+    /// The operation's own error whose `<Code>` is `code`, if it declares one.
+    pub fn error(&self, code: &str) -> Option<&'static OpError> {
+        self.errors.iter().find(|e| e.code == code)
     }
 
     /// The parameter that turns failures into "return the original", if any.

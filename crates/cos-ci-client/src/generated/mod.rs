@@ -41,6 +41,12 @@ pub mod detect_car;
 /// `DetectFace`: Find faces in an image and answer their boxes.
 pub mod detect_face;
 
+/// `detect-pet`: Find pets in an image and answer their boxes and confidence.
+pub mod detect_pet;
+
+/// `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
+pub mod face_effect;
+
 /// `GoodsMatting`: Cut a product out of an image onto a transparent background.
 pub mod goods_matting;
 

@@ -32,6 +32,14 @@ pub mod detect_car;
 #[cfg(test)]
 pub mod detect_face;
 
+/// `detect-pet`: Find pets in an image and answer their boxes and confidence.
+#[cfg(test)]
+pub mod detect_pet;
+
+/// `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
+#[cfg(test)]
+pub mod face_effect;
+
 /// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 #[cfg(test)]
 pub mod image_inspect;
@@ -54,6 +62,8 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AssessQuality", assess_quality::answer),
     ("DetectCar", detect_car::answer),
     ("DetectFace", detect_face::answer),
+    ("detect-pet", detect_pet::answer),
+    ("face-effect", face_effect::answer),
     ("ImageInspect", image_inspect::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];

@@ -197,6 +197,26 @@ pub fn process_until(
     })
 }
 
+/// Whether `input` is an image of one flat colour: nothing in it for a detector to find. An
+/// input that cannot be read is not flat (its processing reports why).
+pub fn is_flat(input: &[u8], limits: &ImageLimits) -> bool {
+    let Ok(info) = probe(input) else {
+        return false;
+    };
+    if check_limits(input.len() as u64, &info, limits).is_err() {
+        return false;
+    }
+    let Ok(img) = codec::decode(input, &info, limits) else {
+        return false;
+    };
+    let rgba = img.to_rgba8();
+    let mut pixels = rgba.pixels();
+    match pixels.next() {
+        Some(first) => pixels.all(|p| p == first),
+        None => false,
+    }
+}
+
 /// Bytes per decoded input pixel assumed by [`memory_estimate`]: 16-bit RGBA, the widest
 /// layout the decoders produce, since the header alone does not say.
 pub const DECODED_BYTES_PER_PIXEL: u64 = 8;

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    ProcessorKind, Relation, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -48,7 +48,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Parameters of `AIBodyRecognition`: Find people in an image and answer where they are.

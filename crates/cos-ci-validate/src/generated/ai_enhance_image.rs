@@ -60,7 +60,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Enhance,
         inputs: &[("denoise", "denoise"), ("sharpen", "sharpen")],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Parameters of `AIEnhanceImage`: Denoise and sharpen an image.

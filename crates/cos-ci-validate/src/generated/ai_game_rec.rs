@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    ProcessorKind, Relation, XmlNode, xml,
 };
 
 /// The description of `AIGameRec`, from `spec/operations/ai-game-rec.yaml`.
@@ -44,7 +44,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Parameters of `AIGameRec`: Recognize which game a screenshot comes from.

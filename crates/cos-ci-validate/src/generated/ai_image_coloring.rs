@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind,
+    Processor, ProcessorKind, Relation,
 };
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
@@ -37,7 +37,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Colorize,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Parameters of `AIImageColoring`: Colorize a black-and-white image.

@@ -64,7 +64,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Crop,
         inputs: &[("width", "width"), ("height", "height"), ("fixed", "fixed")],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Parameters of `AIImageCrop`: Crop an image to the given size around its most important content.

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -57,7 +57,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Values of `CardType`: The kind of card in the image.

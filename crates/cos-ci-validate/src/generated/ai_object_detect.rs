@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    ProcessorKind, Relation, XmlNode, xml,
 };
 
 /// The description of `AIObjectDetect`, from `spec/operations/ai-object-detect.yaml`.
@@ -52,7 +52,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Parameters of `AIObjectDetect`: Find objects in an image and answer their names and boxes.

@@ -48,7 +48,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::SuperResolution,
         inputs: &[("magnify", "magnify")],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Values of `magnify`: Magnification of width and height.

@@ -75,7 +75,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Parameters of `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.

@@ -59,7 +59,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Parameters of `DetectFace`: Find faces in an image and answer their boxes.

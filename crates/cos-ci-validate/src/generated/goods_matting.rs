@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind,
+    ParamValues, Processor, ProcessorKind, Relation,
 };
 pub use cos_ci_validate::shapes::PaddingLayout;
 
@@ -48,7 +48,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Matting,
         inputs: &[("center", "center-layout"), ("padding", "padding-layout")],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[Relation::KeyOrDetectUrl],
 };
 
 /// Parameters of `GoodsMatting`: Cut a product out of an image onto a transparent background.

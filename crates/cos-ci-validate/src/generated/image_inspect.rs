@@ -44,7 +44,11 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Json,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[],
 };
 
 /// Parameters of `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.

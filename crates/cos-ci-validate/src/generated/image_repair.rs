@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind,
+    ParamValues, Processor, ProcessorKind, Relation,
 };
 
 /// The description of `ImageRepair`, from `spec/operations/image-repair.yaml`.
@@ -45,7 +45,16 @@ pub const SPEC: OpSpec = OpSpec {
     processor: Processor {
         kind: ProcessorKind::Passthrough,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: 5,
+    relations: &[
+        Relation::AtLeastOne {
+            params: &["MaskPic", "MaskPoly"],
+            wins: Some("MaskPic"),
+        },
+    ],
 };
 
 /// Parameters of `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.

@@ -106,7 +106,11 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     processor: cos_ci_validate::Processor {
         kind: cos_ci_validate::ProcessorKind::Passthrough,
         inputs: &[],
+        flat_image_error: None,
     },
+    errors: &[],
+    max_rules: cos_ci_validate::MAX_RULES,
+    relations: &[],
 };
 
 /// Every operation of the spec and the synthetic one, as an owned list (for
@@ -251,9 +255,46 @@ pub fn samples(spec: &OpSpec) -> Vec<(&'static str, ParamValues)> {
     vec![
         ("low", all(low_value)),
         ("high", all(high_value)),
-        ("defaults", values_of(spec, &defaults)),
-        ("required", values_of(spec, &required)),
+        ("defaults", with_relations(spec, values_of(spec, &defaults))),
+        ("required", with_relations(spec, values_of(spec, &required))),
     ]
+}
+
+/// `values` with what the operation's relations need besides: the first parameter of an
+/// `at_least_one` set none of whose members is given, and a parameter another one's value
+/// requires (each at its low value).
+pub fn with_relations(spec: &OpSpec, mut values: ParamValues) -> ParamValues {
+    for relation in spec.relations {
+        let needed = match *relation {
+            cos_ci_validate::Relation::AtLeastOne { params, .. }
+                if params.iter().all(|p| values.get(p).is_none()) =>
+            {
+                params.first().copied()
+            }
+            cos_ci_validate::Relation::RequiredWhen {
+                param,
+                other,
+                values: when,
+            } => spec.param(other).and_then(|o| {
+                let given = values.get(other)?.to_wire(&o.kind);
+                when.contains(&given.as_str()).then_some(param)
+            }),
+            _ => None,
+        };
+        if let Some(p) = needed.and_then(|name| spec.param(name)) {
+            if values.get(p.name).is_none() {
+                values.set(p.name, low_value(&p.kind));
+            }
+        }
+    }
+    // Back in parameter order, the order decoding gives.
+    let mut ordered = ParamValues::new();
+    for p in spec.params {
+        if let Some(v) = values.get(p.name) {
+            ordered.set(p.name, v.clone());
+        }
+    }
+    ordered
 }
 
 /// Asserts that `err` has a violation of `param` with `value`, the kind's allowed range and the
@@ -338,7 +379,8 @@ pub fn valid_value(kind: &ParamKind) -> BoxedStrategy<Value> {
     }
 }
 
-/// Any valid value set of `spec`: each optional parameter set or not, required ones always set.
+/// Any valid value set of `spec`: each optional parameter set or not, required ones always set,
+/// and what the operation's relations need added.
 pub fn valid_values(spec: &'static OpSpec) -> BoxedStrategy<ParamValues> {
     let choices: Vec<BoxedStrategy<Option<Value>>> = spec
         .params
@@ -352,7 +394,7 @@ pub fn valid_values(spec: &'static OpSpec) -> BoxedStrategy<ParamValues> {
         })
         .collect();
     choices
-        .prop_map(move |chosen| values_of(spec, &chosen))
+        .prop_map(move |chosen| with_relations(spec, values_of(spec, &chosen)))
         .boxed()
 }
 
