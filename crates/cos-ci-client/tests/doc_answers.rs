@@ -315,3 +315,45 @@ async fn face_effect_doc_answer_decodes_field_by_field() {
     assert!(image.decode().is_err());
     assert_eq!(answer.result_mask, None);
 }
+
+/// The page's example: nodes in another order than the table, `Angel` (sic) a float.
+#[tokio::test]
+async fn ocr_doc_answer_decodes_field_by_field() {
+    let endpoint = answering(include_str!("doc-answers/ocr.xml")).await;
+    let params = cos_ci_client::ocr::Ocr::new();
+    let answer = client(&endpoint).ocr("page.png", &params).await.unwrap();
+    assert!((answer.angle - 359.99).abs() < 1e-9);
+    assert_eq!(answer.language, "mix");
+    assert_eq!(answer.pdf_page_size, 0);
+    assert_eq!(
+        answer.request_id.as_deref(),
+        Some("NTk0MjdmODlfMjQ4OGY3XzYzYzhf****")
+    );
+    let texts: Vec<&str> = answer
+        .text_detections
+        .iter()
+        .map(|t| t.detected_text.as_str())
+        .collect();
+    assert_eq!(texts, ["你好", "再见"]);
+    let first = &answer.text_detections[0];
+    assert_eq!(first.confidence, 99);
+    let item = first.item_polygon.as_ref().expect("ItemPolygon");
+    assert_eq!(
+        (item.x, item.y, item.width, item.height),
+        (140, 167, 123, 64)
+    );
+    let corners: Vec<(i64, i64)> = first.polygon.iter().map(|p| (p.x, p.y)).collect();
+    assert_eq!(corners, [(140, 167), (263, 167), (263, 231), (140, 231)]);
+    let chars: Vec<&str> = first.words.iter().map(|w| w.character.as_str()).collect();
+    assert_eq!(chars, ["你", "好"]);
+    let last = first.words[1]
+        .word_coord_point
+        .as_ref()
+        .expect("WordCoordPoint");
+    let last_corner = last.word_coordinate.last().expect("a corner");
+    assert_eq!((last_corner.x, last_corner.y), (341, 230));
+    assert!(first.word_polygon.is_empty());
+    let second = &answer.text_detections[1];
+    assert_eq!(second.item_polygon.as_ref().map(|p| p.y), Some(1444));
+    assert_eq!(second.words[1].character, "见");
+}

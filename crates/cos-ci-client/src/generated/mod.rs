@@ -56,5 +56,8 @@ pub mod image_inspect;
 /// `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 pub mod image_repair;
 
+/// `OCR`: Read the text in an image or a PDF page.
+pub mod ocr;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;

@@ -18,7 +18,7 @@ pub fn answer(_image: &crate::processors::ImageInfo) -> String {
             node.year = 0i64;
             node.car_location = Vec::from([
                 {
-                    let mut node = cos_ci_validate::detect_car::CarLocation::default();
+                    let mut node = cos_ci_validate::detect_car::Point::default();
                     node.x = 0i64;
                     node.y = 0i64;
                     node
@@ -32,7 +32,7 @@ pub fn answer(_image: &crate::processors::ImageInfo) -> String {
                     node.r#type = String::from("Example Type");
                     node.plate_location = Vec::from([
                         {
-                            let mut node = cos_ci_validate::detect_car::PlateLocation::default();
+                            let mut node = cos_ci_validate::detect_car::Point::default();
                             node.x = 0i64;
                             node.y = 0i64;
                             node

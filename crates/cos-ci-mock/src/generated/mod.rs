@@ -44,6 +44,10 @@ pub mod face_effect;
 #[cfg(test)]
 pub mod image_inspect;
 
+/// `OCR`: Read the text in an image or a PDF page.
+#[cfg(test)]
+pub mod ocr;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 #[cfg(test)]
 pub mod recognize_logo;
@@ -65,5 +69,6 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("detect-pet", detect_pet::answer),
     ("face-effect", face_effect::answer),
     ("ImageInspect", image_inspect::answer),
+    ("OCR", ocr::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];

@@ -10,6 +10,7 @@ use cos_ci_validate::{
     DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
     ProcessorKind, XmlNode, xml,
 };
+pub use cos_ci_validate::shapes::Point;
 
 /// The description of `DetectCar`, from `spec/operations/detect-car.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -154,7 +155,7 @@ pub struct CarTag {
     /// Model year; 0 when it could not be told.
     pub year: i64,
     /// One corner of the car's box.
-    pub car_location: Vec<CarLocation>,
+    pub car_location: Vec<Point>,
     /// One licence plate on this car.
     pub plate_content: Vec<PlateContent>,
 }
@@ -187,32 +188,6 @@ impl xml::ToElement for CarTag {
     }
 }
 
-/// One corner of the car's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CarLocation {
-    /// Horizontal coordinate.
-    pub x: i64,
-    /// Vertical coordinate.
-    pub y: i64,
-}
-
-impl xml::FromElement for CarLocation {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-        })
-    }
-}
-
-impl xml::ToElement for CarLocation {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
-    }
-}
-
 /// One licence plate on this car.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -224,7 +199,7 @@ pub struct PlateContent {
     /// The kind of plate.
     pub r#type: String,
     /// One corner of the plate's box.
-    pub plate_location: Vec<PlateLocation>,
+    pub plate_location: Vec<Point>,
 }
 
 impl xml::FromElement for PlateContent {
@@ -244,32 +219,6 @@ impl xml::ToElement for PlateContent {
         w.field("Color", &self.color);
         w.field("Type", &self.r#type);
         w.nodes("PlateLocation", &self.plate_location);
-    }
-}
-
-/// One corner of the plate's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PlateLocation {
-    /// Horizontal coordinate.
-    pub x: i64,
-    /// Vertical coordinate.
-    pub y: i64,
-}
-
-impl xml::FromElement for PlateLocation {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-        })
-    }
-}
-
-impl xml::ToElement for PlateLocation {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
     }
 }
 

@@ -61,6 +61,9 @@ pub mod image_inspect;
 /// `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 pub mod image_repair;
 
+/// `OCR`: Read the text in an image or a PDF page.
+pub mod ocr;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;
 
@@ -84,5 +87,6 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &goods_matting::SPEC,
     &image_inspect::SPEC,
     &image_repair::SPEC,
+    &ocr::SPEC,
     &recognize_logo::SPEC,
 ];

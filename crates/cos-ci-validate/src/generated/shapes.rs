@@ -54,3 +54,29 @@ impl xml::ToElement for Location {
         w.fields("Point", &self.point);
     }
 }
+
+/// A point in the image, in pixels from its top left corner.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Point {
+    /// Horizontal coordinate.
+    pub x: i64,
+    /// Vertical coordinate.
+    pub y: i64,
+}
+
+impl xml::FromElement for Point {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            x: element.field("X")?,
+            y: element.field("Y")?,
+        })
+    }
+}
+
+impl xml::ToElement for Point {
+    fn write_children(&self, w: &mut xml::XmlWriter) {
+        w.field("X", &self.x);
+        w.field("Y", &self.y);
+    }
+}
