@@ -357,8 +357,9 @@ def test_image_inspect(client, mock, prefix):
     headers, raw = client.ci_image_inspect(Bucket=BUCKET, Key=key)
     assert headers["Content-Type"].startswith("application/json")
     assert json.loads(raw) == expected
-    # The helper's own query form, which the mock serves as the same operation.
-    assert len(sent(mock, "/" + key, "imageInspect")) == 1
+    # The helper's own query form, which the mock serves as the same operation: the SDK passes
+    # params={"imageInspect": ""}, which requests writes as `imageInspect=`.
+    assert len(sent(mock, "/" + key, "imageInspect=")) == 1
     # The same operation by its ci-process value: the SDK decodes the JSON itself.
     assert client.ci_process(Bucket=BUCKET, Key=key, CiProcess="ImageInspect") == expected
 
