@@ -33,7 +33,12 @@ fn needles() -> Vec<Needle> {
                     format!("a constant for the default or range of {of}"),
                 );
             }
-            if let Some(default) = p.default.filter(|d| !d.chars().all(|c| c.is_ascii_digit())) {
+            // A number, or the text `true`/`false` of a flag written as words, cannot be told
+            // from any other literal; every other textual default can.
+            let telling = |d: &&str| {
+                !d.chars().all(|c| c.is_ascii_digit()) && !matches!(*d, "true" | "false")
+            };
+            if let Some(default) = p.default.filter(telling) {
                 push(format!("\"{default}\""), format!("the default of {of}"));
             }
             let range =
