@@ -8,11 +8,11 @@
 use axum::response::Response;
 use cos_ci_client::{Client, Credentials};
 
-/// Serves `body` as an XML answer to every request; returns the endpoint.
-async fn answering(body: &'static str) -> String {
+/// Serves `body` with `content_type` to every request; returns the endpoint.
+async fn serving(body: &'static str, content_type: &'static str) -> String {
     let app = axum::Router::new().fallback(move || async move {
         Response::builder()
-            .header("content-type", "application/xml")
+            .header("content-type", content_type)
             .header("x-cos-request-id", "doc-answer")
             .body(axum::body::Body::from(body))
             .unwrap()
@@ -21,6 +21,11 @@ async fn answering(body: &'static str) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
+}
+
+/// Serves `body` as an XML answer to every request; returns the endpoint.
+async fn answering(body: &'static str) -> String {
+    serving(body, "application/xml").await
 }
 
 fn client(endpoint: &str) -> Client {
@@ -251,17 +256,7 @@ async fn object_detect_reads_both_documented_score_spellings() {
 
 /// Serves `body` as a JSON answer to every request; returns the endpoint.
 async fn answering_json(body: &'static str) -> String {
-    let app = axum::Router::new().fallback(move || async move {
-        Response::builder()
-            .header("content-type", "application/json")
-            .header("x-cos-request-id", "doc-answer")
-            .body(axum::body::Body::from(body))
-            .unwrap()
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
+    serving(body, "application/json").await
 }
 
 #[tokio::test]
