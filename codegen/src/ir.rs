@@ -174,8 +174,9 @@ pub struct Op {
     pub alias_query: Option<String>,
     /// What download mode answers.
     pub output: Output,
-    /// The names of the client's methods for this operation.
-    pub methods: Methods,
+    /// The client method of the download mode (`ai_enhance_image`); the other modes go through
+    /// the client's generic methods.
+    pub method: Option<String>,
     /// Resolved limits.
     pub limits: Limits,
     /// The mock stand-in.
@@ -283,38 +284,6 @@ pub enum Output {
     Xml(Tree),
     /// A JSON object: the tree's nodes are its members (`root` is empty).
     Json(Tree),
-}
-
-/// The client methods of one operation, by what they do; `None` where the operation's modes
-/// give no such method.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Methods {
-    /// Download, answer buffered (`ai_enhance_image`).
-    pub download: Option<String>,
-    /// Download, image answer streamed (`ai_enhance_image_stream`).
-    pub stream: Option<String>,
-    /// A pre-signed download URL (`ai_enhance_image_url`).
-    pub url: Option<String>,
-    /// Upload with processing (`ai_enhance_image_upload`).
-    pub upload: Option<String>,
-    /// Cloud processing of a stored object (`ai_enhance_image_cloud`).
-    pub cloud: Option<String>,
-}
-
-impl Methods {
-    /// Every method name, download first.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        [
-            &self.download,
-            &self.url,
-            &self.stream,
-            &self.upload,
-            &self.cloud,
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-    }
 }
 
 /// The type of a scalar XML node (`type:` in a node tree).

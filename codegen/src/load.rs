@@ -218,22 +218,22 @@ fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Ser
     loaded
 }
 
-/// Checks that need every operation: unique names, file names, client method names.
+/// Checks that need every operation: unique names and modules, file names.
 fn across_files(files: &mut [OpFile]) {
-    // (file index, name, module, client methods) of every operation that parsed.
-    let ops: Vec<(usize, String, String, Vec<String>)> = files
+    // (file index, name, module) of every operation that parsed; an operation's client method
+    // is named after its module, so unique modules keep the methods apart too.
+    let ops: Vec<(usize, String, String)> = files
         .iter()
         .enumerate()
         .filter_map(|(i, f)| {
             let op = f.op.as_ref()?;
-            let methods: Vec<String> = op.methods.names().map(str::to_string).collect();
-            Some((i, op.name.clone(), op.module.clone(), methods))
+            Some((i, op.name.clone(), op.module.clone()))
         })
         .collect();
-    for (i, name, module, methods) in &ops {
+    for (i, name, module) in &ops {
         let same: Vec<usize> = ops
             .iter()
-            .filter(|(_, n, m, _)| n == name || m == module)
+            .filter(|(_, n, m)| n == name || m == module)
             .map(|(j, ..)| *j)
             .collect();
         // Of several files with one name, the one named after it owns the name (the others
@@ -263,16 +263,7 @@ fn across_files(files: &mut [OpFile]) {
             _ if stem != kebab => Some(format!(
                 "the file for `{name}` must be named `{kebab}.yaml` (or the name must match `{stem}.yaml`)"
             )),
-            _ => ops
-                .iter()
-                .filter(|(j, n, m, _)| j < i && n != name && m != module)
-                .find_map(|(j, n, _, theirs)| {
-                    let clash = methods.iter().find(|m| theirs.contains(m))?;
-                    let other = files.get(*j).map(|f| f.file.clone()).unwrap_or_default();
-                    Some(format!(
-                        "the client method `{clash}` of `{name}` is also generated for `{n}` ({other}); rename one of the operations"
-                    ))
-                }),
+            _ => None,
         };
         if let (Some(message), Some(f)) = (message, files.get_mut(*i)) {
             let position = f.name_position;

@@ -4,8 +4,6 @@
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
-use crate::ir::{Methods, Mode};
-
 /// Rust's keywords, strict and reserved: as field names they become raw identifiers.
 pub const KEYWORDS: [&str; 51] = [
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
@@ -75,24 +73,6 @@ pub fn variant_name(prefix: &str, value: &str) -> String {
     }
 }
 
-/// The client methods of an operation in module `module` with `modes`; `image`: its
-/// download answer is an image (which can also be streamed).
-pub fn methods(module: &str, modes: &[Mode], image: bool) -> Methods {
-    let mut methods = Methods::default();
-    for mode in modes {
-        match mode {
-            Mode::Download => {
-                methods.download = Some(module.to_string());
-                methods.url = Some(format!("{module}_url"));
-                methods.stream = image.then(|| format!("{module}_stream"));
-            }
-            Mode::Upload => methods.upload = Some(format!("{module}_upload")),
-            Mode::Cloud => methods.cloud = Some(format!("{module}_cloud")),
-        }
-    }
-    methods
-}
-
 /// Lowercase ASCII letters, digits and `_`, not starting with a digit, not `_` alone.
 pub fn is_field_name(name: &str) -> bool {
     name != "_"
@@ -143,10 +123,5 @@ mod tests {
         assert_eq!(setter("r#type"), "with_type");
         assert_eq!(variant_name("X", "2"), "X2");
         assert_eq!(variant_name("", "2d"), "V2d");
-        let m = methods("detect_face", &[Mode::Download], false);
-        assert_eq!(
-            m.names().collect::<Vec<_>>(),
-            ["detect_face", "detect_face_url"]
-        );
     }
 }

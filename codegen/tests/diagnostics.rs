@@ -155,7 +155,6 @@ single_defect!(
     empty_operation,
     wrong_range_length,
     tab_indentation,
-    client_method_clash,
     unknown_encoding,
     unknown_host_kind,
     spelling_not_boolean,

@@ -83,7 +83,7 @@ async fn upload_and_cloud_modes() {
     let client = client(&server);
     let jpeg = sample_jpeg(20, 10);
     let result = client
-        .ai_super_resolution_upload(
+        .upload_with(
             "photos/in.jpg",
             jpeg.clone(),
             "big/out.jpg",

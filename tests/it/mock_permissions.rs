@@ -296,7 +296,7 @@ async fn specific_permission_cases() {
     );
     // Upload and cloud modes need no ci action, so the deny does not touch them.
     let result = deny_ci
-        .ai_super_resolution_cloud("photos/a.png", "big.png", &sr)
+        .cloud_with("photos/a.png", "big.png", &sr)
         .await
         .unwrap();
     assert_eq!(result.process_results.unwrap().object[0].width, Some(40));
@@ -312,12 +312,12 @@ async fn specific_permission_cases() {
     denied(photos_user.get_object("docs/a.png").await);
     denied(
         photos_user
-            .ai_super_resolution_upload("docs/b.png", png.clone(), "/photos/b2.png", &sr)
+            .upload_with("docs/b.png", png.clone(), "/photos/b2.png", &sr)
             .await,
     );
     denied(
         photos_user
-            .ai_super_resolution_upload("photos/b.png", png.clone(), "/docs/b2.png", &sr)
+            .upload_with("photos/b.png", png.clone(), "/docs/b2.png", &sr)
             .await,
     );
     for key in ["docs/b.png", "photos/b.png", "photos/b2.png", "docs/b2.png"] {
@@ -424,16 +424,13 @@ async fn wrong_secret_in_every_mode_is_signature_does_not_match() {
         (
             "upload",
             wrong
-                .ai_super_resolution_upload("u.png", png.clone(), "u2.png", &sr)
+                .upload_with("u.png", png.clone(), "u2.png", &sr)
                 .await
                 .map(|_| ()),
         ),
         (
             "cloud",
-            wrong
-                .ai_super_resolution_cloud("in.png", "c.png", &sr)
-                .await
-                .map(|_| ()),
+            wrong.cloud_with("in.png", "c.png", &sr).await.map(|_| ()),
         ),
     ];
     for (what, result) in results {
@@ -462,7 +459,7 @@ async fn wrong_secret_in_every_mode_is_signature_does_not_match() {
         .await;
     assert_eq!(answer.status, 200);
     let url = admin
-        .ai_super_resolution_url(
+        .presign_process(
             "in.png",
             &AiSuperResolution::new().with_magnify(Magnify::X4),
             Duration::from_secs(600),
@@ -526,7 +523,7 @@ async fn presigned_urls_work_until_they_expire() {
     let sr = AiSuperResolution::new().with_magnify(Magnify::X4);
 
     let url = admin
-        .ai_super_resolution_url("in.png", &sr, Duration::from_secs(300))
+        .presign_process("in.png", &sr, Duration::from_secs(300))
         .unwrap();
     let answer = bounded(http().get(&url).send()).await.unwrap();
     assert_eq!(answer.status().as_u16(), 200);
@@ -548,7 +545,7 @@ async fn presigned_urls_work_until_they_expire() {
         .build()
         .unwrap();
     for url in [
-        past.ai_super_resolution_url("in.png", &sr, Duration::from_secs(60))
+        past.presign_process("in.png", &sr, Duration::from_secs(60))
             .unwrap(),
         past.presign_get_object("in.png", Duration::from_secs(60))
             .unwrap(),

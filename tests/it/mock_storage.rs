@@ -78,7 +78,7 @@ async fn objects_and_results_persist_across_a_restart() {
             client.put_object(key, bytes.clone()).await.unwrap();
         }
         client
-            .ai_super_resolution_upload(
+            .upload_with(
                 "up/in.png",
                 png.clone(),
                 "big.png",
@@ -87,7 +87,7 @@ async fn objects_and_results_persist_across_a_restart() {
             .await
             .unwrap();
         client
-            .ai_image_coloring_cloud("目录/ünï.jpg", "/cloud/colour.jpg", &AiImageColoring::new())
+            .cloud_with("目录/ünï.jpg", "/cloud/colour.jpg", &AiImageColoring::new())
             .await
             .unwrap();
         client.put_object("gone.bin", payload(1, 10)).await.unwrap();
@@ -238,7 +238,7 @@ async fn parallel_writers(server: &MockServer) {
         tasks.push(tokio::spawn(async move {
             let src = format!("hot/src{i}.png");
             client
-                .ai_super_resolution_upload(
+                .upload_with(
                     &src,
                     sample_png(side, side),
                     "/hot/result.png",
@@ -423,7 +423,7 @@ async fn the_binary_keeps_objects_across_a_kill_and_restart() {
     let put = bounded(client.put_object("keep/a.png", png.clone()))
         .await
         .unwrap();
-    let result = bounded(client.ai_super_resolution_upload(
+    let result = bounded(client.upload_with(
         "keep/b.png",
         png.clone(),
         "b-big.png",

@@ -448,7 +448,7 @@ async fn request_log_records_every_request_and_reset_forgets() {
         .await
         .unwrap();
     client
-        .ai_super_resolution_upload(
+        .upload_with(
             "log/up.png",
             png.clone(),
             "r.png",
@@ -457,7 +457,7 @@ async fn request_log_records_every_request_and_reset_forgets() {
         .await
         .unwrap();
     client
-        .ai_enhance_image_cloud("log/in.png", "e.png", &AiEnhanceImage::new())
+        .cloud_with("log/in.png", "e.png", &AiEnhanceImage::new())
         .await
         .unwrap();
     let err = client.get_object("log/missing.png").await.unwrap_err();
@@ -617,11 +617,11 @@ async fn faults_answer_the_next_n_matching_requests() {
         .unwrap();
     assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((32, 24)));
     client
-        .ai_enhance_image_upload("f/e.png", png.clone(), "e2.png", &AiEnhanceImage::new())
+        .upload_with("f/e.png", png.clone(), "e2.png", &AiEnhanceImage::new())
         .await
         .unwrap();
     let err = client
-        .ai_super_resolution_upload(
+        .upload_with(
             "f/sr.png",
             png.clone(),
             "sr2.png",
@@ -635,7 +635,7 @@ async fn faults_answer_the_next_n_matching_requests() {
     let err = client.get_object("f/sr.png").await.unwrap_err();
     assert_eq!(service(&err), (404, "NoSuchKey"));
     client
-        .ai_super_resolution_upload("f/sr.png", png, "sr2.png", &AiSuperResolution::new())
+        .upload_with("f/sr.png", png, "sr2.png", &AiSuperResolution::new())
         .await
         .unwrap();
 
@@ -1119,7 +1119,7 @@ async fn ignore_error_answers_the_original_of_an_oversized_image() {
 
     // In the cloud the stored result is the original too; without the flag nothing is stored.
     let err = client
-        .ai_enhance_image_cloud("big/in.png", "strict.png", &AiEnhanceImage::new())
+        .cloud_with("big/in.png", "strict.png", &AiEnhanceImage::new())
         .await
         .unwrap_err();
     assert_eq!(service(&err), (400, "ImageTooLarge"));
@@ -1128,7 +1128,7 @@ async fn ignore_error_answers_the_original_of_an_oversized_image() {
         (404, "NoSuchKey")
     );
     let result = client
-        .ai_enhance_image_cloud("big/in.png", "kept.png", &lenient)
+        .cloud_with("big/in.png", "kept.png", &lenient)
         .await
         .unwrap();
     let object = &result.process_results.unwrap().object[0];

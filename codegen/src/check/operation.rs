@@ -325,7 +325,7 @@ pub fn operation(
             );
         }
     }
-    let methods = naming::methods(&module, &modes, matches!(output, ir::Output::Image { .. }));
+    let method = modes.contains(&ir::Mode::Download).then(|| module.clone());
     ir::Op {
         name: op.name.clone(),
         file: stem.to_string(),
@@ -353,7 +353,7 @@ pub fn operation(
         params,
         alias_query: op.alias_query.clone(),
         output,
-        methods,
+        method,
         limits,
         processor: op.mock.processor.clone(),
         processor_type: stand_in.type_name,

@@ -1,12 +1,12 @@
-//! `cos-ci-client`: one `impl Client` block per operation, each method one call into the
-//! hand-written runtime. The downstream target prints the same methods as an extension trait
+//! `cos-ci-client`: one `impl Client` block per operation with a download mode, its method
+//! one call into the hand-written runtime. The downstream target prints the same methods as an extension trait
 //! (see `downstream.rs`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Op, Output, Spec};
+use crate::ir::{Mode, Op, Output, Spec};
 
 const DIR: &str = "crates/cos-ci-client/src/generated";
 
@@ -33,10 +33,6 @@ pub(super) struct Place {
     pub krate: TokenStream,
     /// The same for intra-doc links (`crate` or `cos_ci_client`).
     pub link: &'static str,
-    /// The type whose methods these are, for intra-doc links (`crate::Client` or `Self`).
-    pub methods_of: &'static str,
-    /// Whether docs carry a usage example (only inside cos-ci-client, whose paths it knows).
-    pub examples: bool,
 }
 
 /// One client method of an operation.
@@ -52,122 +48,68 @@ pub(super) struct Method {
     pub is_async: bool,
 }
 
-/// The methods generated for `op` at `place`.
+/// The method generated for `op` at `place`: its download, answer decoded. The other modes
+/// and forms take the same parameters through the client's generic methods, which the
+/// method's doc names.
 pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
-    let Place {
-        krate,
-        link,
-        methods_of,
-        ..
-    } = place;
+    let Place { krate, link, .. } = place;
+    let Some(base) = &op.method else {
+        return Vec::new();
+    };
     let ty = ident(&op.type_name);
     let name = &op.name;
-    let names = &op.methods;
-    let mut methods = Vec::new();
-    let example_params = format!("{}::new()", op.type_name);
-    let required = op.params.iter().any(|p| p.required);
-    let source = quote! { source: impl Into<#krate::Source> };
-    if let (Some(base), Some(url)) = (&names.download, &names.url) {
-        let f = ident(base);
-        let (ok, call, what) = match &op.output {
-            Output::Xml(tree) => {
-                let r = ident(&tree.type_name);
-                (
-                    quote! { #r },
-                    quote! { self.process_xml(source.into(), params) },
-                    format!("the `<{}>` answer", tree.root),
-                )
-            }
-            Output::Json(tree) => {
-                let r = ident(&tree.type_name);
-                (
-                    quote! { #r },
-                    quote! { self.process_json(source.into(), params) },
-                    "the JSON answer".to_string(),
-                )
-            }
-            Output::Image { .. } => (
-                quote! { #krate::ProcessedImage },
-                quote! { self.process(source.into(), params) },
-                "the processed image".to_string(),
-            ),
-        };
-        let example = if required || !place.examples {
-            String::new()
-        } else {
-            format!(
-                "\n\n```no_run\n# async fn run(client: cos_ci_client::Client) -> Result<(), cos_ci_client::Error> {{\n\
-                 use cos_ci_client::{m}::{t};\n\
-                 let answer = client.{f}(\"photos/in.png\", &{p}).await?;\n# Ok(()) }}\n```",
-                m = op.module,
-                t = op.type_name,
-                f = base,
-                p = example_params,
+    let f = ident(base);
+    let (ok, call, what) = match &op.output {
+        Output::Xml(tree) => {
+            let r = ident(&tree.type_name);
+            (
+                quote! { #r },
+                quote! { self.process_xml(source, params) },
+                format!("the `<{}>` answer", tree.root),
             )
-        };
-        methods.push(Method {
-            doc: doc(&format!(
-                "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
-                 The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
-                 Parameters are validated before anything is sent.{example}"
-            )),
-            name: f,
-            args: quote! { #source, params: &#ty },
-            ok,
-            call,
-            is_async: true,
-        });
-        if let Some(stream) = &names.stream {
-            methods.push(Method {
-                doc: doc(&format!(
-                    "Like [`Client::{base}`]({methods_of}::{base}), but streams the image instead of buffering it."
-                )),
-                name: ident(stream),
-                args: quote! { #source, params: &#ty },
-                ok: quote! { #krate::ImageStream },
-                call: quote! { self.process_stream(source.into(), params) },
-                is_async: true,
-            });
         }
-        methods.push(Method {
-            doc: doc(&format!(
-                "A pre-signed URL that runs `{name}` during download when fetched, valid for `expires`."
-            )),
-            name: ident(url),
-            args: quote! { #source, params: &#ty, expires: std::time::Duration },
-            ok: quote! { String },
-            call: quote! { self.presign_process(source.into(), params, expires) },
-            is_async: false,
-        });
+        Output::Json(tree) => {
+            let r = ident(&tree.type_name);
+            (
+                quote! { #r },
+                quote! { self.process_json(source, params) },
+                "the JSON answer".to_string(),
+            )
+        }
+        Output::Image { .. } => (
+            quote! { #krate::ProcessedImage },
+            quote! { self.process(source, params) },
+            "the processed image".to_string(),
+        ),
+    };
+    let mut generic = Vec::new();
+    if matches!(op.output, Output::Image { .. }) {
+        generic.push(format!(
+            "[`process_stream`]({link}::Client::process_stream)"
+        ));
     }
-    if let Some(upload) = &names.upload {
-        methods.push(Method {
-            doc: doc(&format!(
-                "Uploads `body` to `key` and stores the result of `{name}` at `fileid` (absolute with a \
-                 leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`]({link}::Client::put_object_with) \
-                 for several rules or another bucket."
-            )),
-            name: ident(upload),
-            args: quote! { key: &str, body: impl Into<#krate::Body>, fileid: &str, params: &#ty },
-            ok: quote! { #krate::UploadResult },
-            call: quote! { self.upload_with(key, body.into(), fileid, params) },
-            is_async: true,
-        });
+    generic.push(format!(
+        "[`presign_process`]({link}::Client::presign_process)"
+    ));
+    if op.modes.contains(&Mode::Upload) {
+        generic.push(format!("[`upload_with`]({link}::Client::upload_with)"));
     }
-    if let Some(cloud) = &names.cloud {
-        methods.push(Method {
-            doc: doc(&format!(
-                "Runs `{name}` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. \
-                 Use [`Client::image_process`]({link}::Client::image_process) for several rules."
-            )),
-            name: ident(cloud),
-            args: quote! { key: &str, fileid: &str, params: &#ty },
-            ok: quote! { #krate::UploadResult },
-            call: quote! { self.cloud_with(key, fileid, params) },
-            is_async: true,
-        });
+    if op.modes.contains(&Mode::Cloud) {
+        generic.push(format!("[`cloud_with`]({link}::Client::cloud_with)"));
     }
-    methods
+    vec![Method {
+        doc: doc(&format!(
+            "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
+             The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
+             Parameters are validated before anything is sent; {generic} take them too.",
+            generic = generic.join(", "),
+        )),
+        name: f,
+        args: quote! { source: impl Into<#krate::Source>, params: &#ty },
+        ok,
+        call,
+        is_async: true,
+    }]
 }
 
 fn operation(op: &Op) -> Result<GeneratedFile, String> {
@@ -175,8 +117,6 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
     let place = Place {
         krate: quote! { crate },
         link: "crate",
-        methods_of: "crate::Client",
-        examples: true,
     };
     let methods = methods(op, &place).into_iter().map(|method| {
         let Method {
@@ -195,7 +135,7 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
         }
     });
     let mdoc = module_doc(&format!(
-        "`{}`: {}\n\nThe parameter types are re-exported from `cos_ci_validate::{}`.",
+        "`{}`: {} The types are `cos_ci_validate::{}`'s.",
         op.name, op.summary, op.module
     ));
     let tokens = quote! {

@@ -80,8 +80,6 @@ fn ext_trait(op: &Op) -> TokenStream {
     let place = Place {
         krate: quote! { ::cos_ci_client },
         link: "cos_ci_client",
-        methods_of: "Self",
-        examples: false,
     };
     let ext = ext_name(op);
     let methods = client::methods(op, &place);

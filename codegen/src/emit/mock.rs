@@ -26,16 +26,16 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     });
     let answers = xml.iter().map(|op| {
         let (m, name) = (ident(&op.module), &op.name);
-        quote! { (#name, #m::answer) }
+        quote! { (#name, #m::matches) }
     });
     let index = quote! {
         #![doc = " Generated from `spec/`: the stand-ins' inputs, and the typed XML answers the tests compare with."]
         pub mod processors;
         #(#mods)*
-        /// The answer of an XML or JSON operation for an input image, written through its typed document.
+        /// Whether an XML or JSON answer for an input image decodes to the typed document the node tree describes.
         #[cfg(test)]
-        pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
-        /// `(operation, answer)` of every XML and JSON operation.
+        pub type TypedAnswer = fn(&str, &crate::processors::ImageInfo) -> bool;
+        /// `(operation, matches)` of every XML and JSON operation.
         #[cfg(test)]
         pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[#(#answers),*];
     };
@@ -141,13 +141,13 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
             &op.module,
             tree,
             quote! { xml::XmlDocument },
-            quote! { to_xml },
+            quote! { from_xml },
         ),
         Output::Json(tree) => sample(
             &op.module,
             tree,
             quote! { json::JsonDocument },
-            quote! { to_json },
+            quote! { from_json },
         ),
         Output::Image { .. } => quote! {},
     };
@@ -159,11 +159,11 @@ fn operation(op: &Op) -> Result<GeneratedFile, String> {
     render(format!("{DIR}/{}.rs", op.module), &op.source, tokens)
 }
 
-/// `fn answer(image) -> String`: the document with every node filled from its sample value
+/// `fn matches(answer, image) -> bool`: the document with every node filled from its sample value
 /// (or a typed placeholder), one element for repeated nodes; integer `…Width`/`…Height` nodes
 /// without a sample take the image's, and base64 nodes a stand-in PNG of its size, so answers
-/// depend on the input.
-fn sample(module: &str, tree: &Tree, document: TokenStream, write: TokenStream) -> TokenStream {
+/// depend on the input; the answer must decode to exactly that.
+fn sample(module: &str, tree: &Tree, document: TokenStream, read: TokenStream) -> TokenStream {
     let m = ident(module);
     let root = ident(&tree.type_name);
     let body = fill(module, quote! { doc }, &tree.nodes);
@@ -174,12 +174,12 @@ fn sample(module: &str, tree: &Tree, document: TokenStream, write: TokenStream) 
         quote! { _image }
     };
     quote! {
-        /// The deterministic answer for an input image.
-        pub fn answer(#image: &crate::processors::ImageInfo) -> String {
+        /// Whether `answer` decodes to the document the node tree describes for an input image.
+        pub fn matches(answer: &str, #image: &crate::processors::ImageInfo) -> bool {
             use cos_ci_validate::#document;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body
-            doc.#write()
+            cos_ci_validate::#m::#root::#read(answer).is_ok_and(|read| read == doc)
         }
     }
 }

@@ -6,13 +6,21 @@ use quote::quote;
 use super::{doc, ident};
 use crate::ir::{Node, Scalar, Tree};
 
+/// What a document's types are for: operation answers are only read (the mock writes them from
+/// the node tree), the service's own documents are also written by the mock.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    Read,
+    ReadWrite,
+}
+
 /// The struct of the tree's root, every container below it, and their XML impls.
 ///
 /// `rt` is the path of cos-ci-validate's items (`cos_ci_validate::`), or nothing where the
 /// module imports them (`xml`).
-pub fn tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
+pub fn tree(tree: &Tree, rt: &TokenStream, to: Use) -> TokenStream {
     let root_doc = format!("The `<{}>` document.", tree.root);
-    let root = container(&tree.type_name, &root_doc, &tree.nodes, rt);
+    let root = container(&tree.type_name, &root_doc, &tree.nodes, rt, to);
     let name = ident(&tree.type_name);
     let root_name = &tree.root;
     let mut out = quote! {
@@ -21,20 +29,20 @@ pub fn tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
             const ROOT: &'static str = #root_name;
         }
     };
-    out.extend(descendants(&tree.nodes, rt));
+    out.extend(descendants(&tree.nodes, rt, to));
     out
 }
 
-/// A shared container (`shapes:`) and the containers below it.
+/// A shared container (`shapes:`) and the containers below it; shapes are answer parts, read only.
 pub fn shape(name: &str, doc: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
-    let mut out = container(name, doc, nodes, rt);
-    out.extend(descendants(nodes, rt));
+    let mut out = container(name, doc, nodes, rt, Use::Read);
+    out.extend(descendants(nodes, rt, Use::Read));
     out
 }
 
 /// The structs of the containers below `nodes`, depth first; shared ones are declared in
 /// `cos_ci_validate::shapes` instead.
-fn descendants(nodes: &[Node], rt: &TokenStream) -> TokenStream {
+fn descendants(nodes: &[Node], rt: &TokenStream, to: Use) -> TokenStream {
     let mut out = TokenStream::new();
     let mut stack: Vec<&Node> = nodes.iter().rev().collect();
     while let Some(node) = stack.pop() {
@@ -45,7 +53,7 @@ fn descendants(nodes: &[Node], rt: &TokenStream) -> TokenStream {
             .doc
             .clone()
             .unwrap_or_else(|| format!("The `<{}>` node.", node.name));
-        out.extend(container(&node.type_name, &text, &node.nodes, rt));
+        out.extend(container(&node.type_name, &text, &node.nodes, rt, to));
         stack.extend(node.nodes.iter().rev());
     }
     out
@@ -64,7 +72,13 @@ pub fn shared(nodes: &[Node], out: &mut Vec<String>) {
     }
 }
 
-fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> TokenStream {
+fn container(
+    type_name: &str,
+    text: &str,
+    nodes: &[Node],
+    rt: &TokenStream,
+    to: Use,
+) -> TokenStream {
     let name = ident(type_name);
     let doc = doc(text);
     let fields = nodes.iter().map(|n| {
@@ -106,6 +120,15 @@ fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> T
     } else {
         quote! { #[derive(Clone, Debug, Default, PartialEq, Eq)] }
     };
+    let write = (to == Use::ReadWrite).then(|| {
+        quote! {
+            impl #rt xml::ToElement for #name {
+                fn write_children(&self, w: &mut #rt xml::XmlWriter) {
+                    #(#writes)*
+                }
+            }
+        }
+    });
     quote! {
         #doc
         #derive
@@ -116,11 +139,7 @@ fn container(type_name: &str, text: &str, nodes: &[Node], rt: &TokenStream) -> T
                 Ok(Self { #(#reads)* })
             }
         }
-        impl #rt xml::ToElement for #name {
-            fn write_children(&self, w: &mut #rt xml::XmlWriter) {
-                #(#writes)*
-            }
-        }
+        #write
     }
 }
 

@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind, Spec,
-    TextEncoding, ValueType,
+    HostKind, Kind, Limits, Mode, Node, Op, Output, Param, Processor, Relation, Scalar, Service,
+    ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -17,7 +17,7 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
         files.push(shapes(spec)?);
     }
     for op in &spec.operations {
-        files.push(operation(op, &spec.service.limits)?);
+        files.push(operation(op, &spec.service)?);
     }
     Ok(files)
 }
@@ -77,12 +77,19 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         let status = Literal::u16_unsuffixed(*status);
         quote! { (#code, #status, #message) }
     });
-    let error_xml = nodes::tree(&s.error_xml, &quote! {});
-    let upload_result = nodes::tree(&s.upload_result, &quote! {});
+    let error_xml = nodes::tree(&s.error_xml, &quote! {}, nodes::Use::ReadWrite);
+    let upload_result = nodes::tree(&s.upload_result, &quote! {}, nodes::Use::ReadWrite);
     let processors = processor_kind(&s.processors);
+    // Every operation names its own stand-in; the defaults need one to be a value.
+    let first_processor = format_ident!(
+        "{}",
+        s.processors
+            .first()
+            .map_or("Passthrough", |p| p.type_name.as_str())
+    );
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use cos_ci_validate::{Limits, xml};
+        use cos_ci_validate::{Limits, OpSpec, Output, Processor, xml};
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -100,6 +107,30 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const DEFAULT_LIMITS: Limits = #limits;
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
+
+        /// What an operation's description holds where its file says nothing: no detect-url,
+        /// aliases, parameters or errors of its own, the service's limits and most rules. An
+        /// operation's `SPEC` sets every other field itself.
+        pub const OP_DEFAULTS: OpSpec = OpSpec {
+            name: "",
+            file: "",
+            source: "",
+            module: "",
+            summary: "",
+            doc_url: None,
+            modes: &[],
+            detect_url: None,
+            permissions: &[],
+            permission_aliases: &[],
+            alias_query: None,
+            params: &[],
+            output: Output::Image { png: false },
+            limits: DEFAULT_LIMITS,
+            processor: Processor::new(ProcessorKind::#first_processor),
+            errors: &[],
+            max_rules: MAX_RULES,
+            relations: &[],
+        };
 
         /// Every COS / CI error code with its HTTP status.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -155,14 +186,9 @@ fn processor_kind(processors: &[Processor]) -> TokenStream {
         let d = doc(&format!("`{}`: {}", p.name, p.doc));
         quote! { #d #v, }
     });
-    let all = processors.iter().map(|p| format_ident!("{}", p.type_name));
-    let names = processors.iter().map(|p| {
+    let table = processors.iter().map(|p| {
         let (v, name) = (format_ident!("{}", p.type_name), &p.name);
-        quote! { ProcessorKind::#v => #name, }
-    });
-    let parses = processors.iter().map(|p| {
-        let (v, name) = (format_ident!("{}", p.type_name), &p.name);
-        quote! { #name => ProcessorKind::#v, }
+        quote! { (ProcessorKind::#v, #name) }
     });
     quote! {
         /// The mock's stand-ins (`service.yaml` `processors`).
@@ -173,21 +199,23 @@ fn processor_kind(processors: &[Processor]) -> TokenStream {
 
         impl ProcessorKind {
             /// Every stand-in, in spec order.
-            pub const ALL: &[ProcessorKind] = &[#(ProcessorKind::#all),*];
+            pub fn all() -> impl Iterator<Item = ProcessorKind> {
+                PROCESSORS.iter().map(|p| p.0)
+            }
 
             /// The stand-in's name in the spec.
             pub const fn name(self) -> &'static str {
-                match self { #(#names)* }
+                PROCESSORS[self as usize].1
             }
 
             /// The stand-in called `name` in the spec.
             pub fn from_name(name: &str) -> Option<Self> {
-                Some(match name {
-                    #(#parses)*
-                    _ => return None,
-                })
+                Self::all().find(|p| p.name() == name)
             }
         }
+
+        /// Each stand-in with its name, in the variants' order.
+        const PROCESSORS: &[(ProcessorKind, &str)] = &[#(#table),*];
 
         impl std::fmt::Display for ProcessorKind {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -269,7 +297,8 @@ fn op_limits(l: &Limits, defaults: &Limits, rt: &TokenStream) -> (TokenStream, [
         fields.push(quote! { max_pixels: #v });
     }
     match fields.len() {
-        0 => (quote! { #rt DEFAULT_LIMITS }, [false, true]),
+        // Left to `OP_DEFAULTS`: the module names neither.
+        0 => (quote! { #rt DEFAULT_LIMITS }, [false, false]),
         4 => (quote! { #rt Limits { #(#fields,)* } }, [true, false]),
         _ => (
             quote! { #rt Limits { #(#fields,)* ..#rt DEFAULT_LIMITS } },
@@ -300,7 +329,7 @@ impl Imports {
         if limits {
             names.push("Limits");
         }
-        names.push("Mode");
+        names.extend(["Mode", "OP_DEFAULTS"]);
         if !op.errors.is_empty() {
             names.push("OpError");
         }
@@ -374,13 +403,26 @@ fn own_types(op: &Op) -> Vec<&str> {
     own
 }
 
-fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
+fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
+    let defaults = &service.limits;
     // Which names the limits use does not depend on the paths: ask with none first.
     let (_, limits_names) = op_limits(&op.limits, defaults, &quote! {});
     let (imports, rt) = Imports::of(op, limits_names).paths(op);
-    let (limits, _) = op_limits(&op.limits, defaults, &rt);
-    let spec = spec_const(op, &rt, &limits);
     let type_name = ident(&op.type_name);
+    // The set of modes the client's generic methods of each mode ask for.
+    let has = |mode| op.modes.contains(&mode);
+    let modes = match (has(Mode::Download), has(Mode::Upload), has(Mode::Cloud)) {
+        (true, false, false) => quote! { DownloadOnly },
+        (false, true, false) => quote! { UploadOnly },
+        (false, false, true) => quote! { CloudOnly },
+        (true, true, false) => quote! { DownloadUpload },
+        (true, false, true) => quote! { DownloadCloud },
+        (false, true, true) => quote! { UploadCloud },
+        // The checker refuses an operation without modes.
+        (true, true, true) | (false, false, false) => quote! { AllModes },
+    };
+    let (limits, _) = op_limits(&op.limits, defaults, &rt);
+    let spec = spec_const(op, &rt, &limits, service.max_rules);
     let param_types = op
         .params
         .iter()
@@ -416,7 +458,6 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
     let new = if required.is_empty() {
         quote! {
             /// A parameter set with every value unset: the server's defaults.
-            #[must_use]
             pub fn new() -> Self {
                 Self::default()
             }
@@ -437,7 +478,6 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
         });
         quote! {
             /// A parameter set with the required values given and every optional one unset.
-            #[must_use]
             pub fn new(#(#args),*) -> Self {
                 Self { #(#fields)* }
             }
@@ -456,7 +496,6 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
         };
         quote! {
             #d
-            #[must_use]
             pub fn #with(mut self, #arg) -> Self {
                 self.#f = Some(#value);
                 self
@@ -498,13 +537,9 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
         (true, true) => quote! { #[derive(Clone, Debug, Default, PartialEq)] },
         (true, false) => quote! { #[derive(Clone, Debug, PartialEq)] },
     };
-    let struct_doc = doc(&format!(
-        "Parameters of `{}`: {}\n\nRequired values are arguments of `new`, optional ones `with_*` setters; \
-         unset values are left to the server's defaults.",
-        op.name, op.summary
-    ));
+    let struct_doc = doc(&format!("Parameters of `{}`: {}", op.name, op.summary));
     let response = match &op.output {
-        Output::Xml(tree) => Some(nodes::tree(tree, &rt)),
+        Output::Xml(tree) => Some(nodes::tree(tree, &rt, nodes::Use::Read)),
         Output::Json(tree) => Some(nodes::json_tree(tree, &rt)),
         Output::Image { .. } => None,
     };
@@ -523,6 +558,7 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
 
         #struct_doc
         #derive
+        #[must_use]
         #[non_exhaustive]
         pub struct #type_name { #(#fields)* }
 
@@ -533,6 +569,7 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
 
         impl #rt Operation for #type_name {
             const SPEC: &'static #rt OpSpec = &SPEC;
+            type Modes = cos_ci_validate::modes::#modes;
 
             fn to_values(&self) -> #rt ParamValues {
                 #rt ParamValues::new() #(#to_values)*
@@ -548,16 +585,17 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
 }
 
 fn module_text(op: &Op) -> String {
-    let mut text = format!("`{}`: {}\n", op.name, op.summary);
+    let mut text = format!("`{}`: {}\n\n", op.name, op.summary);
     if let Some(url) = &op.doc_url {
-        text.push_str(&format!("\nReference: <{url}>\n"));
+        text.push_str(&format!("Reference: <{url}>. "));
     }
     let modes: Vec<&str> = op.modes.iter().map(|m| m.as_str()).collect();
-    text.push_str(&format!("\nModes: {}.", modes.join(", ")));
+    text.push_str(&format!("Modes: {}.", modes.join(", ")));
     text
 }
 
-fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
+/// `SPEC`: every field the operation's file decides; the rest comes from `OP_DEFAULTS`.
+fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -> TokenStream {
     let (name, file, module, summary) = (&op.name, &op.file, &op.module, &op.summary);
     let source = &op.source;
     let doc_url = opt_str(op.doc_url.as_deref());
@@ -615,12 +653,16 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         let (input, param) = (&b.input, &b.param);
         quote! { (#input, #param) }
     });
-    let flat = opt_str(op.flat_image_error.as_deref());
+    let processor = if op.processor_inputs.is_empty() && op.flat_image_error.is_none() {
+        quote! { #rt Processor::new(#rt ProcessorKind::#kind) }
+    } else {
+        let flat = opt_str(op.flat_image_error.as_deref());
+        quote! { #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*], flat_image_error: #flat } }
+    };
     let errors = op.errors.iter().map(|e| {
         let (code, status, message) = (&e.code, Literal::u16_unsuffixed(e.status), &e.message);
         quote! { #rt OpError { code: #code, status: #status, message: #message } }
     });
-    let max_rules = Literal::usize_unsuffixed(op.max_rules as usize);
     let relations = op.relations.iter().map(|r| match r {
         Relation::KeyOrDetectUrl => quote! { #rt Relation::KeyOrDetectUrl },
         Relation::AtLeastOne { params, wins } => {
@@ -634,6 +676,35 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             quote! { #rt Relation::AppliesWhen { param: #param, other: #other, values: &[#(#values),*] } }
         }
     });
+    // Fields equal to `OP_DEFAULTS` are left to it, as a hand-written description would.
+    let mut optional = Vec::new();
+    if op.detect_url.is_some() {
+        optional.push(quote! { detect_url: #detect });
+    }
+    if !op.permission_aliases.is_empty() {
+        optional.push(quote! { permission_aliases: &[#(#aliases),*] });
+    }
+    if op.alias_query.is_some() {
+        optional.push(quote! { alias_query: #alias_query });
+    }
+    if !op.params.is_empty() {
+        optional.push(quote! { params: &[#(#params),*] });
+    }
+    optional.push(quote! { output: #output });
+    if limits.to_string() != quote! { #rt DEFAULT_LIMITS }.to_string() {
+        optional.push(quote! { limits: #limits });
+    }
+    optional.push(quote! { processor: #processor });
+    if !op.errors.is_empty() {
+        optional.push(quote! { errors: &[#(#errors),*] });
+    }
+    if op.max_rules != max_rules {
+        let n = Literal::usize_unsuffixed(op.max_rules as usize);
+        optional.push(quote! { max_rules: #n });
+    }
+    if !op.relations.is_empty() {
+        optional.push(quote! { relations: &[#(#relations),*] });
+    }
     let d = doc(&format!(
         "The description of `{}`, from `{}`.",
         op.name, op.source
@@ -648,17 +719,9 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             summary: #summary,
             doc_url: #doc_url,
             modes: &[#(#modes),*],
-            detect_url: #detect,
             permissions: &[#(#permissions),*],
-            permission_aliases: &[#(#aliases),*],
-            alias_query: #alias_query,
-            params: &[#(#params),*],
-            output: #output,
-            limits: #limits,
-            processor: #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*], flat_image_error: #flat },
-            errors: &[#(#errors),*],
-            max_rules: #max_rules,
-            relations: &[#(#relations),*],
+            #(#optional,)*
+            ..#rt OP_DEFAULTS
         };
     }
 }
@@ -824,7 +887,7 @@ fn kind(k: &Kind, rt: &TokenStream) -> TokenStream {
 }
 
 fn param_doc(p: &Param) -> String {
-    let mut text = format!("`{}`: {}\n\nAllowed: {}.", p.name, p.doc, p.allowed);
+    let mut text = format!("`{}`: {} Allowed: {}.", p.name, p.doc, p.allowed);
     if let Some(d) = &p.default {
         text.push_str(&format!(" Server default: `{d}`."));
     }

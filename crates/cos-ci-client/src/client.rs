@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cos_ci_validate::{
-    ErrorDocument, HostKind, OpSpec, Operation, PIC_OPERATIONS_HEADER, ParamValues, PicOperations,
-    UploadResult, XmlDocument,
+    CloudMode, DownloadMode, ErrorDocument, HostKind, OpSpec, PIC_OPERATIONS_HEADER, ParamValues,
+    PicOperations, UploadMode, UploadResult, XmlDocument,
 };
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
@@ -180,9 +180,9 @@ pub struct PutObjectOutput {
 /// // During download: the processed image comes back.
 /// let image = client.ai_super_resolution("photos/in.png", &params).await?;
 /// // Upon upload and in the cloud: the result is stored, UploadResult comes back.
-/// let stored = client.ai_super_resolution_cloud("photos/in.png", "big/out.png", &params).await?;
+/// let stored = client.cloud_with("photos/in.png", "big/out.png", &params).await?;
 /// // A URL anyone can fetch for an hour.
-/// let url = client.ai_super_resolution_url(Source::key("photos/in.png"), &params, std::time::Duration::from_secs(3600))?;
+/// let url = client.presign_process(Source::key("photos/in.png"), &params, std::time::Duration::from_secs(3600))?;
 /// # let _ = (image, stored, url); Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -277,7 +277,7 @@ impl Client {
     // ---- request preparation (pure) ----
 
     /// The signed request that runs `params` during download on `source`.
-    pub fn prepare_download<O: Operation>(
+    pub fn prepare_download<O: DownloadMode>(
         &self,
         source: &Source,
         params: &O,
@@ -362,13 +362,14 @@ impl Client {
 
     // ---- processing during download ----
 
-    /// Runs any operation during download and buffers the image.
-    pub async fn process<O: Operation>(
+    /// Runs any operation during download and buffers the image. Each operation's own method
+    /// (`client.ai_enhance_image(…)`) also decodes an XML or JSON answer.
+    pub async fn process<O: DownloadMode>(
         &self,
-        source: Source,
+        source: impl Into<Source>,
         params: &O,
     ) -> Result<ProcessedImage, Error> {
-        self.process_values(O::SPEC, &params.to_values(), &source)
+        self.process_values(O::SPEC, &params.to_values(), &source.into())
             .await
     }
 
@@ -394,13 +395,13 @@ impl Client {
         .await
     }
 
-    /// Runs any operation during download and streams the image.
-    pub async fn process_stream<O: Operation>(
+    /// Runs any operation during download and streams the image instead of buffering it.
+    pub async fn process_stream<O: DownloadMode>(
         &self,
-        source: Source,
+        source: impl Into<Source>,
         params: &O,
     ) -> Result<ImageStream, Error> {
-        let parts = self.download_parts(O::SPEC, &params.to_values(), &source)?;
+        let parts = self.download_parts(O::SPEC, &params.to_values(), &source.into())?;
         self.call(parts, None, true, |response, limits| async move {
             Ok(stream(response, limits))
         })
@@ -408,9 +409,9 @@ impl Client {
     }
 
     /// Runs an operation whose answer is an XML document and parses it.
-    pub async fn process_xml<O: Operation, R: XmlDocument>(
+    pub async fn process_xml<O: DownloadMode, R: XmlDocument>(
         &self,
-        source: Source,
+        source: impl Into<Source>,
         params: &O,
     ) -> Result<R, Error> {
         let image = self.process(source, params).await?;
@@ -418,9 +419,9 @@ impl Client {
     }
 
     /// Runs an operation whose download answer is a JSON document and decodes it.
-    pub async fn process_json<O: Operation, R: cos_ci_validate::json::JsonDocument>(
+    pub async fn process_json<O: DownloadMode, R: cos_ci_validate::json::JsonDocument>(
         &self,
-        source: Source,
+        source: impl Into<Source>,
         params: &O,
     ) -> Result<R, Error> {
         let answer = self.process(source, params).await?;
@@ -435,14 +436,15 @@ impl Client {
         })
     }
 
-    /// A pre-signed URL that runs `params` on `source` when fetched.
-    pub fn presign_process<O: Operation>(
+    /// A pre-signed URL that runs `params` on `source` during download when fetched, valid for
+    /// `expires`.
+    pub fn presign_process<O: DownloadMode>(
         &self,
-        source: Source,
+        source: impl Into<Source>,
         params: &O,
         expires: Duration,
     ) -> Result<String, Error> {
-        self.presign_values(O::SPEC, &params.to_values(), &source, expires)
+        self.presign_values(O::SPEC, &params.to_values(), &source.into(), expires)
     }
 
     /// A pre-signed processing URL from dynamic values.
@@ -461,20 +463,23 @@ impl Client {
 
     // ---- processing upon upload and in the cloud ----
 
-    /// Uploads `body` to `key` and stores one processing result at `fileid`.
-    pub async fn upload_with<O: Operation>(
+    /// Uploads `body` to `key` and stores the result of one operation at `fileid` (absolute
+    /// with a leading `/`, else relative to `key`'s folder). Use
+    /// [`Client::put_object_with`] for several rules or another bucket.
+    pub async fn upload_with<O: UploadMode>(
         &self,
         key: &str,
-        body: Body,
+        body: impl Into<Body>,
         fileid: &str,
         params: &O,
     ) -> Result<UploadResult, Error> {
         let ops = PicOperations::new().with_rule(fileid, params)?;
-        self.put_object_with(key, body, &ops).await
+        self.put_object_with(key, body.into(), &ops).await
     }
 
-    /// Runs one rule on the stored `key` and stores the result at `fileid`.
-    pub async fn cloud_with<O: Operation>(
+    /// Runs one operation on the stored object `key` (`POST ?image_process`) and stores the
+    /// result at `fileid`. Use [`Client::image_process`] for several rules.
+    pub async fn cloud_with<O: CloudMode>(
         &self,
         key: &str,
         fileid: &str,

@@ -2,12 +2,16 @@
 //! from the cos-ci spec: every operation in every mode it supports, signed requests,
 //! pre-signed URLs, retries, and one error type.
 //!
+//! Each operation has one method, its download (`client.<op>(source, &params)`, the answer
+//! decoded); every mode and form takes the same typed parameters through a generic method,
+//! which a marker trait limits to the operations that have the mode:
+//!
 //! | mode | request | method |
 //! |---|---|---|
-//! | during download | `GET /<key>?ci-process=X` | `client.<op>(source, &params)` → image |
-//! | upon upload | `PUT /<key>` + `Pic-Operations` | `client.<op>_upload(key, body, fileid, &params)` → `UploadResult` |
-//! | in the cloud | `POST /<key>?image_process` + `Pic-Operations` | `client.<op>_cloud(key, fileid, &params)` → `UploadResult` |
-//! | pre-signed | a URL that processes when fetched | `client.<op>_url(source, &params, expires)` |
+//! | during download | `GET /<key>?ci-process=X` | `client.<op>(source, &params)` → image or answer; `client.process_stream(source, &params)` → stream |
+//! | upon upload | `PUT /<key>` + `Pic-Operations` | `client.upload_with(key, body, fileid, &params)` → `UploadResult` |
+//! | in the cloud | `POST /<key>?image_process` + `Pic-Operations` | `client.cloud_with(key, fileid, &params)` → `UploadResult` |
+//! | pre-signed | a URL that processes when fetched | `client.presign_process(source, &params, expires)` |
 //!
 //! Parameters are checked by `cos-ci-validate` before anything is sent, so an out-of-range
 //! value is an [`Error::Validation`] naming the parameter and its range:

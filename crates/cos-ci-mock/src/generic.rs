@@ -155,7 +155,8 @@ mod tests {
     use crate::processors::{Format, ImageInfo};
 
     /// The generic builder serves every XML operation, built in or loaded at run time; it is
-    /// trustworthy only if it writes exactly what each operation's typed document writes.
+    /// trustworthy only if the typed client reads back exactly the document its node tree
+    /// describes.
     #[test]
     fn the_generic_answer_is_the_typed_answer_of_every_xml_operation() {
         let xml = cos_ci_validate::OPERATIONS
@@ -179,7 +180,10 @@ mod tests {
                         panic!("{name} has a typed answer but answers an image")
                     }
                 };
-                assert_eq!(generic, typed(&image), "{name} at {width}x{height}");
+                assert!(
+                    typed(&generic, &image),
+                    "{name} at {width}x{height} does not decode to its typed document:\n{generic}"
+                );
                 checked += 1;
             }
         }

@@ -42,11 +42,13 @@ pub use base64_data::{Base64Data, Base64Error};
 pub use cos_ci_core::Rejection;
 pub use generated::service::{
     CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
-    MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
-    ProcessedObject, ProcessorKind, UploadResult,
+    MAX_RULES, OP_DEFAULTS, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER,
+    ProcessResults, ProcessedObject, ProcessorKind, UploadResult,
 };
 pub use generated::*;
-pub use params::{CI_PROCESS, Operation, ParamValues, Value};
+pub use params::{
+    CI_PROCESS, CloudMode, DownloadMode, Operation, ParamValues, UploadMode, Value, modes,
+};
 pub use pic_operations::{
     MAX_KEY_BYTES, PicOperations, PicOperationsError, PicRule, check_fileid, resolve_fileid,
     rule_operation,

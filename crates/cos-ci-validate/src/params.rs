@@ -347,6 +347,60 @@ fn check_value(spec: &ParamSpec, value: &Value) -> Option<Violation> {
         .map(|_| violation(spec, &value.to_wire(&spec.kind)))
 }
 
+/// An operation with a download mode (`GET /<key>?ci-process=…`): the client's generic
+/// `process`, `process_stream` and `presign_process` take its parameters.
+pub trait DownloadMode: Operation {}
+
+/// An operation with an upload mode (a Pic-Operations rule on `PUT`): the client's generic
+/// `upload_with` takes its parameters.
+pub trait UploadMode: Operation {}
+
+/// An operation with a cloud mode (a Pic-Operations rule on `POST ?image_process`): the
+/// client's generic `cloud_with` takes its parameters.
+pub trait CloudMode: Operation {}
+
+impl<O: Operation> DownloadMode for O where O::Modes: modes::Download {}
+impl<O: Operation> UploadMode for O where O::Modes: modes::Upload {}
+impl<O: Operation> CloudMode for O where O::Modes: modes::Cloud {}
+
+/// The sets of modes an operation can have, as types: an operation names its set with
+/// [`Operation::Modes`], and [`DownloadMode`], [`UploadMode`] and [`CloudMode`] follow, so a
+/// mode an operation lacks is a compile error in the client, not a request.
+pub mod modes {
+    /// A set that has the download mode.
+    pub trait Download {}
+    /// A set that has the upload mode.
+    pub trait Upload {}
+    /// A set that has the cloud mode.
+    pub trait Cloud {}
+
+    macro_rules! sets {
+        ($($(#[$doc:meta])* $set:ident: $($mode:ident),*;)*) => {$(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug)]
+            pub enum $set {}
+            $(impl $mode for $set {})*
+        )*};
+    }
+
+    sets! {
+        /// Download only.
+        DownloadOnly: Download;
+        /// Upload only.
+        UploadOnly: Upload;
+        /// Cloud only.
+        CloudOnly: Cloud;
+        /// Download and upload.
+        DownloadUpload: Download, Upload;
+        /// Download and cloud.
+        DownloadCloud: Download, Cloud;
+        /// Upload and cloud.
+        UploadCloud: Upload, Cloud;
+        /// Every mode.
+        AllModes: Download, Upload, Cloud;
+    }
+}
+
 /// A typed parameter set of one operation; the generator implements it for every operation.
 ///
 /// Everything but the conversion to and from [`ParamValues`] is shared here, so the generated
@@ -354,6 +408,9 @@ fn check_value(spec: &ParamSpec, value: &Value) -> Option<Violation> {
 pub trait Operation: Sized {
     /// The operation's description.
     const SPEC: &'static OpSpec;
+
+    /// Its modes, as one of the [`modes`] sets (the same as `SPEC.modes`).
+    type Modes;
 
     /// The values that are set, as dynamic values.
     fn to_values(&self) -> ParamValues;

@@ -291,6 +291,15 @@ pub struct Processor {
 }
 
 impl Processor {
+    /// The stand-in `kind`, fed by no parameter and answering no error of its own.
+    pub const fn new(kind: crate::ProcessorKind) -> Self {
+        Self {
+            kind,
+            inputs: &[],
+            flat_image_error: None,
+        }
+    }
+
     /// The parameter that feeds `input`.
     pub fn param_of(&self, input: &str) -> Option<&'static str> {
         self.inputs

@@ -367,7 +367,10 @@ pub trait ToElement {
 }
 
 /// A whole XML document type with a fixed root element.
-pub trait XmlDocument: FromElement + ToElement {
+///
+/// Every document is read; only the service's own (`<Error>`, `<UploadResult>`) are written,
+/// by the mock, so writing needs [`ToElement`] as well.
+pub trait XmlDocument: FromElement {
     /// The root element name.
     const ROOT: &'static str;
 
@@ -377,7 +380,10 @@ pub trait XmlDocument: FromElement + ToElement {
     }
 
     /// Writes the document with an XML declaration.
-    fn to_xml(&self) -> String {
+    fn to_xml(&self) -> String
+    where
+        Self: ToElement,
+    {
         let mut w = XmlWriter::default();
         w.out
             .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -67,7 +67,7 @@ async fn a_presigned_url_runs_the_operation() {
     let server = MockServer::start().await.expect("mock");
     let client = client_for(&server);
     let url = client
-        .ai_image_gray_url(
+        .presign_process(
             "photos/in.png",
             &AiImageGray::new().with_strength(0),
             std::time::Duration::from_secs(60),
@@ -169,7 +169,7 @@ async fn the_mock_serves_the_operation_in_download_and_cloud_modes() {
     assert_eq!(same.get_pixel(0, 0).0, [255, 0, 0]);
 
     let stored = client
-        .ai_image_gray_cloud("photos/in.png", "/photos/grey.png", &AiImageGray::new())
+        .cloud_with("photos/in.png", "/photos/grey.png", &AiImageGray::new())
         .await
         .expect("cloud mode");
     let key = &stored.process_results.expect("results").object[0].key;

@@ -2,8 +2,8 @@
 
 //! `AILicenseRec`: Read the text fields of an identity card or a driving licence.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// Whether `answer` decodes to the document the node tree describes for an input image.
+pub fn matches(answer: &str, _image: &crate::processors::ImageInfo) -> bool {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ai_license_rec::AiLicenseRecResponse::default();
     doc.status = 1i64;
@@ -21,5 +21,6 @@ pub fn answer(_image: &crate::processors::ImageInfo) -> String {
             node
         },
     ]);
-    doc.to_xml()
+    cos_ci_validate::ai_license_rec::AiLicenseRecResponse::from_xml(answer)
+        .is_ok_and(|read| read == doc)
 }

@@ -2,8 +2,8 @@
 
 //! `AIObjectDetect`: Find objects in an image and answer their names and boxes.
 
-/// The deterministic answer for an input image.
-pub fn answer(image: &crate::processors::ImageInfo) -> String {
+/// Whether `answer` decodes to the document the node tree describes for an input image.
+pub fn matches(answer: &str, image: &crate::processors::ImageInfo) -> bool {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ai_object_detect::AiObjectDetectResult::default();
     doc.status = 1i64;
@@ -23,5 +23,6 @@ pub fn answer(image: &crate::processors::ImageInfo) -> String {
             node
         },
     ]);
-    doc.to_xml()
+    cos_ci_validate::ai_object_detect::AiObjectDetectResult::from_xml(answer)
+        .is_ok_and(|read| read == doc)
 }

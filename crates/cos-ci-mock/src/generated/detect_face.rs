@@ -2,8 +2,8 @@
 
 //! `DetectFace`: Find faces in an image and answer their boxes.
 
-/// The deterministic answer for an input image.
-pub fn answer(image: &crate::processors::ImageInfo) -> String {
+/// Whether `answer` decodes to the document the node tree describes for an input image.
+pub fn matches(answer: &str, image: &crate::processors::ImageInfo) -> bool {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::detect_face::DetectFaceResponse::default();
     doc.image_width = i64::from(image.width);
@@ -20,5 +20,6 @@ pub fn answer(image: &crate::processors::ImageInfo) -> String {
             node
         },
     ]);
-    doc.to_xml()
+    cos_ci_validate::detect_face::DetectFaceResponse::from_xml(answer)
+        .is_ok_and(|read| read == doc)
 }

@@ -2,8 +2,8 @@
 
 //! `detect-pet`: Find pets in an image and answer their boxes and confidence.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// Whether `answer` decodes to the document the node tree describes for an input image.
+pub fn matches(answer: &str, _image: &crate::processors::ImageInfo) -> bool {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::detect_pet::DetectPetResponse::default();
     doc.result_info = Vec::from([
@@ -22,5 +22,6 @@ pub fn answer(_image: &crate::processors::ImageInfo) -> String {
             node
         },
     ]);
-    doc.to_xml()
+    cos_ci_validate::detect_pet::DetectPetResponse::from_xml(answer)
+        .is_ok_and(|read| read == doc)
 }

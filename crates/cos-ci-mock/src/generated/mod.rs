@@ -52,23 +52,23 @@ pub mod ocr;
 #[cfg(test)]
 pub mod recognize_logo;
 
-/// The answer of an XML or JSON operation for an input image, written through its typed document.
+/// Whether an XML or JSON answer for an input image decodes to the typed document the node tree describes.
 #[cfg(test)]
-pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
+pub type TypedAnswer = fn(&str, &crate::processors::ImageInfo) -> bool;
 
-/// `(operation, answer)` of every XML and JSON operation.
+/// `(operation, matches)` of every XML and JSON operation.
 #[cfg(test)]
 pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
-    ("AIBodyRecognition", ai_body_recognition::answer),
-    ("AIGameRec", ai_game_rec::answer),
-    ("AILicenseRec", ai_license_rec::answer),
-    ("AIObjectDetect", ai_object_detect::answer),
-    ("AssessQuality", assess_quality::answer),
-    ("DetectCar", detect_car::answer),
-    ("DetectFace", detect_face::answer),
-    ("detect-pet", detect_pet::answer),
-    ("face-effect", face_effect::answer),
-    ("ImageInspect", image_inspect::answer),
-    ("OCR", ocr::answer),
-    ("RecognizeLogo", recognize_logo::answer),
+    ("AIBodyRecognition", ai_body_recognition::matches),
+    ("AIGameRec", ai_game_rec::matches),
+    ("AILicenseRec", ai_license_rec::matches),
+    ("AIObjectDetect", ai_object_detect::matches),
+    ("AssessQuality", assess_quality::matches),
+    ("DetectCar", detect_car::matches),
+    ("DetectFace", detect_face::matches),
+    ("detect-pet", detect_pet::matches),
+    ("face-effect", face_effect::matches),
+    ("ImageInspect", image_inspect::matches),
+    ("OCR", ocr::matches),
+    ("RecognizeLogo", recognize_logo::matches),
 ];

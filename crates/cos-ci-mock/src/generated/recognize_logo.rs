@@ -2,8 +2,8 @@
 
 //! `RecognizeLogo`: Find brand logos in an image.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// Whether `answer` decodes to the document the node tree describes for an input image.
+pub fn matches(answer: &str, _image: &crate::processors::ImageInfo) -> bool {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::recognize_logo::RecognizeLogoResult::default();
     doc.status = 1i64;
@@ -20,5 +20,6 @@ pub fn answer(_image: &crate::processors::ImageInfo) -> String {
             node
         },
     ]);
-    doc.to_xml()
+    cos_ci_validate::recognize_logo::RecognizeLogoResult::from_xml(answer)
+        .is_ok_and(|read| read == doc)
 }

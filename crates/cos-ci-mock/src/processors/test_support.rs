@@ -49,9 +49,8 @@ impl Inputs for Typical {
 /// Every image stand-in the spec declares, with [`Typical`] inputs: a new one is covered by
 /// every test that runs them all.
 pub fn every_image_stand_in() -> Vec<StandIn> {
-    let all: Vec<StandIn> = ProcessorKind::ALL
-        .iter()
-        .map(|&kind| StandIn::read(kind, &Typical).expect("typical inputs"))
+    let all: Vec<StandIn> = ProcessorKind::all()
+        .map(|kind| StandIn::read(kind, &Typical).expect("typical inputs"))
         .filter(|s| !matches!(s, StandIn::Xml | StandIn::Json))
         .collect();
     assert!(all.len() >= 6, "{all:?}");

@@ -2,12 +2,10 @@
 
 //! `AIBodyRecognition`: Find people in an image and answer where they are.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/83196>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/83196>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamValues, Processor,
     ProcessorKind, Relation, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
@@ -21,11 +19,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find people in an image and answer where they are.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83196"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateBodyRecognitionJob"])],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
+    detect_url: Some(HostKind::Cos),
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
@@ -44,27 +39,19 @@ pub const SPEC: OpSpec = OpSpec {
                 .any_number(),
         ],
     },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIBodyRecognition`: Find people in an image and answer where they are.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiBodyRecognition {}
 
 impl AiBodyRecognition {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -72,6 +59,7 @@ impl AiBodyRecognition {
 
 impl Operation for AiBodyRecognition {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }
@@ -99,13 +87,6 @@ impl xml::FromElement for AiBodyRecognitionResult {
     }
 }
 
-impl xml::ToElement for AiBodyRecognitionResult {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Status", &self.status);
-        w.nodes("PedestrianInfo", &self.pedestrian_info);
-    }
-}
-
 impl xml::XmlDocument for AiBodyRecognitionResult {
     const ROOT: &'static str = "RecognitionResult";
 }
@@ -129,14 +110,6 @@ impl xml::FromElement for PedestrianInfo {
             score: element.field(&["Score", "Sorce"])?,
             location: element.node("Location")?,
         })
-    }
-}
-
-impl xml::ToElement for PedestrianInfo {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Name", &self.name);
-        w.field("Score", &self.score);
-        w.node("Location", &self.location);
     }
 }
 

@@ -2,13 +2,11 @@
 
 //! `AIEnhanceImage`: Denoise and sharpen an image.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/436/83799>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/436/83799>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIEnhanceImage`, from `spec/operations/ai-enhance-image.yaml`.
@@ -20,14 +18,12 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Denoise and sharpen an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/83799"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Pic),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIEnhanceImageJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Pic),
     params: &[
         ParamSpec::optional(
                 "denoise",
@@ -62,51 +58,38 @@ pub const SPEC: OpSpec = OpSpec {
         inputs: &[("denoise", "denoise"), ("sharpen", "sharpen")],
         flat_image_error: None,
     },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIEnhanceImage`: Denoise and sharpen an image.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiEnhanceImage {
-    /// `denoise`: Noise reduction strength; 0 turns it off.
-    ///
-    /// Allowed: an integer in 0..=5. Server default: `3`.
+    /// `denoise`: Noise reduction strength; 0 turns it off. Allowed: an integer in 0..=5. Server default: `3`.
     pub denoise: Option<i64>,
-    /// `sharpen`: Sharpening strength; 0 turns it off.
-    ///
-    /// Allowed: an integer in 0..=5. Server default: `3`.
+    /// `sharpen`: Sharpening strength; 0 turns it off. Allowed: an integer in 0..=5. Server default: `3`.
     pub sharpen: Option<i64>,
-    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    ///
-    /// Allowed: 0 or 1.
+    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image. Allowed: 0 or 1.
     pub ignore_error: Option<bool>,
 }
 
 impl AiEnhanceImage {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `denoise`: Noise reduction strength; 0 turns it off.
-    #[must_use]
     pub fn with_denoise(mut self, value: i64) -> Self {
         self.denoise = Some(value);
         self
     }
     /// Sets `sharpen`: Sharpening strength; 0 turns it off.
-    #[must_use]
     pub fn with_sharpen(mut self, value: i64) -> Self {
         self.sharpen = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
         self.ignore_error = Some(value);
         self
@@ -115,6 +98,7 @@ impl AiEnhanceImage {
 
 impl Operation for AiEnhanceImage {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("denoise", self.denoise)

@@ -2,12 +2,10 @@
 
 //! `AIGameRec`: Recognize which game a screenshot comes from.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/93153>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/93153>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamValues, Processor,
     ProcessorKind, Relation, XmlNode, xml,
 };
 
@@ -20,11 +18,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Recognize which game a screenshot comes from.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/93153"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIGameLabelJob"])],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
+    detect_url: Some(HostKind::Cos),
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
@@ -40,27 +35,19 @@ pub const SPEC: OpSpec = OpSpec {
                 .or_absent(),
         ],
     },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIGameRec`: Recognize which game a screenshot comes from.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiGameRec {}
 
 impl AiGameRec {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -68,6 +55,7 @@ impl AiGameRec {
 
 impl Operation for AiGameRec {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }
@@ -89,12 +77,6 @@ impl xml::FromElement for AiGameRecResult {
         Ok(Self {
             game_labels: element.opt_node("GameLabels")?,
         })
-    }
-}
-
-impl xml::ToElement for AiGameRecResult {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.opt_node("GameLabels", &self.game_labels);
     }
 }
 
@@ -124,15 +106,6 @@ impl xml::FromElement for GameLabels {
             second_category: element.field("SecondCategory")?,
             game_name: element.field("GameName")?,
         })
-    }
-}
-
-impl xml::ToElement for GameLabels {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Confidence", &self.confidence);
-        w.field("FirstCategory", &self.first_category);
-        w.field("SecondCategory", &self.second_category);
-        w.field("GameName", &self.game_name);
     }
 }
 

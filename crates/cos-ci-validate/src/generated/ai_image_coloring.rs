@@ -2,13 +2,11 @@
 
 //! `AIImageColoring`: Colorize a black-and-white image.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/83794>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/460/83794>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, Relation,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamValues, Processor, ProcessorKind, Relation,
 };
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
@@ -20,40 +18,30 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Colorize a black-and-white image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83794"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageColoringJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
+    detect_url: Some(HostKind::Cos),
     output: Output::Image { png: false },
     limits: Limits {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Colorize,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Colorize),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIImageColoring`: Colorize a black-and-white image.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiImageColoring {}
 
 impl AiImageColoring {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -61,6 +49,7 @@ impl AiImageColoring {
 
 impl Operation for AiImageColoring {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }

@@ -2,13 +2,11 @@
 
 //! `AIImageCrop`: Crop an image to the given size around its most important content.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/83791>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/460/83791>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIImageCrop`, from `spec/operations/ai-image-crop.yaml`.
@@ -20,14 +18,12 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Crop an image to the given size around its most important content.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83791"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageCropJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::required(
             "width",
@@ -66,38 +62,26 @@ pub const SPEC: OpSpec = OpSpec {
         inputs: &[("width", "width"), ("height", "height"), ("fixed", "fixed")],
         flat_image_error: None,
     },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIImageCrop`: Crop an image to the given size around its most important content.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiImageCrop {
-    /// `width`: Width of the crop in pixels; smaller than the image's.
-    ///
-    /// Allowed: an integer in 1..=9999. Required.
+    /// `width`: Width of the crop in pixels; smaller than the image's. Allowed: an integer in 1..=9999. Required.
     pub width: i64,
-    /// `height`: Height of the crop in pixels; smaller than the image's.
-    ///
-    /// Allowed: an integer in 1..=9999. Required.
+    /// `height`: Height of the crop in pixels; smaller than the image's. Allowed: an integer in 1..=9999. Required.
     pub height: i64,
-    /// `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
-    ///
-    /// Allowed: 0 or 1. Server default: `0`.
+    /// `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size. Allowed: 0 or 1. Server default: `0`.
     pub fixed: Option<bool>,
-    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    ///
-    /// Allowed: 0 or 1.
+    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image. Allowed: 0 or 1.
     pub ignore_error: Option<bool>,
 }
 
 impl AiImageCrop {
     /// A parameter set with the required values given and every optional one unset.
-    #[must_use]
     pub fn new(width: i64, height: i64) -> Self {
         Self {
             width,
@@ -107,13 +91,11 @@ impl AiImageCrop {
         }
     }
     /// Sets `fixed`: With 1, the crop has exactly width x height; with 0 it keeps that ratio at the best size.
-    #[must_use]
     pub fn with_fixed(mut self, value: bool) -> Self {
         self.fixed = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
         self.ignore_error = Some(value);
         self
@@ -122,6 +104,7 @@ impl AiImageCrop {
 
 impl Operation for AiImageCrop {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with("width", self.width)

@@ -2,12 +2,10 @@
 
 //! `AILicenseRec`: Read the text fields of an identity card or a driving licence.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/96767>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/96767>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec,
     ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
@@ -21,12 +19,10 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Read the text fields of an identity card or a driving licence.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/96767"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecognitionJob"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::required(
             "CardType",
@@ -53,15 +49,9 @@ pub const SPEC: OpSpec = OpSpec {
                 .any_number(),
         ],
     },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Values of `CardType`: The kind of card in the image.
@@ -98,20 +88,16 @@ impl From<CardType> for Value {
 }
 
 /// Parameters of `AILicenseRec`: Read the text fields of an identity card or a driving licence.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiLicenseRec {
-    /// `CardType`: The kind of card in the image.
-    ///
-    /// Allowed: one of IDCard, DriverLicense. Required.
+    /// `CardType`: The kind of card in the image. Allowed: one of IDCard, DriverLicense. Required.
     pub card_type: CardType,
 }
 
 impl AiLicenseRec {
     /// A parameter set with the required values given and every optional one unset.
-    #[must_use]
     pub fn new(card_type: CardType) -> Self {
         Self { card_type }
     }
@@ -119,6 +105,7 @@ impl AiLicenseRec {
 
 impl Operation for AiLicenseRec {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new().with("CardType", self.card_type)
     }
@@ -151,13 +138,6 @@ impl xml::FromElement for AiLicenseRecResponse {
     }
 }
 
-impl xml::ToElement for AiLicenseRecResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Status", &self.status);
-        w.nodes("IdInfo", &self.id_info);
-    }
-}
-
 impl xml::XmlDocument for AiLicenseRecResponse {
     const ROOT: &'static str = "Response";
 }
@@ -184,15 +164,6 @@ impl xml::FromElement for IdInfo {
             score: element.field("Score")?,
             location: element.node("Location")?,
         })
-    }
-}
-
-impl xml::ToElement for IdInfo {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Name", &self.name);
-        w.field("DetectedText", &self.detected_text);
-        w.field("Score", &self.score);
-        w.node("Location", &self.location);
     }
 }
 

@@ -2,12 +2,10 @@
 
 //! `AIObjectDetect`: Find objects in an image and answer their names and boxes.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/97979>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/97979>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamValues, Processor,
     ProcessorKind, Relation, XmlNode, xml,
 };
 
@@ -20,11 +18,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find objects in an image and answer their names and boxes.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/97979"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIObjectDetectJob"])],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
+    detect_url: Some(HostKind::Cos),
     output: Output::Xml {
         root: "RecognitionResult",
         nodes: &[
@@ -48,27 +43,19 @@ pub const SPEC: OpSpec = OpSpec {
                 .any_number(),
         ],
     },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIObjectDetect`: Find objects in an image and answer their names and boxes.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiObjectDetect {}
 
 impl AiObjectDetect {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -76,6 +63,7 @@ impl AiObjectDetect {
 
 impl Operation for AiObjectDetect {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }
@@ -100,13 +88,6 @@ impl xml::FromElement for AiObjectDetectResult {
             status: element.field("Status")?,
             detect_multi_obj: element.nodes("DetectMultiObj")?,
         })
-    }
-}
-
-impl xml::ToElement for AiObjectDetectResult {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Status", &self.status);
-        w.nodes("DetectMultiObj", &self.detect_multi_obj);
     }
 }
 
@@ -136,14 +117,6 @@ impl xml::FromElement for DetectMultiObj {
     }
 }
 
-impl xml::ToElement for DetectMultiObj {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Name", &self.name);
-        w.field("Confidence", &self.confidence);
-        w.node("Location", &self.location);
-    }
-}
-
 /// The `<Location>` node.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -166,15 +139,6 @@ impl xml::FromElement for Location {
             width: element.field("Width")?,
             height: element.field("Height")?,
         })
-    }
-}
-
-impl xml::ToElement for Location {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
-        w.field("Width", &self.width);
-        w.field("Height", &self.height);
     }
 }
 

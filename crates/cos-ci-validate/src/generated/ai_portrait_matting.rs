@@ -2,12 +2,10 @@
 
 //! `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/106751>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/460/106751>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec,
     ParamValues, Processor, ProcessorKind, Relation,
 };
 pub use cos_ci_validate::shapes::PaddingLayout;
@@ -21,16 +19,15 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Cut a person out of an image onto a transparent background.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/106751"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIPortraitMattingJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
+    detect_url: Some(HostKind::Cos),
     permission_aliases: &[
         ("ci:CreateAIPortraitMattingJob", &["ci:CreateS3AIPicPortraitMattingJob"]),
     ],
-    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "center-layout",
@@ -46,47 +43,37 @@ pub const SPEC: OpSpec = OpSpec {
             .with_default("0x0"),
     ],
     output: Output::Image { png: true },
-    limits: DEFAULT_LIMITS,
     processor: Processor {
         kind: ProcessorKind::Matting,
         inputs: &[("center", "center-layout"), ("padding", "padding-layout")],
         flat_image_error: None,
     },
-    errors: &[],
-    max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiPortraitMatting {
-    /// `center-layout`: With 1, the person is centred in the output.
-    ///
-    /// Allowed: 0 or 1. Server default: `0`.
+    /// `center-layout`: With 1, the person is centred in the output. Allowed: 0 or 1. Server default: `0`.
     pub center_layout: Option<bool>,
-    /// `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
-    ///
-    /// Allowed: <dx>x<dy> with each in 0..=1000. Server default: `0x0`.
+    /// `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom. Allowed: <dx>x<dy> with each in 0..=1000. Server default: `0x0`.
     pub padding_layout: Option<PaddingLayout>,
 }
 
 impl AiPortraitMatting {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `center-layout`: With 1, the person is centred in the output.
-    #[must_use]
     pub fn with_center_layout(mut self, value: bool) -> Self {
         self.center_layout = Some(value);
         self
     }
     /// Sets `padding-layout`: Transparent padding, <dx>x<dy> - dx pixels left and right, dy pixels top and bottom.
-    #[must_use]
     pub fn with_padding_layout(mut self, value: PaddingLayout) -> Self {
         self.padding_layout = Some(value);
         self
@@ -95,6 +82,7 @@ impl AiPortraitMatting {
 
 impl Operation for AiPortraitMatting {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("center-layout", self.center_layout)

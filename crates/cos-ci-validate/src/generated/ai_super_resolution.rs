@@ -2,13 +2,11 @@
 
 //! `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/83793>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/460/83793>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    Processor, ProcessorKind, Value,
+    HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues, Processor, ProcessorKind, Value,
 };
 
 /// The description of `AISuperResolution`, from `spec/operations/ai-super-resolution.yaml`.
@@ -20,16 +18,15 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Enlarge an image by 2 or 4 times in width and height.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83793"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateSuperResolutionJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
+    detect_url: Some(HostKind::Cos),
     permission_aliases: &[
         ("ci:CreateSuperResolutionJob", &["ci:CreateAISuperResolutionJob"]),
     ],
-    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "magnify",
@@ -50,9 +47,7 @@ pub const SPEC: OpSpec = OpSpec {
         inputs: &[("magnify", "magnify")],
         flat_image_error: None,
     },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    ..OP_DEFAULTS
 };
 
 /// Values of `magnify`: Magnification of width and height.
@@ -89,25 +84,20 @@ impl From<Magnify> for Value {
 }
 
 /// Parameters of `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiSuperResolution {
-    /// `magnify`: Magnification of width and height.
-    ///
-    /// Allowed: one of 2, 4. Server default: `2`.
+    /// `magnify`: Magnification of width and height. Allowed: one of 2, 4. Server default: `2`.
     pub magnify: Option<Magnify>,
 }
 
 impl AiSuperResolution {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `magnify`: Magnification of width and height.
-    #[must_use]
     pub fn with_magnify(mut self, value: Magnify) -> Self {
         self.magnify = Some(value);
         self
@@ -116,6 +106,7 @@ impl AiSuperResolution {
 
 impl Operation for AiSuperResolution {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new().with_opt("magnify", self.magnify)
     }

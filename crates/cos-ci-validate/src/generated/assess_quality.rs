@@ -2,13 +2,11 @@
 
 //! `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/63228>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/63228>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
 };
 
 /// The description of `AssessQuality`, from `spec/operations/assess-quality.yaml`.
@@ -20,10 +18,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Score an image's clarity and aesthetics and flag low-quality images.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63228"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAssessQualityJob"])],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::optional(
             "enable_clarity",
@@ -59,56 +55,39 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 3145728,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    processor: Processor::new(ProcessorKind::Xml),
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AssessQuality {
-    /// `enable_clarity`: Whether to score clarity.
-    ///
-    /// Allowed: one of true, false.
+    /// `enable_clarity`: Whether to score clarity. Allowed: one of true, false.
     pub enable_clarity: Option<bool>,
-    /// `enable_aesthetics`: Whether to score aesthetics.
-    ///
-    /// Allowed: one of true, false.
+    /// `enable_aesthetics`: Whether to score aesthetics. Allowed: one of true, false.
     pub enable_aesthetics: Option<bool>,
-    /// `enable_lowquality`: Whether to score how low the quality is.
-    ///
-    /// Allowed: one of true, false.
+    /// `enable_lowquality`: Whether to score how low the quality is. Allowed: one of true, false.
     pub enable_lowquality: Option<bool>,
 }
 
 impl AssessQuality {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `enable_clarity`: Whether to score clarity.
-    #[must_use]
     pub fn with_enable_clarity(mut self, value: bool) -> Self {
         self.enable_clarity = Some(value);
         self
     }
     /// Sets `enable_aesthetics`: Whether to score aesthetics.
-    #[must_use]
     pub fn with_enable_aesthetics(mut self, value: bool) -> Self {
         self.enable_aesthetics = Some(value);
         self
     }
     /// Sets `enable_lowquality`: Whether to score how low the quality is.
-    #[must_use]
     pub fn with_enable_lowquality(mut self, value: bool) -> Self {
         self.enable_lowquality = Some(value);
         self
@@ -117,6 +96,7 @@ impl AssessQuality {
 
 impl Operation for AssessQuality {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt(
@@ -178,20 +158,6 @@ impl xml::FromElement for AssessQualityResponse {
             low_quality_score: element.opt_field("LowQualityScore")?,
             request_id: element.opt_field("RequestId")?,
         })
-    }
-}
-
-impl xml::ToElement for AssessQualityResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("LongImage", &xml::Spelled(self.long_image, ["TRUE", "FALSE"]));
-        w.field("BlackAndWhite", &xml::Spelled(self.black_and_white, ["TRUE", "FALSE"]));
-        w.field("SmallImage", &xml::Spelled(self.small_image, ["TRUE", "FALSE"]));
-        w.field("BigImage", &xml::Spelled(self.big_image, ["TRUE", "FALSE"]));
-        w.field("PureImage", &xml::Spelled(self.pure_image, ["TRUE", "FALSE"]));
-        w.opt_field("ClarityScore", &self.clarity_score);
-        w.opt_field("AestheticScore", &self.aesthetic_score);
-        w.opt_field("LowQualityScore", &self.low_quality_score);
-        w.opt_field("RequestId", &self.request_id);
     }
 }
 

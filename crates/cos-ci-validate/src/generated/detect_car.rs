@@ -2,13 +2,11 @@
 
 //! `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/63225>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/63225>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
 
@@ -21,11 +19,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find cars and licence plates in an image with brand, colour and positions.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63225"),
     modes: &[Mode::Download],
-    detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateLicensePlateJob"])],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
     output: Output::Xml {
         root: "Response",
         nodes: &[
@@ -73,26 +67,18 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 3145728,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    processor: Processor::new(ProcessorKind::Xml),
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct DetectCar {}
 
 impl DetectCar {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -100,6 +86,7 @@ impl DetectCar {
 
 impl Operation for DetectCar {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }
@@ -124,13 +111,6 @@ impl xml::FromElement for DetectCarResponse {
             request_id: element.opt_field("RequestId")?,
             car_tags: element.nodes("CarTags")?,
         })
-    }
-}
-
-impl xml::ToElement for DetectCarResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.opt_field("RequestId", &self.request_id);
-        w.nodes("CarTags", &self.car_tags);
     }
 }
 
@@ -175,19 +155,6 @@ impl xml::FromElement for CarTag {
     }
 }
 
-impl xml::ToElement for CarTag {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Serial", &self.serial);
-        w.field("Brand", &self.brand);
-        w.field("Type", &self.r#type);
-        w.field("Color", &self.color);
-        w.field("Confidence", &self.confidence);
-        w.field("Year", &self.year);
-        w.nodes("CarLocation", &self.car_location);
-        w.nodes("PlateContent", &self.plate_content);
-    }
-}
-
 /// One licence plate on this car.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -210,15 +177,6 @@ impl xml::FromElement for PlateContent {
             r#type: element.field("Type")?,
             plate_location: element.nodes("PlateLocation")?,
         })
-    }
-}
-
-impl xml::ToElement for PlateContent {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Plate", &self.plate);
-        w.field("Color", &self.color);
-        w.field("Type", &self.r#type);
-        w.nodes("PlateLocation", &self.plate_location);
     }
 }
 

@@ -2,12 +2,10 @@
 
 //! `DetectFace`: Find faces in an image and answer their boxes.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/63223>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/63223>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
+    Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
     Processor, ProcessorKind, XmlNode, xml,
 };
 
@@ -20,10 +18,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find faces in an image and answer their boxes.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63223"),
     modes: &[Mode::Download],
-    detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
-    permission_aliases: &[],
-    alias_query: None,
     params: &[
         ParamSpec::optional(
                 "max-face-num",
@@ -55,37 +50,25 @@ pub const SPEC: OpSpec = OpSpec {
                 .any_number(),
         ],
     },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    processor: Processor::new(ProcessorKind::Xml),
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `DetectFace`: Find faces in an image and answer their boxes.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct DetectFace {
-    /// `max-face-num`: Most faces to detect; by default only the largest (460/63223).
-    ///
-    /// Allowed: an integer in 1..=120. Server default: `1`.
+    /// `max-face-num`: Most faces to detect; by default only the largest (460/63223). Allowed: an integer in 1..=120. Server default: `1`.
     pub max_face_num: Option<i64>,
 }
 
 impl DetectFace {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `max-face-num`: Most faces to detect; by default only the largest (460/63223).
-    #[must_use]
     pub fn with_max_face_num(mut self, value: i64) -> Self {
         self.max_face_num = Some(value);
         self
@@ -94,6 +77,7 @@ impl DetectFace {
 
 impl Operation for DetectFace {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new().with_opt("max-face-num", self.max_face_num)
     }
@@ -135,17 +119,6 @@ impl xml::FromElement for DetectFaceResponse {
     }
 }
 
-impl xml::ToElement for DetectFaceResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("ImageWidth", &self.image_width);
-        w.field("ImageHeight", &self.image_height);
-        w.field("FaceModelVersion", &self.face_model_version);
-        w.opt_field("RequestId", &self.request_id);
-        w.opt_field("Status", &self.status);
-        w.nodes("FaceInfos", &self.face_infos);
-    }
-}
-
 impl xml::XmlDocument for DetectFaceResponse {
     const ROOT: &'static str = "Response";
 }
@@ -172,15 +145,6 @@ impl xml::FromElement for FaceInfo {
             width: element.field("Width")?,
             height: element.field("Height")?,
         })
-    }
-}
-
-impl xml::ToElement for FaceInfo {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
-        w.field("Width", &self.width);
-        w.field("Height", &self.height);
     }
 }
 

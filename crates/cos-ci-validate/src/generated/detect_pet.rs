@@ -2,12 +2,10 @@
 
 //! `detect-pet`: Find pets in an image and answer their boxes and confidence.
 //!
-//! Reference: <https://www.tencentcloud.com/document/product/1045/73053>
-//!
-//! Modes: download.
+//! Reference: <https://www.tencentcloud.com/document/product/1045/73053>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpError, OpSpec, Operation, Output, ParamValues,
+    HostKind, Mode, OP_DEFAULTS, OpError, OpSpec, Operation, Output, ParamValues,
     Processor, ProcessorKind, XmlNode, xml,
 };
 
@@ -20,11 +18,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find pets in an image and answer their boxes and confidence.",
     doc_url: Some("https://www.tencentcloud.com/document/product/1045/73053"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreatePetDetectJob"])],
-    permission_aliases: &[],
-    alias_query: None,
-    params: &[],
+    detect_url: Some(HostKind::Cos),
     output: Output::Xml {
         root: "Response",
         nodes: &[
@@ -47,7 +42,6 @@ pub const SPEC: OpSpec = OpSpec {
                 .any_number(),
         ],
     },
-    limits: DEFAULT_LIMITS,
     processor: Processor {
         kind: ProcessorKind::Xml,
         inputs: &[],
@@ -60,8 +54,7 @@ pub const SPEC: OpSpec = OpSpec {
             message: "No pet was detected in the image.",
         },
     ],
-    max_rules: 5,
-    relations: &[],
+    ..OP_DEFAULTS
 };
 
 /// The error codes of `detect-pet` alone, besides the service's `ErrorCode`s.
@@ -98,15 +91,13 @@ impl std::fmt::Display for DetectPetError {
 }
 
 /// Parameters of `detect-pet`: Find pets in an image and answer their boxes and confidence.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct DetectPet {}
 
 impl DetectPet {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -114,6 +105,7 @@ impl DetectPet {
 
 impl Operation for DetectPet {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }
@@ -135,12 +127,6 @@ impl xml::FromElement for DetectPetResponse {
         Ok(Self {
             result_info: element.nodes("ResultInfo")?,
         })
-    }
-}
-
-impl xml::ToElement for DetectPetResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.nodes("ResultInfo", &self.result_info);
     }
 }
 
@@ -170,14 +156,6 @@ impl xml::FromElement for ResultInfo {
     }
 }
 
-impl xml::ToElement for ResultInfo {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Score", &self.score);
-        w.field("Name", &self.name);
-        w.node("Location", &self.location);
-    }
-}
-
 /// The pet's box.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -200,15 +178,6 @@ impl xml::FromElement for Location {
             height: element.field("Height")?,
             width: element.field("Width")?,
         })
-    }
-}
-
-impl xml::ToElement for Location {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
-        w.field("Height", &self.height);
-        w.field("Width", &self.width);
     }
 }
 

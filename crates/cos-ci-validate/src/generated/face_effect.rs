@@ -2,13 +2,11 @@
 
 //! `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/47197>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/47197>. Modes: download.
 
 use cos_ci_validate::{
-    Base64Data, DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output,
-    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value,
+    Base64Data, DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation,
+    Output, ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value,
     XmlNode, xml,
 };
 
@@ -21,10 +19,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Beautify faces, change a face's gender or age, or cut out the person.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/47197"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::required(
             "type",
@@ -99,13 +95,7 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 3932160,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[
         Relation::AppliesWhen {
             param: "whitening",
@@ -138,6 +128,7 @@ pub const SPEC: OpSpec = OpSpec {
             values: &["face-age-transformation"],
         },
     ],
+    ..OP_DEFAULTS
 };
 
 /// Values of `type`: The effect.
@@ -215,44 +206,28 @@ impl From<Gender> for Value {
 }
 
 /// Parameters of `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct FaceEffect {
-    /// `type`: The effect.
-    ///
-    /// Allowed: one of face-beautify, face-gender-transformation, face-age-transformation, face-segmentation. Required.
+    /// `type`: The effect. Allowed: one of face-beautify, face-gender-transformation, face-age-transformation, face-segmentation. Required.
     pub r#type: Type,
-    /// `whitening`: Whitening strength, 0 none to 100 most (face-beautify only).
-    ///
-    /// Allowed: an integer in 0..=100. Server default: `30`.
+    /// `whitening`: Whitening strength, 0 none to 100 most (face-beautify only). Allowed: an integer in 0..=100. Server default: `30`.
     pub whitening: Option<i64>,
-    /// `smoothing`: Skin smoothing strength, 0 to 100 (face-beautify only).
-    ///
-    /// Allowed: an integer in 0..=100. Server default: `10`.
+    /// `smoothing`: Skin smoothing strength, 0 to 100 (face-beautify only). Allowed: an integer in 0..=100. Server default: `10`.
     pub smoothing: Option<i64>,
-    /// `faceLifting`: Face slimming strength, 0 to 100 (face-beautify only).
-    ///
-    /// Allowed: an integer in 0..=100. Server default: `70`.
+    /// `faceLifting`: Face slimming strength, 0 to 100 (face-beautify only). Allowed: an integer in 0..=100. Server default: `70`.
     pub face_lifting: Option<i64>,
-    /// `eyeEnlarging`: Eye enlarging strength, 0 to 100 (face-beautify only).
-    ///
-    /// Allowed: an integer in 0..=100. Server default: `70`.
+    /// `eyeEnlarging`: Eye enlarging strength, 0 to 100 (face-beautify only). Allowed: an integer in 0..=100. Server default: `70`.
     pub eye_enlarging: Option<i64>,
-    /// `gender`: 0 turns a man into a woman, 1 a woman into a man; only the largest face (face-gender-transformation only).
-    ///
-    /// Allowed: one of 0, 1.
+    /// `gender`: 0 turns a man into a woman, 1 a woman into a man; only the largest face (face-gender-transformation only). Allowed: one of 0, 1.
     pub gender: Option<Gender>,
-    /// `age`: The age to turn the largest face into (face-age-transformation only).
-    ///
-    /// Allowed: an integer in 10..=80.
+    /// `age`: The age to turn the largest face into (face-age-transformation only). Allowed: an integer in 10..=80.
     pub age: Option<i64>,
 }
 
 impl FaceEffect {
     /// A parameter set with the required values given and every optional one unset.
-    #[must_use]
     pub fn new(r#type: Type) -> Self {
         Self {
             r#type,
@@ -265,37 +240,31 @@ impl FaceEffect {
         }
     }
     /// Sets `whitening`: Whitening strength, 0 none to 100 most (face-beautify only).
-    #[must_use]
     pub fn with_whitening(mut self, value: i64) -> Self {
         self.whitening = Some(value);
         self
     }
     /// Sets `smoothing`: Skin smoothing strength, 0 to 100 (face-beautify only).
-    #[must_use]
     pub fn with_smoothing(mut self, value: i64) -> Self {
         self.smoothing = Some(value);
         self
     }
     /// Sets `faceLifting`: Face slimming strength, 0 to 100 (face-beautify only).
-    #[must_use]
     pub fn with_face_lifting(mut self, value: i64) -> Self {
         self.face_lifting = Some(value);
         self
     }
     /// Sets `eyeEnlarging`: Eye enlarging strength, 0 to 100 (face-beautify only).
-    #[must_use]
     pub fn with_eye_enlarging(mut self, value: i64) -> Self {
         self.eye_enlarging = Some(value);
         self
     }
     /// Sets `gender`: 0 turns a man into a woman, 1 a woman into a man; only the largest face (face-gender-transformation only).
-    #[must_use]
     pub fn with_gender(mut self, value: Gender) -> Self {
         self.gender = Some(value);
         self
     }
     /// Sets `age`: The age to turn the largest face into (face-age-transformation only).
-    #[must_use]
     pub fn with_age(mut self, value: i64) -> Self {
         self.age = Some(value);
         self
@@ -304,6 +273,7 @@ impl FaceEffect {
 
 impl Operation for FaceEffect {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with("type", self.r#type)
@@ -346,13 +316,6 @@ impl xml::FromElement for FaceEffectResponse {
             result_image: element.opt_field("ResultImage")?,
             result_mask: element.opt_field("ResultMask")?,
         })
-    }
-}
-
-impl xml::ToElement for FaceEffectResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.opt_field("ResultImage", &self.result_image);
-        w.opt_field("ResultMask", &self.result_mask);
     }
 }
 

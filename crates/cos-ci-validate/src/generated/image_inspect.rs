@@ -2,13 +2,11 @@
 
 //! `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 //!
-//! Reference: <https://www.tencentcloud.com/document/api/436/75071>
-//!
-//! Modes: download.
+//! Reference: <https://www.tencentcloud.com/document/api/436/75071>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, json,
+    DEFAULT_LIMITS, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, json,
 };
 
 /// The description of `ImageInspect`, from `spec/operations/image-inspect.yaml`.
@@ -20,11 +18,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Detect files (such as a TS video stream) hidden inside an image.",
     doc_url: Some("https://www.tencentcloud.com/document/api/436/75071"),
     modes: &[Mode::Download],
-    detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateImageInspectJob"])],
-    permission_aliases: &[],
     alias_query: Some("imageInspect"),
-    params: &[],
     output: Output::Json {
         nodes: &[
             XmlNode::integer("picSize").sample("1097476").or_string(),
@@ -41,26 +36,18 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 30000,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Json,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    processor: Processor::new(ProcessorKind::Json),
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct ImageInspect {}
 
 impl ImageInspect {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -68,6 +55,7 @@ impl ImageInspect {
 
 impl Operation for ImageInspect {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
     }

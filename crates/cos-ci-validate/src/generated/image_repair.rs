@@ -2,12 +2,10 @@
 
 //! `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/79042>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://cloud.tencent.com/document/product/460/79042>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    HostKind, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec,
     ParamValues, Processor, ProcessorKind, Relation,
 };
 
@@ -20,14 +18,12 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Remove the masked area of an image and fill it in from its surroundings.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79042"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateImageRepairJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::optional(
             "MaskPic",
@@ -41,52 +37,38 @@ pub const SPEC: OpSpec = OpSpec {
         ),
     ],
     output: Output::Image { png: false },
-    limits: DEFAULT_LIMITS,
-    processor: Processor {
-        kind: ProcessorKind::Passthrough,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Passthrough),
     relations: &[
         Relation::AtLeastOne {
             params: &["MaskPic", "MaskPoly"],
             wins: Some("MaskPic"),
         },
     ],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `ImageRepair`: Remove the masked area of an image and fill it in from its surroundings.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct ImageRepair {
-    /// `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
-    ///
-    /// Allowed: URL-safe base64 of text of at most 2048 bytes.
+    /// `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given. Allowed: URL-safe base64 of text of at most 2048 bytes.
     pub mask_pic: Option<String>,
-    /// `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.
-    ///
-    /// Allowed: URL-safe base64 of text of at most 4096 bytes.
+    /// `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels. Allowed: URL-safe base64 of text of at most 4096 bytes.
     pub mask_poly: Option<String>,
 }
 
 impl ImageRepair {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `MaskPic`: URL of a mask image whose white area is repaired; wins over MaskPoly when both are given.
-    #[must_use]
     pub fn with_mask_pic(mut self, value: impl Into<String>) -> Self {
         self.mask_pic = Some(value.into());
         self
     }
     /// Sets `MaskPoly`: Polygons to repair, as [[[x,y],[x,y],...],...] in pixels.
-    #[must_use]
     pub fn with_mask_poly(mut self, value: impl Into<String>) -> Self {
         self.mask_poly = Some(value.into());
         self
@@ -95,6 +77,7 @@ impl ImageRepair {
 
 impl Operation for ImageRepair {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("MaskPic", self.mask_pic.clone())

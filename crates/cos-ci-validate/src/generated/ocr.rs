@@ -2,13 +2,12 @@
 
 //! `OCR`: Read the text in an image or a PDF page.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/436/64324>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/436/64324>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value,
+    XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
 
@@ -21,10 +20,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Read the text in an image or a PDF page.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/64324"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateOCRJob"])],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::optional(
                 "type",
@@ -189,13 +186,7 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5505024,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[
         Relation::AppliesWhen {
             param: "language-type",
@@ -223,6 +214,7 @@ pub const SPEC: OpSpec = OpSpec {
             values: &["handwriting"],
         },
     ],
+    ..OP_DEFAULTS
 };
 
 /// Values of `type`: Which recogniser.
@@ -388,75 +380,55 @@ impl From<LanguageType> for Value {
 }
 
 /// Parameters of `OCR`: Read the text in an image or a PDF page.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct Ocr {
-    /// `type`: Which recogniser.
-    ///
-    /// Allowed: one of general, accurate, efficient, fast, handwriting. Server default: `general`.
+    /// `type`: Which recogniser. Allowed: one of general, accurate, efficient, fast, handwriting. Server default: `general`.
     pub r#type: Option<Type>,
-    /// `language-type`: Language of the text (general only); zh is Chinese and English mixed.
-    ///
-    /// Allowed: one of zh, zh_rare, auto, mix, jap, kor, spa, fre, ger, por, vie, may, rus, ita, hol, swe, fin, dan, nor, hun, tha, hi, ara. Server default: `zh`.
+    /// `language-type`: Language of the text (general only); zh is Chinese and English mixed. Allowed: one of zh, zh_rare, auto, mix, jap, kor, spa, fre, ger, por, vie, may, rus, ita, hol, swe, fin, dan, nor, hun, tha, hi, ara. Server default: `zh`.
     pub language_type: Option<LanguageType>,
-    /// `ispdf`: Whether the input may be a PDF (general and fast only).
-    ///
-    /// Allowed: one of true, false. Server default: `false`.
+    /// `ispdf`: Whether the input may be a PDF (general and fast only). Allowed: one of true, false. Server default: `false`.
     pub ispdf: Option<bool>,
-    /// `pdf-pagenumber`: The PDF page to read, one page only (with ispdf=true).
-    ///
-    /// Allowed: an integer in 1..=2147483647. Server default: `1`.
+    /// `pdf-pagenumber`: The PDF page to read, one page only (with ispdf=true). Allowed: an integer in 1..=2147483647. Server default: `1`.
     pub pdf_pagenumber: Option<i64>,
-    /// `isword`: Whether to answer each character too (general and accurate only).
-    ///
-    /// Allowed: one of true, false. Server default: `false`.
+    /// `isword`: Whether to answer each character too (general and accurate only). Allowed: one of true, false. Server default: `false`.
     pub isword: Option<bool>,
-    /// `enable-word-polygon`: Whether to answer four corner points per character (handwriting only).
-    ///
-    /// Allowed: one of true, false. Server default: `false`.
+    /// `enable-word-polygon`: Whether to answer four corner points per character (handwriting only). Allowed: one of true, false. Server default: `false`.
     pub enable_word_polygon: Option<bool>,
 }
 
 impl Ocr {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `type`: Which recogniser.
-    #[must_use]
     pub fn with_type(mut self, value: Type) -> Self {
         self.r#type = Some(value);
         self
     }
     /// Sets `language-type`: Language of the text (general only); zh is Chinese and English mixed.
-    #[must_use]
     pub fn with_language_type(mut self, value: LanguageType) -> Self {
         self.language_type = Some(value);
         self
     }
     /// Sets `ispdf`: Whether the input may be a PDF (general and fast only).
-    #[must_use]
     pub fn with_ispdf(mut self, value: bool) -> Self {
         self.ispdf = Some(value);
         self
     }
     /// Sets `pdf-pagenumber`: The PDF page to read, one page only (with ispdf=true).
-    #[must_use]
     pub fn with_pdf_pagenumber(mut self, value: i64) -> Self {
         self.pdf_pagenumber = Some(value);
         self
     }
     /// Sets `isword`: Whether to answer each character too (general and accurate only).
-    #[must_use]
     pub fn with_isword(mut self, value: bool) -> Self {
         self.isword = Some(value);
         self
     }
     /// Sets `enable-word-polygon`: Whether to answer four corner points per character (handwriting only).
-    #[must_use]
     pub fn with_enable_word_polygon(mut self, value: bool) -> Self {
         self.enable_word_polygon = Some(value);
         self
@@ -465,6 +437,7 @@ impl Ocr {
 
 impl Operation for Ocr {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("type", self.r#type)
@@ -519,16 +492,6 @@ impl xml::FromElement for OcrResponse {
     }
 }
 
-impl xml::ToElement for OcrResponse {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.nodes("TextDetections", &self.text_detections);
-        w.field("Language", &self.language);
-        w.field("Angel", &self.angle);
-        w.field("PdfPageSize", &self.pdf_page_size);
-        w.opt_field("RequestId", &self.request_id);
-    }
-}
-
 impl xml::XmlDocument for OcrResponse {
     const ROOT: &'static str = "Response";
 }
@@ -564,17 +527,6 @@ impl xml::FromElement for TextDetection {
     }
 }
 
-impl xml::ToElement for TextDetection {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("DetectedText", &self.detected_text);
-        w.field("Confidence", &self.confidence);
-        w.nodes("Polygon", &self.polygon);
-        w.opt_node("ItemPolygon", &self.item_polygon);
-        w.nodes("Words", &self.words);
-        w.nodes("WordPolygon", &self.word_polygon);
-    }
-}
-
 /// The line's box after rotation correction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -600,15 +552,6 @@ impl xml::FromElement for ItemPolygon {
     }
 }
 
-impl xml::ToElement for ItemPolygon {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
-        w.field("Width", &self.width);
-        w.field("Height", &self.height);
-    }
-}
-
 /// One character (with isword=true).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -631,14 +574,6 @@ impl xml::FromElement for Word {
     }
 }
 
-impl xml::ToElement for Word {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Confidence", &self.confidence);
-        w.field("Character", &self.character);
-        w.opt_node("WordCoordPoint", &self.word_coord_point);
-    }
-}
-
 /// The character's corners in the original image.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -652,12 +587,6 @@ impl xml::FromElement for WordCoordPoint {
         Ok(Self {
             word_coordinate: element.nodes("WordCoordinate")?,
         })
-    }
-}
-
-impl xml::ToElement for WordCoordPoint {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.nodes("WordCoordinate", &self.word_coordinate);
     }
 }
 
@@ -683,15 +612,6 @@ impl xml::FromElement for WordPolygon {
             right_bottom: element.node("RightBottom")?,
             left_bottom: element.node("LeftBottom")?,
         })
-    }
-}
-
-impl xml::ToElement for WordPolygon {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.node("LeftTop", &self.left_top);
-        w.node("RightTop", &self.right_top);
-        w.node("RightBottom", &self.right_bottom);
-        w.node("LeftBottom", &self.left_bottom);
     }
 }
 

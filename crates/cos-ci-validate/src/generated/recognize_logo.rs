@@ -2,13 +2,11 @@
 
 //! `RecognizeLogo`: Find brand logos in an image.
 //!
-//! Reference: <https://cloud.tencent.com/document/product/460/79736>
-//!
-//! Modes: download.
+//! Reference: <https://cloud.tencent.com/document/product/460/79736>. Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Relation, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -21,10 +19,8 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find brand logos in an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79736"),
     modes: &[Mode::Download],
-    detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateRecognizeLogoJob"])],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::ignore_error_flag(
             "ignore-error",
@@ -55,36 +51,26 @@ pub const SPEC: OpSpec = OpSpec {
         max_height: 7679,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Xml,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
+    processor: Processor::new(ProcessorKind::Xml),
     relations: &[Relation::KeyOrDetectUrl],
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `RecognizeLogo`: Find brand logos in an image.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct RecognizeLogo {
-    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
-    ///
-    /// Allowed: 0 or 1.
+    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734). Allowed: 0 or 1.
     pub ignore_error: Option<bool>,
 }
 
 impl RecognizeLogo {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image (436/79734).
-    #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
         self.ignore_error = Some(value);
         self
@@ -93,6 +79,7 @@ impl RecognizeLogo {
 
 impl Operation for RecognizeLogo {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::DownloadOnly;
     fn to_values(&self) -> ParamValues {
         ParamValues::new().with_opt("ignore-error", self.ignore_error)
     }
@@ -122,13 +109,6 @@ impl xml::FromElement for RecognizeLogoResult {
     }
 }
 
-impl xml::ToElement for RecognizeLogoResult {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Status", &self.status);
-        w.nodes("LogoInfo", &self.logo_info);
-    }
-}
-
 impl xml::XmlDocument for RecognizeLogoResult {
     const ROOT: &'static str = "RecognitionResult";
 }
@@ -152,14 +132,6 @@ impl xml::FromElement for LogoInfo {
             score: element.field("Sorce")?,
             location: element.node("Location")?,
         })
-    }
-}
-
-impl xml::ToElement for LogoInfo {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("Name", &self.name);
-        w.field("Sorce", &self.score);
-        w.node("Location", &self.location);
     }
 }
 

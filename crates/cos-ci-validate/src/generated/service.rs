@@ -2,7 +2,7 @@
 
 //! What every operation shares: hosts, limits, Pic-Operations, error codes and documents.
 
-use cos_ci_validate::{Limits, xml};
+use cos_ci_validate::{Limits, OpSpec, Output, Processor, xml};
 
 /// The header that carries processing rules in upload and cloud modes.
 pub const PIC_OPERATIONS_HEADER: &str = "Pic-Operations";
@@ -32,6 +32,30 @@ pub const DEFAULT_LIMITS: Limits = Limits {
 
 /// The code a server answers with when a parameter is out of range.
 pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::InvalidArgument;
+
+/// What an operation's description holds where its file says nothing: no detect-url,
+/// aliases, parameters or errors of its own, the service's limits and most rules. An
+/// operation's `SPEC` sets every other field itself.
+pub const OP_DEFAULTS: OpSpec = OpSpec {
+    name: "",
+    file: "",
+    source: "",
+    module: "",
+    summary: "",
+    doc_url: None,
+    modes: &[],
+    detect_url: None,
+    permissions: &[],
+    permission_aliases: &[],
+    alias_query: None,
+    params: &[],
+    output: Output::Image { png: false },
+    limits: DEFAULT_LIMITS,
+    processor: Processor::new(ProcessorKind::Colorize),
+    errors: &[],
+    max_rules: MAX_RULES,
+    relations: &[],
+};
 
 /// Every COS / CI error code with its HTTP status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -290,46 +314,30 @@ pub enum ProcessorKind {
 
 impl ProcessorKind {
     /// Every stand-in, in spec order.
-    pub const ALL: &[ProcessorKind] = &[
-        ProcessorKind::Colorize,
-        ProcessorKind::SuperResolution,
-        ProcessorKind::Enhance,
-        ProcessorKind::Matting,
-        ProcessorKind::Crop,
-        ProcessorKind::Passthrough,
-        ProcessorKind::Xml,
-        ProcessorKind::Json,
-    ];
+    pub fn all() -> impl Iterator<Item = ProcessorKind> {
+        PROCESSORS.iter().map(|p| p.0)
+    }
     /// The stand-in's name in the spec.
     pub const fn name(self) -> &'static str {
-        match self {
-            ProcessorKind::Colorize => "colorize",
-            ProcessorKind::SuperResolution => "super-resolution",
-            ProcessorKind::Enhance => "enhance",
-            ProcessorKind::Matting => "matting",
-            ProcessorKind::Crop => "crop",
-            ProcessorKind::Passthrough => "passthrough",
-            ProcessorKind::Xml => "xml",
-            ProcessorKind::Json => "json",
-        }
+        PROCESSORS[self as usize].1
     }
     /// The stand-in called `name` in the spec.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(
-            match name {
-                "colorize" => ProcessorKind::Colorize,
-                "super-resolution" => ProcessorKind::SuperResolution,
-                "enhance" => ProcessorKind::Enhance,
-                "matting" => ProcessorKind::Matting,
-                "crop" => ProcessorKind::Crop,
-                "passthrough" => ProcessorKind::Passthrough,
-                "xml" => ProcessorKind::Xml,
-                "json" => ProcessorKind::Json,
-                _ => return None,
-            },
-        )
+        Self::all().find(|p| p.name() == name)
     }
 }
+
+/// Each stand-in with its name, in the variants' order.
+const PROCESSORS: &[(ProcessorKind, &str)] = &[
+    (ProcessorKind::Colorize, "colorize"),
+    (ProcessorKind::SuperResolution, "super-resolution"),
+    (ProcessorKind::Enhance, "enhance"),
+    (ProcessorKind::Matting, "matting"),
+    (ProcessorKind::Crop, "crop"),
+    (ProcessorKind::Passthrough, "passthrough"),
+    (ProcessorKind::Xml, "xml"),
+    (ProcessorKind::Json, "json"),
+];
 
 impl std::fmt::Display for ProcessorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -49,12 +49,6 @@ impl xml::FromElement for Location {
     }
 }
 
-impl xml::ToElement for Location {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.fields("Point", &self.point);
-    }
-}
-
 /// A point in the image, in pixels from its top left corner.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -71,12 +65,5 @@ impl xml::FromElement for Point {
             x: element.field("X")?,
             y: element.field("Y")?,
         })
-    }
-}
-
-impl xml::ToElement for Point {
-    fn write_children(&self, w: &mut xml::XmlWriter) {
-        w.field("X", &self.x);
-        w.field("Y", &self.y);
     }
 }

@@ -2,13 +2,11 @@
 
 //! `AIImageGray`: Turn an image into shades of grey.
 //!
-//! Reference: <https://example.com/docs/ai-image-gray>
-//!
-//! Modes: download, upload, cloud.
+//! Reference: <https://example.com/docs/ai-image-gray>. Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OP_DEFAULTS, OpSpec, Operation, Output,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
 /// The description of `AIImageGray`, from `spec/operations/ai-image-gray.yaml`.
@@ -20,14 +18,12 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Turn an image into shades of grey.",
     doc_url: Some("https://example.com/docs/ai-image-gray"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageGrayJob"]),
         (Mode::Upload, &["cos:PutObject"]),
         (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
     ],
-    permission_aliases: &[],
-    alias_query: None,
+    detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::optional(
                 "strength",
@@ -48,46 +44,32 @@ pub const SPEC: OpSpec = OpSpec {
         max_input_bytes: 5242880,
         ..DEFAULT_LIMITS
     },
-    processor: Processor {
-        kind: ProcessorKind::Passthrough,
-        inputs: &[],
-        flat_image_error: None,
-    },
-    errors: &[],
-    max_rules: 5,
-    relations: &[],
+    processor: Processor::new(ProcessorKind::Passthrough),
+    ..OP_DEFAULTS
 };
 
 /// Parameters of `AIImageGray`: Turn an image into shades of grey.
-///
-/// Required values are arguments of `new`, optional ones `with_*` setters; unset values are left to the server's defaults.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
 #[non_exhaustive]
 pub struct AiImageGray {
-    /// `strength`: How much of the colour is removed, in percent; 0 leaves the image as it is.
-    ///
-    /// Allowed: an integer in 0..=100. Server default: `100`.
+    /// `strength`: How much of the colour is removed, in percent; 0 leaves the image as it is. Allowed: an integer in 0..=100. Server default: `100`.
     pub strength: Option<i64>,
-    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    ///
-    /// Allowed: 0 or 1.
+    /// `ignore-error`: With 1, a failure such as an oversized input returns the original image. Allowed: 0 or 1.
     pub ignore_error: Option<bool>,
 }
 
 impl AiImageGray {
     /// A parameter set with every value unset: the server's defaults.
-    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
     /// Sets `strength`: How much of the colour is removed, in percent; 0 leaves the image as it is.
-    #[must_use]
     pub fn with_strength(mut self, value: i64) -> Self {
         self.strength = Some(value);
         self
     }
     /// Sets `ignore-error`: With 1, a failure such as an oversized input returns the original image.
-    #[must_use]
     pub fn with_ignore_error(mut self, value: bool) -> Self {
         self.ignore_error = Some(value);
         self
@@ -96,6 +78,7 @@ impl AiImageGray {
 
 impl Operation for AiImageGray {
     const SPEC: &'static OpSpec = &SPEC;
+    type Modes = cos_ci_validate::modes::AllModes;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("strength", self.strength)
@@ -113,47 +96,13 @@ impl Operation for AiImageGray {
 pub trait AiImageGrayExt {
     /// Runs `AIImageGray` during download (`GET /<key>?ci-process=AIImageGray`) and returns the processed image.
     ///
-    /// The source is an object key, or [`Source::url`](cos_ci_client::Source::url) for a detect-url. Parameters are validated before anything is sent.
+    /// The source is an object key, or [`Source::url`](cos_ci_client::Source::url) for a detect-url. Parameters are validated before anything is sent; [`process_stream`](cos_ci_client::Client::process_stream), [`presign_process`](cos_ci_client::Client::presign_process), [`upload_with`](cos_ci_client::Client::upload_with), [`cloud_with`](cos_ci_client::Client::cloud_with) take them too.
     fn ai_image_gray(
         &self,
         source: impl Into<::cos_ci_client::Source>,
         params: &AiImageGray,
     ) -> impl std::future::Future<
         Output = Result<::cos_ci_client::ProcessedImage, ::cos_ci_client::Error>,
-    > + Send;
-    /// Like [`Client::ai_image_gray`](Self::ai_image_gray), but streams the image instead of buffering it.
-    fn ai_image_gray_stream(
-        &self,
-        source: impl Into<::cos_ci_client::Source>,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::ImageStream, ::cos_ci_client::Error>,
-    > + Send;
-    /// A pre-signed URL that runs `AIImageGray` during download when fetched, valid for `expires`.
-    fn ai_image_gray_url(
-        &self,
-        source: impl Into<::cos_ci_client::Source>,
-        params: &AiImageGray,
-        expires: std::time::Duration,
-    ) -> Result<String, ::cos_ci_client::Error>;
-    /// Uploads `body` to `key` and stores the result of `AIImageGray` at `fileid` (absolute with a leading `/`, else relative to `key`'s folder). Use [`Client::put_object_with`](cos_ci_client::Client::put_object_with) for several rules or another bucket.
-    fn ai_image_gray_upload(
-        &self,
-        key: &str,
-        body: impl Into<::cos_ci_client::Body>,
-        fileid: &str,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
-    > + Send;
-    /// Runs `AIImageGray` on the stored object `key` (`POST ?image_process`) and stores the result at `fileid`. Use [`Client::image_process`](cos_ci_client::Client::image_process) for several rules.
-    fn ai_image_gray_cloud(
-        &self,
-        key: &str,
-        fileid: &str,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
     > + Send;
 }
 
@@ -165,45 +114,7 @@ impl AiImageGrayExt for ::cos_ci_client::Client {
     ) -> impl std::future::Future<
         Output = Result<::cos_ci_client::ProcessedImage, ::cos_ci_client::Error>,
     > + Send {
-        self.process(source.into(), params)
-    }
-    fn ai_image_gray_stream(
-        &self,
-        source: impl Into<::cos_ci_client::Source>,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::ImageStream, ::cos_ci_client::Error>,
-    > + Send {
-        self.process_stream(source.into(), params)
-    }
-    fn ai_image_gray_url(
-        &self,
-        source: impl Into<::cos_ci_client::Source>,
-        params: &AiImageGray,
-        expires: std::time::Duration,
-    ) -> Result<String, ::cos_ci_client::Error> {
-        self.presign_process(source.into(), params, expires)
-    }
-    fn ai_image_gray_upload(
-        &self,
-        key: &str,
-        body: impl Into<::cos_ci_client::Body>,
-        fileid: &str,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
-    > + Send {
-        self.upload_with(key, body.into(), fileid, params)
-    }
-    fn ai_image_gray_cloud(
-        &self,
-        key: &str,
-        fileid: &str,
-        params: &AiImageGray,
-    ) -> impl std::future::Future<
-        Output = Result<::cos_ci_client::UploadResult, ::cos_ci_client::Error>,
-    > + Send {
-        self.cloud_with(key, fileid, params)
+        self.process(source, params)
     }
 }
 
