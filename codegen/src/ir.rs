@@ -24,6 +24,8 @@ pub struct Service {
     pub pic_operations_header: String,
     /// Most rules in one Pic-Operations.
     pub max_rules: u32,
+    /// The CAM actions every operation needs in each mode (`modes.<m>.implies`), in mode order.
+    pub implies: Vec<(Mode, Vec<String>)>,
     /// Default limits.
     pub limits: Limits,
     /// Code for parameter violations.
@@ -164,7 +166,8 @@ pub struct Op {
     pub modes: Vec<Mode>,
     /// Host kind of detect-url requests.
     pub detect_url: Option<HostKind>,
-    /// Actions per mode.
+    /// The operation's own actions per mode, without what the mode implies (a mode that needs
+    /// nothing more is left out).
     pub permissions: Vec<(Mode, Vec<String>)>,
     /// Aliases per action.
     pub permission_aliases: Vec<(String, Vec<String>)>,

@@ -341,8 +341,10 @@ pub fn operation(
             .iter()
             .filter_map(|name| {
                 let mode = Mode::from_name(name)?;
-                let own = op.permissions.get(name).into_iter().flatten();
-                Some((mode, implied(name).iter().chain(own).cloned().collect()))
+                // Only the operation's own: what the mode implies is the service's fact, added
+                // by `OpSpec::actions`.
+                let own = op.permissions.get(name)?;
+                Some((mode, own.clone()))
             })
             .collect(),
         permission_aliases: op

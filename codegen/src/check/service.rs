@@ -154,6 +154,11 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
             .collect(),
         host_suffixes: s.host_suffixes.clone(),
         pic_operations_header: s.pic_operations.header.clone(),
+        implies: s
+            .modes
+            .iter()
+            .filter_map(|(name, def)| Some((Mode::from_name(name)?, def.implies.clone())))
+            .collect(),
         max_rules: s.pic_operations.max_rules,
         limits,
         param_error_code: s.param_error_code.clone(),

@@ -12,9 +12,9 @@ const DIR: &str = "crates/cos-ci-client/src/generated";
 
 pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let mods = spec.operations.iter().map(|op| {
+        // The module's own `//!` doc is its documentation: an outer one would be shown twice.
         let m = ident(&op.module);
-        let d = doc(&format!("`{}`: {}", op.name, op.summary));
-        quote! { #d pub mod #m; }
+        quote! { pub mod #m; }
     });
     let index = quote! {
         #![doc = " Client methods generated from `spec/operations/`: one module per operation."]
@@ -64,7 +64,7 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             let r = ident(&tree.type_name);
             (
                 quote! { #r },
-                quote! { self.process_xml(source, params) },
+                quote! { self.process_xml(source.into(), params) },
                 format!("the `<{}>` answer", tree.root),
             )
         }
@@ -72,13 +72,13 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             let r = ident(&tree.type_name);
             (
                 quote! { #r },
-                quote! { self.process_json(source, params) },
+                quote! { self.process_json(source.into(), params) },
                 "the JSON answer".to_string(),
             )
         }
         Output::Image { .. } => (
             quote! { #krate::ProcessedImage },
-            quote! { self.process(source, params) },
+            quote! { self.process(source.into(), params) },
             "the processed image".to_string(),
         ),
     };

@@ -20,9 +20,9 @@ pub fn header(source: &str) -> String {
 pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let validate = validate::files(spec)?;
     let mods = spec.operations.iter().map(|op| {
+        // The module's own `//!` doc is its documentation: an outer one would be shown twice.
         let m = ident(&op.module);
-        let d = doc(&format!("`{}`: {}", op.name, op.summary));
-        quote! { #d pub mod #m; }
+        quote! { pub mod #m; }
     });
     let specs = spec.operations.iter().map(|op| {
         let m = ident(&op.module);

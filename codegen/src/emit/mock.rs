@@ -21,8 +21,7 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
         .collect();
     let mods = xml.iter().map(|op| {
         let m = ident(&op.module);
-        let d = doc(&format!("`{}`: {}", op.name, op.summary));
-        quote! { #d #[cfg(test)] pub mod #m; }
+        quote! { #[cfg(test)] pub mod #m; }
     });
     let answers = xml.iter().map(|op| {
         let (m, name) = (ident(&op.module), &op.name);

@@ -24,9 +24,9 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
 
 fn index(spec: &Spec) -> Result<GeneratedFile, String> {
     let mods = spec.operations.iter().map(|op| {
+        // The module's own `//!` doc is its documentation: an outer one would be shown twice.
         let m = ident(&op.module);
-        let d = doc(&format!("`{}`: {}", op.name, op.summary));
-        quote! { #d pub mod #m; }
+        quote! { pub mod #m; }
     });
     let specs = spec.operations.iter().map(|op| {
         let m = ident(&op.module);
@@ -35,10 +35,7 @@ fn index(spec: &Spec) -> Result<GeneratedFile, String> {
     let shapes = if spec.service.shapes.is_empty() {
         quote! {}
     } else {
-        quote! {
-            /// Parameter types and answer containers several operations share.
-            pub mod shapes;
-        }
+        quote! { pub mod shapes; }
     };
     let tokens = quote! {
         #![doc = " Everything generated from `spec/`: one module per operation, and the service."]
@@ -80,6 +77,10 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     let error_xml = nodes::tree(&s.error_xml, &quote! {}, nodes::Use::ReadWrite);
     let upload_result = nodes::tree(&s.upload_result, &quote! {}, nodes::Use::ReadWrite);
     let processors = processor_kind(&s.processors);
+    let implies = s.implies.iter().map(|(m, actions)| {
+        let m = mode(*m);
+        quote! { (#m, &[#(#actions),*]) }
+    });
     // Every operation names its own stand-in; the defaults need one to be a value.
     let first_processor = format_ident!(
         "{}",
@@ -89,7 +90,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     );
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use cos_ci_validate::{Limits, OpSpec, Output, Processor, xml};
+        use cos_ci_validate::{Limits, Mode, OpSpec, Output, Processor, xml};
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -105,6 +106,9 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const HOST_SUFFIXES: &[&str] = &[#(#suffixes),*];
         /// Limits every operation inherits unless it narrows them.
         pub const DEFAULT_LIMITS: Limits = #limits;
+        /// The CAM actions every operation needs in a mode besides its own
+        /// (`modes.<m>.implies`); `OpSpec::actions` adds them.
+        pub const IMPLIED_ACTIONS: &[(Mode, &[&str])] = &[#(#implies),*];
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
 
@@ -621,15 +625,15 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
         let (pname, pdoc) = (&p.name, &p.doc);
         let kind = kind(&p.kind, rt);
         let spec = if p.ignore_error {
-            quote! { #rt ParamSpec::ignore_error_flag(#pname, #pdoc) }
+            quote! { #rt ParamSpec::ignore_error_flag(#pname) }
         } else if p.required {
-            quote! { #rt ParamSpec::required(#pname, #pdoc, #kind) }
+            quote! { #rt ParamSpec::required(#pname, #kind) }
         } else {
-            quote! { #rt ParamSpec::optional(#pname, #pdoc, #kind) }
+            quote! { #rt ParamSpec::optional(#pname, #kind) }
         };
         match &p.default {
-            Some(d) => quote! { #spec.with_default(#d) },
-            None => spec,
+            Some(d) => quote! { #spec.with_default(#d).doc(#pdoc) },
+            None => quote! { #spec.doc(#pdoc) },
         }
     });
     let output = match &op.output {

@@ -59,7 +59,7 @@ pub async fn download(
     authorize_actions(
         state,
         account,
-        spec.actions(Mode::Download),
+        &spec.actions(Mode::Download),
         |a| spec.action_names(a),
         |_| {
             if detect.is_some() {
@@ -185,7 +185,7 @@ pub async fn persist(
         authorize_actions(
             state,
             account,
-            spec.actions(mode),
+            &spec.actions(mode),
             |a| spec.action_names(a),
             |action| match action {
                 "cos:PutObject" if mode == Mode::Upload => vec![source.clone(), dest.clone()],

@@ -41,9 +41,9 @@ pub mod xml;
 pub use base64_data::{Base64Data, Base64Error};
 pub use cos_ci_core::Rejection;
 pub use generated::service::{
-    CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
-    MAX_RULES, OP_DEFAULTS, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER,
-    ProcessResults, ProcessedObject, ProcessorKind, UploadResult,
+    CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, IMPLIED_ACTIONS,
+    ImageInfo, MAX_RULES, OP_DEFAULTS, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST,
+    PIC_OPERATIONS_HEADER, ProcessResults, ProcessedObject, ProcessorKind, UploadResult,
 };
 pub use generated::*;
 pub use params::{

@@ -29,10 +29,10 @@ pub struct ParamSpec {
 impl ParamSpec {
     /// An optional parameter without a default: set [`ParamSpec::with_default`] and the
     /// other builders for the rest (generated `SPEC`s are written with them).
-    pub const fn optional(name: &'static str, doc: &'static str, kind: ParamKind) -> Self {
+    pub const fn optional(name: &'static str, kind: ParamKind) -> Self {
         ParamSpec {
             name,
-            doc,
+            doc: "",
             kind,
             default: None,
             required: false,
@@ -41,19 +41,24 @@ impl ParamSpec {
     }
 
     /// A parameter every request must carry.
-    pub const fn required(name: &'static str, doc: &'static str, kind: ParamKind) -> Self {
+    pub const fn required(name: &'static str, kind: ParamKind) -> Self {
         ParamSpec {
             required: true,
-            ..ParamSpec::optional(name, doc, kind)
+            ..ParamSpec::optional(name, kind)
         }
     }
 
     /// The operation's ignore-error flag: with 1, a failed processing returns the original.
-    pub const fn ignore_error_flag(name: &'static str, doc: &'static str) -> Self {
+    pub const fn ignore_error_flag(name: &'static str) -> Self {
         ParamSpec {
             ignore_error: true,
-            ..ParamSpec::optional(name, doc, ParamKind::Flag)
+            ..ParamSpec::optional(name, ParamKind::Flag)
         }
+    }
+
+    /// The same parameter with its one-line documentation.
+    pub const fn doc(self, doc: &'static str) -> Self {
+        ParamSpec { doc, ..self }
     }
 
     /// The same parameter with the server's default `wire`.
@@ -329,7 +334,8 @@ pub struct OpSpec {
     pub modes: &'static [Mode],
     /// Where a `detect-url` request goes, or `None` when the operation takes no detect-url.
     pub detect_url: Option<HostKind>,
-    /// CAM actions each mode needs.
+    /// The operation's own CAM actions per mode, besides what the mode implies (see
+    /// [`OpSpec::actions`]).
     pub permissions: &'static [(Mode, &'static [&'static str])],
     /// Older names a policy may use for an action: `(action, aliases)`.
     pub permission_aliases: &'static [(&'static str, &'static [&'static str])],
@@ -359,13 +365,21 @@ impl OpSpec {
         self.modes.contains(&mode)
     }
 
-    /// The CAM actions `mode` needs (empty when the mode is not supported).
-    pub fn actions(&self, mode: Mode) -> &'static [&'static str] {
-        self.permissions
-            .iter()
-            .find(|(m, _)| *m == mode)
-            .map(|(_, actions)| *actions)
-            .unwrap_or(&[])
+    /// The CAM actions `mode` needs: what the mode implies for every operation
+    /// ([`crate::IMPLIED_ACTIONS`]), then the operation's own (empty when the mode is not
+    /// supported).
+    pub fn actions(&self, mode: Mode) -> Vec<&'static str> {
+        if !self.supports(mode) {
+            return Vec::new();
+        }
+        let of = |list: &'static [(Mode, &'static [&'static str])]| {
+            list.iter()
+                .filter(move |(m, _)| *m == mode)
+                .flat_map(|(_, actions)| actions.iter().copied())
+        };
+        of(crate::IMPLIED_ACTIONS)
+            .chain(of(self.permissions))
+            .collect()
     }
 
     /// The names a policy may use for `action`: the action itself and its aliases.

@@ -18,26 +18,24 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Turn an image into shades of grey.",
     doc_url: Some("https://example.com/docs/ai-image-gray"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
-    permissions: &[
-        (Mode::Download, &["cos:GetObject", "ci:CreateAIImageGrayJob"]),
-        (Mode::Upload, &["cos:PutObject"]),
-        (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
-    ],
+    permissions: &[(Mode::Download, &["ci:CreateAIImageGrayJob"])],
     detect_url: Some(HostKind::Cos),
     params: &[
         ParamSpec::optional(
                 "strength",
-                "How much of the colour is removed, in percent; 0 leaves the image as it is.",
                 ParamKind::Integer {
                     min: 0,
                     max: 100,
                 },
             )
-            .with_default("100"),
-        ParamSpec::ignore_error_flag(
-            "ignore-error",
-            "With 1, a failure such as an oversized input returns the original image.",
-        ),
+            .with_default("100")
+            .doc(
+                "How much of the colour is removed, in percent; 0 leaves the image as it is.",
+            ),
+        ParamSpec::ignore_error_flag("ignore-error")
+            .doc(
+                "With 1, a failure such as an oversized input returns the original image.",
+            ),
     ],
     output: Output::Image { png: false },
     limits: Limits {
@@ -114,7 +112,7 @@ impl AiImageGrayExt for ::cos_ci_client::Client {
     ) -> impl std::future::Future<
         Output = Result<::cos_ci_client::ProcessedImage, ::cos_ci_client::Error>,
     > + Send {
-        self.process(source, params)
+        self.process(source.into(), params)
     }
 }
 
