@@ -380,12 +380,14 @@ pub enum ValueType {
     Enum,
     /// A generated struct of a pair's two numbers (`type_name`).
     Pair,
+    /// `Vec` of a generated enum of the list's words (`type_name`).
+    List,
 }
 
 impl ValueType {
     /// Whether the generated module declares a type (`type_name`) for the value.
     pub fn declares_type(self) -> bool {
-        matches!(self, ValueType::Enum | ValueType::Pair)
+        matches!(self, ValueType::Enum | ValueType::Pair | ValueType::List)
     }
 }
 
@@ -435,6 +437,13 @@ pub enum Kind {
         /// Names of the two numbers.
         names: [String; 2],
     },
+    /// Words from a closed set joined by `separator` (`type: list`).
+    List {
+        /// The allowed words, in `values` order.
+        values: Vec<String>,
+        /// What joins them on the wire.
+        separator: char,
+    },
 }
 
 impl Kind {
@@ -475,6 +484,13 @@ impl Kind {
                 max: *max,
                 names: [a, b],
             }),
+            Kind::List { values, separator } => {
+                let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                f(&cos_ci_core::ParamKind::List {
+                    values: &values,
+                    separator: *separator,
+                })
+            }
         }
     }
 }

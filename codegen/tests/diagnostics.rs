@@ -177,4 +177,5 @@ single_defect!(
     exactly_one_without_detect_url,
     at_least_one_unknown_param,
     required_when_unknown_value,
+    list_word_holds_separator,
 );

@@ -37,6 +37,8 @@ fn values(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"x").to_string())
             }
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
+            // Every word, so each answer part a word asks for is there to check.
+            ParamKind::List { values, .. } => Value::list(values.iter().copied()),
         };
         values.set(p.name, value);
     }

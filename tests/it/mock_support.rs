@@ -284,6 +284,8 @@ pub(crate) fn required_values(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"x").to_string())
             }
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
+            // Every word, so each answer part a word asks for is there to check.
+            ParamKind::List { values, .. } => Value::list(values.iter().copied()),
         };
         values.set(p.name, value);
     }
@@ -300,6 +302,7 @@ pub(crate) fn some_value(p: &cos_ci_validate::ParamSpec) -> Value {
         ParamKind::Flag => Value::Flag(false),
         ParamKind::Text { values, .. } => Value::Text(values.first().unwrap_or(&"x").to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
+        ParamKind::List { values, .. } => Value::list(values.iter().copied()),
     }
 }
 

@@ -24,10 +24,15 @@ pub(super) fn example(
             );
             continue;
         };
-        let Some(wire) = wire_value(v) else {
+        let Some(wire) = param_wire(&param.kind, v) else {
             c.error(
                 &here,
-                "an example value is a single value, not a list or a map",
+                match param.kind {
+                    ir::Kind::List { .. } => {
+                        "a list's example value is its words, as a list or as one text"
+                    }
+                    _ => "an example value is a single value, not a list or a map",
+                },
             );
             continue;
         };

@@ -98,6 +98,18 @@ fn wire_value(v: &Value) -> Option<String> {
     }
 }
 
+/// A parameter value as the spec writes it (a default or an example's) in wire form: a
+/// list's words may be a YAML list, joined here by the list's separator.
+fn param_wire(kind: &ir::Kind, v: &Value) -> Option<String> {
+    match (kind, v) {
+        (ir::Kind::List { separator, .. }, Value::Sequence(items)) => {
+            let words: Option<Vec<String>> = items.iter().map(scalar_text).collect();
+            Some(words?.join(&separator.to_string()))
+        }
+        _ => wire_value(v),
+    }
+}
+
 fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::Bool(b) => Some(b.to_string()),

@@ -2,7 +2,10 @@
 
 use super::*;
 
-const PARAM_TYPES: [&str; 5] = ["integer", "number", "flag", "text", "pair"];
+const PARAM_TYPES: [&str; 6] = ["integer", "number", "flag", "text", "pair", "list"];
+/// Characters a list's words cannot be joined by: they delimit queries and rules, or mean
+/// something else once percent-decoded.
+const NOT_SEPARATORS: &str = "&=%+#?";
 /// Query names the runtime handles itself.
 const RESERVED_PARAMS: [&str; 2] = ["ci-process", "detect-url"];
 
@@ -52,7 +55,12 @@ pub(super) fn param(
         }
     };
     let ty = p.ty.as_str();
-    only(c, "separator", p.separator.is_some() && ty != "pair", ty);
+    only(
+        c,
+        "separator",
+        p.separator.is_some() && ty != "pair" && ty != "list",
+        ty,
+    );
     only(c, "names", p.names.is_some() && ty != "pair", ty);
     only(c, "max_len", p.max_len.is_some() && ty != "text", ty);
     only(c, "encoding", p.encoding.is_some() && ty != "text", ty);
@@ -65,13 +73,13 @@ pub(super) fn param(
     only(
         c,
         "range",
-        p.range.is_some() && (ty == "flag" || ty == "text"),
+        p.range.is_some() && (ty == "flag" || ty == "text" || ty == "list"),
         ty,
     );
     only(
         c,
         "values",
-        p.values.is_some() && !(ty == "integer" || ty == "text"),
+        p.values.is_some() && !(ty == "integer" || ty == "text" || ty == "list"),
         ty,
     );
     if p.ignore_error && ty != "flag" {
@@ -168,33 +176,7 @@ pub(super) fn param(
         }
         "flag" => ir::Kind::Flag,
         "text" => {
-            let mut values: Vec<String> = Vec::new();
-            let mut variants: Vec<(String, String)> = Vec::new();
-            for (i, v) in p.values.iter().flatten().enumerate() {
-                let here = format!("{path}.values.{i}");
-                let Some(s) = v.as_str() else {
-                    c.error(&here, format!("`{}` is not a string; quote it", show(v)));
-                    continue;
-                };
-                if values.iter().any(|x| x == s) {
-                    c.error(&here, format!("`{s}` is listed twice"));
-                    continue;
-                }
-                let variant = variant_name("", s);
-                if !is_type_ident(&variant) || variant == "Self" {
-                    c.error(
-                        &here,
-                        format!("`{s}` gives no Rust variant name (it needs a letter or digit)"),
-                    );
-                } else if let Some((_, other)) = variants.iter().find(|(v, _)| *v == variant) {
-                    c.error(
-                        &here,
-                        format!("`{s}` and `{other}` both give the Rust variant `{variant}`"),
-                    );
-                }
-                variants.push((variant, s.to_string()));
-                values.push(s.to_string());
-            }
+            let values = words(c, path, p.values.as_deref().unwrap_or_default());
             if p.values.as_ref().is_some_and(Vec::is_empty) {
                 c.error(&format!("{path}.values"), "a closed set needs values");
             }
@@ -224,6 +206,45 @@ pub(super) fn param(
                 max_len: p.max_len.unwrap_or(cos_ci_core::ParamKind::DEFAULT_MAX_LEN),
                 encoding,
             }
+        }
+        "list" => {
+            let Some(listed) = &p.values else {
+                c.error(path, "a list needs `values: [...]`, the words it may hold");
+                return None;
+            };
+            let values = words(c, path, listed);
+            if listed.is_empty() {
+                c.error(&format!("{path}.values"), "a list needs values");
+            }
+            let separator = match p.separator.as_deref() {
+                None => ',',
+                Some(s) => match s.chars().next() {
+                    Some(ch)
+                        if s.chars().count() == 1
+                            && ch.is_ascii_punctuation()
+                            && !NOT_SEPARATORS.contains(ch) =>
+                    {
+                        ch
+                    }
+                    _ => {
+                        c.error(
+                            &format!("{path}.separator"),
+                            format!("`{s}` is not a list separator: one ASCII punctuation character but {NOT_SEPARATORS}"),
+                        );
+                        ','
+                    }
+                },
+            };
+            if let Some(i) = values.iter().position(|w| w.contains(separator)) {
+                c.error(
+                    &format!("{path}.values.{i}"),
+                    format!(
+                        "`{}` holds the separator `{separator}`, so it cannot be told from two words",
+                        values[i]
+                    ),
+                );
+            }
+            ir::Kind::List { values, separator }
         }
         _ => {
             let Some(range) = &p.range else {
@@ -282,7 +303,7 @@ pub(super) fn param(
     };
     let default = match &p.default {
         None => None,
-        Some(v) => match wire_value(v) {
+        Some(v) => match param_wire(&kind, v) {
             Some(wire) => {
                 if let Err(why) = fits(&kind, &wire) {
                     c.error(
@@ -295,7 +316,12 @@ pub(super) fn param(
             None => {
                 c.error(
                     &format!("{path}.default"),
-                    "a default is a single value, not a list or a map",
+                    match kind {
+                        ir::Kind::List { .. } => {
+                            "a list's default is its words, as a list or as one text"
+                        }
+                        _ => "a default is a single value, not a list or a map",
+                    },
                 );
                 None
             }
@@ -313,7 +339,9 @@ pub(super) fn param(
             .iter()
             .map(|v| variant_name(prefix, &v.to_string()))
             .collect(),
-        ir::Kind::Text { values, .. } => values.iter().map(|v| variant_name("", v)).collect(),
+        ir::Kind::Text { values, .. } | ir::Kind::List { values, .. } => {
+            values.iter().map(|v| variant_name("", v)).collect()
+        }
         _ => Vec::new(),
     };
     let value = match &kind {
@@ -325,6 +353,7 @@ pub(super) fn param(
         ir::Kind::Text { values, .. } if is_true_false(values) => ir::ValueType::TextBool,
         ir::Kind::IntegerSet { .. } | ir::Kind::Text { .. } => ir::ValueType::Enum,
         ir::Kind::Pair { .. } => ir::ValueType::Pair,
+        ir::Kind::List { .. } => ir::ValueType::List,
     };
     Some(ir::Param {
         value,
@@ -366,6 +395,39 @@ fn int_range(c: &mut Checker<'_>, path: &str, range: &[Value; 2]) -> Option<(i64
             None
         }
     }
+}
+
+/// The words of a closed set of texts (`values`), each a string giving its own Rust
+/// variant; problems are reported at `path.values.<i>`.
+fn words(c: &mut Checker<'_>, path: &str, listed: &[Value]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    let mut variants: Vec<(String, String)> = Vec::new();
+    for (i, v) in listed.iter().enumerate() {
+        let here = format!("{path}.values.{i}");
+        let Some(s) = v.as_str() else {
+            c.error(&here, format!("`{}` is not a string; quote it", show(v)));
+            continue;
+        };
+        if values.iter().any(|x| x == s) {
+            c.error(&here, format!("`{s}` is listed twice"));
+            continue;
+        }
+        let variant = variant_name("", s);
+        if !is_type_ident(&variant) || variant == "Self" {
+            c.error(
+                &here,
+                format!("`{s}` gives no Rust variant name (it needs a letter or digit)"),
+            );
+        } else if let Some((_, other)) = variants.iter().find(|(v, _)| *v == variant) {
+            c.error(
+                &here,
+                format!("`{s}` and `{other}` both give the Rust variant `{variant}`"),
+            );
+        }
+        variants.push((variant, s.to_string()));
+        values.push(s.to_string());
+    }
+    values
 }
 
 /// Whether a text set is the two words `true` and `false` (in either order).

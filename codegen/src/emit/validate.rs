@@ -493,6 +493,13 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
         let d = doc(&format!("Sets `{}`: {}", p.name, p.doc));
         let (arg, value) = match p.value {
             ValueType::Text => (quote! { value: impl Into<String> }, quote! { value.into() }),
+            ValueType::List => {
+                let word = ident(&p.type_name);
+                (
+                    quote! { value: impl IntoIterator<Item = #word> },
+                    quote! { value.into_iter().collect() },
+                )
+            }
             _ => {
                 let ty = value_type(p);
                 (quote! { value: #ty }, quote! { value })
@@ -887,6 +894,9 @@ fn kind(k: &Kind, rt: &TokenStream) -> TokenStream {
             let (min, max) = (Literal::u32_unsuffixed(*min), Literal::u32_unsuffixed(*max));
             quote! { #rt ParamKind::pair(#separator, #min, #max, [#a, #b]) }
         }
+        Kind::List { values, separator } => {
+            quote! { #rt ParamKind::list(&[#(#values),*], #separator) }
+        }
     }
 }
 
@@ -960,6 +970,28 @@ fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
                 }
             }
         }
+        // A list's words: the enum alone, as a word is no value by itself.
+        (Kind::List { values, .. }, ValueType::List) => {
+            let docs = values.iter().map(|v| doc(&format!("`{v}`")));
+            quote! {
+                #d
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                pub enum #name { #( #docs #variants, )* }
+                impl #name {
+                    /// The word on the wire.
+                    pub const fn as_str(self) -> &'static str {
+                        match self { #( #name::#variants => #values, )* }
+                    }
+                    /// The variant for `word`, if it is allowed.
+                    pub fn from_wire(word: &str) -> Option<Self> {
+                        match word {
+                            #( #values => Some(#name::#variants), )*
+                            _ => None,
+                        }
+                    }
+                }
+            }
+        }
         (
             Kind::Pair {
                 separator, names, ..
@@ -1010,6 +1042,10 @@ fn value_type(p: &Param) -> TokenStream {
             let name = ident(&p.type_name);
             quote! { #name }
         }
+        ValueType::List => {
+            let name = ident(&p.type_name);
+            quote! { Vec<#name> }
+        }
     }
 }
 
@@ -1027,6 +1063,10 @@ fn to_value(p: &Param, rt: &TokenStream) -> TokenStream {
         (ValueType::TextBool, true) => quote! { #rt Value::Text(#field.to_string()) },
         (ValueType::TextBool, false) => {
             quote! { #field.map(|v| #rt Value::Text(v.to_string())) }
+        }
+        (ValueType::List, true) => quote! { #rt Value::list(#field.iter().map(|w| w.as_str())) },
+        (ValueType::List, false) => {
+            quote! { #field.as_ref().map(|v| #rt Value::list(v.iter().map(|w| w.as_str()))) }
         }
         _ => field,
     };
@@ -1067,6 +1107,10 @@ fn from_value(p: &Param) -> TokenStream {
         (Kind::IntegerSet { .. }, _) => quote! { values.int(#name).and_then(#ty::from_value) },
         (_, ValueType::Enum) => quote! { values.text(#name).and_then(#ty::from_wire) },
         (_, ValueType::Pair) => quote! { values.pair(#name).map(|(a, b)| #ty::new(a, b)) },
+        // Checked words all have a variant; an unchecked one is dropped, never guessed.
+        (_, ValueType::List) => quote! {
+            values.list(#name).map(|words| words.iter().filter_map(|w| #ty::from_wire(w)).collect())
+        },
     }
 }
 
@@ -1102,6 +1146,14 @@ fn typed_literal(p: &Param, wire: &str) -> TokenStream {
             let i = values.iter().position(|v| v == wire).unwrap_or(0);
             let v = ident(p.variants.get(i).map_or("V", String::as_str));
             quote! { #ty::#v }
+        }
+        (Kind::List { values, separator }, _) => {
+            let words = wire.split(*separator).map(|w| {
+                let i = values.iter().position(|v| v == w).unwrap_or(0);
+                let v = ident(p.variants.get(i).map_or("V", String::as_str));
+                quote! { #ty::#v }
+            });
+            quote! { vec![#(#words),*] }
         }
         (Kind::Pair { separator, .. }, _) => {
             let (a, b) = wire.split_once(*separator).unwrap_or(("0", "0"));

@@ -45,6 +45,7 @@ fn sample(p: &ParamSpec) -> Value {
         }
         ParamKind::Text { values, .. } => Value::Text(values[0].to_string()),
         ParamKind::Pair { min, max, .. } => Value::Pair(min, min + (max - min) / 2),
+        ParamKind::List { values, .. } => Value::list(values.iter().copied()),
     }
 }
 

@@ -34,6 +34,8 @@ fn sample(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"text value").to_string())
             }
             ParamKind::Pair { max, .. } => Value::Pair(max, max / 2),
+            // Every word, last first, so the separator shows in the query and the rule.
+            ParamKind::List { values, .. } => Value::list(values.iter().rev().copied()),
         };
         values.set(p.name, value);
     }

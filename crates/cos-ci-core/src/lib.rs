@@ -160,6 +160,15 @@ pub enum ParamKind<'a> {
         /// The names of the two numbers, for messages (`dx`, `dy`).
         names: [&'a str; 2],
     },
+    /// Words from a closed set joined by `separator` (`scenes=web,camera`): at least one
+    /// word, none twice (a server answers once per word, so a repeat asks for nothing more),
+    /// every one of `values`. An empty list is no value: the parameter is left out.
+    List {
+        /// The allowed words.
+        values: &'a [&'a str],
+        /// What joins the words on the wire (`,`).
+        separator: char,
+    },
 }
 
 /// Why a value is not allowed for a [`ParamKind`]; [`ParamKind::explain`] words it.
@@ -204,6 +213,11 @@ impl<'a> ParamKind<'a> {
         }
     }
 
+    /// Words from `values` joined by `separator`.
+    pub const fn list(values: &'a [&'a str], separator: char) -> Self {
+        ParamKind::List { values, separator }
+    }
+
     /// Two numbers in `min..=max` joined by `separator`, named `names` in messages.
     pub const fn pair(separator: char, min: u32, max: u32, names: [&'a str; 2]) -> Self {
         ParamKind::Pair {
@@ -244,6 +258,10 @@ impl ParamKind<'_> {
                 max,
                 names: [a, b],
             } => format!("<{a}>{separator}<{b}> with each in {min}..={max}"),
+            ParamKind::List { values, separator } => format!(
+                "distinct words joined by `{separator}`, each one of {}",
+                values.join(", ")
+            ),
         }
     }
 
@@ -289,6 +307,14 @@ impl ParamKind<'_> {
                 let b = b.trim().parse().map_err(|_| Rejection::Malformed)?;
                 Value::Pair(a, b)
             }
+            // `web,,camera` and `web,` name an empty word: malformed, not an empty list.
+            ParamKind::List { separator, .. } => {
+                let words: Vec<String> = raw.split(separator).map(str::to_string).collect();
+                if words.iter().any(String::is_empty) {
+                    return Err(Rejection::Malformed);
+                }
+                Value::List(words)
+            }
         };
         self.check(&value).map(|()| value)
     }
@@ -313,6 +339,14 @@ impl ParamKind<'_> {
             (ParamKind::Pair { min, max, .. }, Value::Pair(a, b)) => {
                 (min..=max).contains(&a) && (min..=max).contains(&b)
             }
+            (ParamKind::List { values, .. }, Value::List(words)) => {
+                !words.is_empty()
+                    && words.iter().all(|w| values.contains(&w.as_str()))
+                    && words
+                        .iter()
+                        .enumerate()
+                        .all(|(i, w)| !words[..i].contains(w))
+            }
             _ => return Err(Rejection::Malformed),
         };
         if allowed {
@@ -336,6 +370,8 @@ pub enum Value {
     Text(String),
     /// A composite `<a><sep><b>` value.
     Pair(u32, u32),
+    /// Words of a list parameter, in the order given.
+    List(Vec<String>),
 }
 
 impl Value {
@@ -355,7 +391,22 @@ impl Value {
             (Value::Text(v), _) => v.clone(),
             (Value::Pair(a, b), ParamKind::Pair { separator, .. }) => format!("{a}{separator}{b}"),
             (Value::Pair(a, b), _) => format!("{a}x{b}"),
+            (Value::List(words), ParamKind::List { separator, .. }) => {
+                words.join(&separator.to_string())
+            }
+            (Value::List(words), _) => words.join(","),
         }
+    }
+
+    /// A list value of `words` (generated code passes each enum's wire text).
+    pub fn list<'w>(words: impl IntoIterator<Item = &'w str>) -> Value {
+        Value::List(words.into_iter().map(str::to_string).collect())
+    }
+
+    /// Whether this is a list without words: no value, as the wire cannot tell it from an
+    /// absent parameter.
+    pub fn is_empty_list(&self) -> bool {
+        matches!(self, Value::List(words) if words.is_empty())
     }
 }
 
@@ -429,6 +480,26 @@ mod tests {
         assert_eq!(b64.parse("YWJj"), Ok(Value::Text("abc".to_string())));
         assert_eq!(b64.parse("[1]"), Err(Rejection::Malformed));
         assert_eq!(Value::Text("abc".to_string()).to_wire(&b64), "YWJj");
+    }
+
+    #[test]
+    fn a_list_takes_distinct_known_words_and_joins_them_with_its_separator() {
+        let scenes = ParamKind::list(&["web", "camera", "album"], ',');
+        let two = Value::list(["web", "camera"]);
+        assert_eq!(scenes.parse("web,camera"), Ok(two.clone()));
+        assert_eq!(two.to_wire(&scenes), "web,camera");
+        assert_eq!(scenes.parse("web,web"), Err(Rejection::NotAllowed));
+        assert_eq!(scenes.parse("web,news"), Err(Rejection::NotAllowed));
+        assert_eq!(scenes.parse("web,"), Err(Rejection::Malformed));
+        assert_eq!(scenes.check(&Value::list([])), Err(Rejection::NotAllowed));
+        assert!(Value::list([]).is_empty_list());
+        assert_eq!(
+            scenes.explain(Rejection::NotAllowed),
+            "is not distinct words joined by `,`, each one of web, camera, album"
+        );
+        let semi = ParamKind::list(&["a", "b"], ';');
+        assert_eq!(Value::list(["b", "a"]).to_wire(&semi), "b;a");
+        assert_eq!(semi.parse("a,b"), Err(Rejection::NotAllowed));
     }
 
     #[test]

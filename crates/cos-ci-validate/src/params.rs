@@ -19,8 +19,13 @@ impl ParamValues {
         Self::default()
     }
 
-    /// Sets `name` (replacing an earlier value).
+    /// Sets `name` (replacing an earlier value). A list without words unsets it: the wire
+    /// cannot tell an empty list from an absent parameter, so neither is sent.
     pub fn set(&mut self, name: &'static str, value: Value) {
+        if value.is_empty_list() {
+            self.0.retain(|(n, _)| *n != name);
+            return;
+        }
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
             None => self.0.push((name, value)),
@@ -90,6 +95,14 @@ impl ParamValues {
     pub fn pair(&self, name: &str) -> Option<(u32, u32)> {
         match self.get(name)? {
             Value::Pair(a, b) => Some((*a, *b)),
+            _ => None,
+        }
+    }
+
+    /// The words of list `name`, if set.
+    pub fn list(&self, name: &str) -> Option<&[String]> {
+        match self.get(name)? {
+            Value::List(words) => Some(words),
             _ => None,
         }
     }
@@ -282,9 +295,25 @@ impl OpSpec {
         join(self.encode_pairs(values))
     }
 
-    /// The Pic-Operations rule string of `values`.
+    /// The Pic-Operations rule string of `values`: as the query, but a list's separator is
+    /// written as it is (`scenes=web,camera`), as the documentation's rules write it.
     pub fn encode_rule(&self, values: &ParamValues) -> String {
-        join(self.encode_pairs(values))
+        let parts: Vec<String> = self
+            .encode_pairs(values)
+            .into_iter()
+            .map(|(name, wire)| {
+                let value = match self.param(name).map(|p| p.kind) {
+                    Some(crate::ParamKind::List { separator, .. }) => wire
+                        .split(separator)
+                        .map(cos_ci_sign::encode)
+                        .collect::<Vec<_>>()
+                        .join(&separator.to_string()),
+                    _ => cos_ci_sign::encode(&wire),
+                };
+                format!("{}={value}", cos_ci_sign::encode(name))
+            })
+            .collect();
+        parts.join("&")
     }
 
     fn result(&self, violations: Vec<Violation>) -> Result<(), ValidationError> {

@@ -229,6 +229,10 @@ fn param(p: &ir::Param) -> ParamSpec {
             max: *max,
             names: [leak(a), leak(b)],
         },
+        ir::Kind::List { values, separator } => ParamKind::List {
+            values: leak_slice(values.iter().map(|v| leak(v)).collect()),
+            separator: *separator,
+        },
     };
     ParamSpec {
         name: leak(&p.name),

@@ -48,6 +48,7 @@ fn typed(kind: &ParamKind, raw: &str) -> Option<Value> {
             let (a, b) = raw.split_once(separator)?;
             Some(Value::Pair(a.parse().ok()?, b.parse().ok()?))
         }
+        ParamKind::List { separator, .. } => Some(Value::list(raw.split(separator))),
     }?;
     (value.to_wire(kind) == raw).then_some(value)
 }

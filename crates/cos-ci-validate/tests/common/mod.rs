@@ -100,6 +100,15 @@ pub static SYNTHETIC: OpSpec = OpSpec {
             None,
             false,
         ),
+        param(
+            "words",
+            ParamKind::List {
+                values: &["red", "green", "blue-ish"],
+                separator: ',',
+            },
+            Some("green"),
+            false,
+        ),
     ],
     output: Output::Image { png: true },
     limits: DEFAULT_LIMITS,
@@ -158,6 +167,7 @@ pub fn low_value(kind: &ParamKind) -> Value {
         } => Value::Text(truncate("a", max_len.max(1))),
         ParamKind::Text { values, .. } => Value::Text(values[0].to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
+        ParamKind::List { values, .. } => Value::list([values[0]]),
     }
 }
 
@@ -176,6 +186,8 @@ pub fn high_value(kind: &ParamKind) -> Value {
         } => Value::Text(truncate(SAMPLE_TEXT, max_len)),
         ParamKind::Text { values, .. } => Value::Text(values[values.len() - 1].to_string()),
         ParamKind::Pair { max, .. } => Value::Pair(max, max),
+        // Every word, last first: order is kept.
+        ParamKind::List { values, .. } => Value::list(values.iter().rev().copied()),
     }
 }
 
@@ -209,6 +221,8 @@ pub fn bad_wire(kind: &ParamKind) -> String {
             max,
             ..
         } => format!("{}{separator}{min}", u64::from(max) + 1),
+        // A word given twice.
+        ParamKind::List { values, separator } => format!("{0}{separator}{0}", values[0]),
     }
 }
 
@@ -376,6 +390,13 @@ pub fn valid_value(kind: &ParamKind) -> BoxedStrategy<Value> {
             let one = || prop_oneof![Just(min), Just(max), min..=max];
             (one(), one()).prop_map(|(a, b)| Value::Pair(a, b)).boxed()
         }
+        // Distinct words in any order, at least one.
+        ParamKind::List { values, .. } => {
+            proptest::sample::subsequence(values.to_vec(), 1..=values.len())
+                .prop_shuffle()
+                .prop_map(Value::list)
+                .boxed()
+        }
     }
 }
 
@@ -514,6 +535,20 @@ pub fn invalid_wire(kind: &ParamKind) -> BoxedStrategy<String> {
             if !upper.is_empty() {
                 options.push(proptest::sample::select(upper).boxed());
             }
+        }
+        ParamKind::List { values, separator } => {
+            let allowed: Vec<&'static str> = values.to_vec();
+            // An unknown word beside a known one, a word twice, an empty word.
+            let first = values[0];
+            options.push(
+                proptest::string::string_regex("[a-z]{1,8}")
+                    .unwrap()
+                    .prop_filter("not allowed", move |s| !allowed.contains(&s.as_str()))
+                    .prop_map(move |s| format!("{first}{separator}{s}"))
+                    .boxed(),
+            );
+            options.push(Just(format!("{first}{separator}{first}")).boxed());
+            options.push(Just(format!("{first}{separator}")).boxed());
         }
         ParamKind::Pair {
             separator,
