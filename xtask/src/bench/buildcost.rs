@@ -27,11 +27,37 @@ pub struct Build {
     pub crates_only: Option<Duration>,
 }
 
+/// Issue 9's baseline: the generated lines (cos-ci-validate + cos-ci-client) of the fifteen
+/// operations the spec had when the issue was filed (bench/RESULTS.md of that day).
+pub const ISSUE9_BASELINE_LINES: usize = 4316;
+
+/// Those fifteen operations, by file stem.
+const FIRST_FIFTEEN: [&str; 15] = [
+    "ai-body-recognition",
+    "ai-enhance-image",
+    "ai-game-rec",
+    "ai-image-coloring",
+    "ai-image-crop",
+    "ai-license-rec",
+    "ai-object-detect",
+    "ai-pic-matting",
+    "ai-portrait-matting",
+    "ai-super-resolution",
+    "assess-quality",
+    "detect-face",
+    "goods-matting",
+    "image-repair",
+    "recognize-logo",
+];
+
 /// What the build section measured.
 #[derive(Default)]
 pub struct BuildCost {
     /// `build` or `check`.
     pub command: &'static str,
+    /// Generated lines of today's generator for issue 9's fifteen operations (their files of
+    /// today), to compare with [`ISSUE9_BASELINE_LINES`].
+    pub first_fifteen_lines: Option<usize>,
     /// Today's spec.
     pub today: Build,
     /// The synthetic spec.
@@ -195,6 +221,10 @@ pub fn run(ctx: &mut Ctx, synthetic: Option<&Path>) -> BuildCost {
         command: if ctx.quick { "check" } else { "build" },
         ..BuildCost::default()
     };
+    match first_fifteen_lines(ctx) {
+        Ok(lines) => cost.first_fifteen_lines = Some(lines),
+        Err(e) => ctx.problem(format!("build cost: the first fifteen operations: {e}")),
+    }
     let Some(synthetic) = synthetic else {
         ctx.problem("build cost: no synthetic spec, so only today's spec is built");
         cost.today = one(ctx, "today", None, cost.command);
@@ -203,6 +233,32 @@ pub fn run(ctx: &mut Ctx, synthetic: Option<&Path>) -> BuildCost {
     cost.today = one(ctx, "today", None, cost.command);
     cost.synthetic = one(ctx, "synthetic", Some(synthetic), cost.command);
     cost
+}
+
+/// Generates issue 9's fifteen operations (today's files, today's service.yaml) in memory and
+/// counts the lines the two crates get, as [`one`] counts them for a whole spec.
+fn first_fifteen_lines(ctx: &Ctx) -> Result<usize, String> {
+    let dir = ctx.work.join("first-fifteen");
+    let ops = dir.join("operations");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&ops).map_err(|e| format!("{}: {e}", ops.display()))?;
+    let spec = ctx.root.join("spec");
+    copy_file(&spec.join("service.yaml"), &dir.join("service.yaml"))?;
+    for stem in FIRST_FIFTEEN {
+        let file = format!("{stem}.yaml");
+        copy_file(&spec.join("operations").join(&file), &ops.join(&file))?;
+    }
+    let files = cos_ci_codegen::load(&dir)
+        .map_err(|d| d.to_string())
+        .and_then(|spec| cos_ci_codegen::generate(&spec))?;
+    Ok(files
+        .iter()
+        .filter(|f| {
+            f.path.starts_with("crates/cos-ci-validate/src/generated/")
+                || f.path.starts_with("crates/cos-ci-client/src/generated/")
+        })
+        .map(|f| f.contents.lines().count())
+        .sum())
 }
 
 /// Copies the workspace, puts `spec` in it, runs the generator and builds `cos-ci-client`.

@@ -701,6 +701,16 @@ fn render_build(s: &mut String, build: &BuildCost, micro: Option<&Micro>) {
         &|v| format!("{:.0} ms", v * 1000.0),
     );
     let _ = writeln!(s);
+    if let Some(lines) = build.first_fifteen_lines {
+        let baseline = super::buildcost::ISSUE9_BASELINE_LINES;
+        let _ = writeln!(
+            s,
+            "Issue 9's fifteen operations (their files of today) generate {lines} lines in \
+             cos-ci-validate + cos-ci-client with today's generator, against {baseline} when the \
+             issue was filed: **{}** (issue 9: at most 0.67×, a third fewer).\n",
+            ratio(Some(lines as f64), Some(baseline as f64))
+        );
+    }
 }
 
 fn render_batch(s: &mut String, b: &Batch) {
