@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, JsonType, Mode, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -299,6 +299,8 @@ pub struct Methods {
     pub upload: Option<String>,
     /// Cloud processing of a stored object (`ai_enhance_image_cloud`).
     pub cloud: Option<String>,
+    /// Upload as `PUT /<key>?ci-process=…`, answered like download (`id_card_ocr_upload_query`).
+    pub upload_query: Option<String>,
 }
 
 impl Methods {
@@ -310,6 +312,7 @@ impl Methods {
             &self.stream,
             &self.upload,
             &self.cloud,
+            &self.upload_query,
         ]
         .into_iter()
         .flatten()
@@ -408,13 +411,30 @@ pub enum ValueType {
     Enum,
     /// A generated struct of a pair's two numbers (`type_name`).
     Pair,
+    /// A generated struct of a JSON object's members (`type_name`).
+    Json,
 }
 
 impl ValueType {
     /// Whether the generated module declares a type (`type_name`) for the value.
     pub fn declares_type(self) -> bool {
-        matches!(self, ValueType::Enum | ValueType::Pair)
+        matches!(self, ValueType::Enum | ValueType::Pair | ValueType::Json)
     }
+}
+
+/// One member of a JSON-object parameter ([`Kind::Json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonField {
+    /// Its name in the object (`CropIdCard`).
+    pub name: String,
+    /// Its Rust field name (`crop_id_card`).
+    pub field: String,
+    /// The builder method that sets it (`with_crop_id_card`).
+    pub setter: String,
+    /// Documentation.
+    pub doc: String,
+    /// Its type.
+    pub ty: JsonType,
 }
 
 /// A parameter's kind.
@@ -451,6 +471,13 @@ pub enum Kind {
         max_len: usize,
         /// How the text is written on the wire.
         encoding: TextEncoding,
+    },
+    /// A JSON object of typed members, written as its text.
+    Json {
+        /// The members, in the order they are written.
+        fields: Vec<JsonField>,
+        /// Longest text in bytes (the budget a server parses within).
+        max_len: usize,
     },
     /// `<a><sep><b>`.
     Pair {
@@ -490,6 +517,19 @@ impl Kind {
                     values: &values,
                     max_len: *max_len,
                     encoding: *encoding,
+                })
+            }
+            Kind::Json { fields, max_len } => {
+                let fields: Vec<cos_ci_core::JsonField<'_>> = fields
+                    .iter()
+                    .map(|m| cos_ci_core::JsonField {
+                        name: &m.name,
+                        ty: m.ty,
+                    })
+                    .collect();
+                f(&cos_ci_core::ParamKind::Json {
+                    fields: &fields,
+                    max_len: *max_len,
                 })
             }
             Kind::Pair {
@@ -558,6 +598,12 @@ pub struct Node {
     pub spelling: Option<[String; 2]>,
     /// A JSON number that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// `(parameter, member)`: answered only when that boolean member of a JSON parameter
+    /// is true.
+    pub asked_by: Option<(String, String)>,
+    /// `[left, top, width, height]` in percent: a base64 node filled with that crop of the
+    /// input.
+    pub crop: Option<[u8; 4]>,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

@@ -88,6 +88,7 @@ pub fn methods(module: &str, modes: &[Mode], image: bool) -> Methods {
             }
             Mode::Upload => methods.upload = Some(format!("{module}_upload")),
             Mode::Cloud => methods.cloud = Some(format!("{module}_cloud")),
+            Mode::UploadQuery => methods.upload_query = Some(format!("{module}_upload_query")),
         }
     }
     methods

@@ -165,6 +165,7 @@ fn describe_param(kind: &ir::Kind) -> String {
         ir::Kind::Flag => "a flag".to_string(),
         ir::Kind::Text { .. } => "text".to_string(),
         ir::Kind::Pair { .. } => "a pair".to_string(),
+        ir::Kind::Json { .. } => "a JSON object".to_string(),
     }
 }
 

@@ -178,4 +178,8 @@ single_defect!(
     exactly_one_without_detect_url,
     at_least_one_unknown_param,
     required_when_unknown_value,
+    json_member_unknown_type,
+    asked_by_unknown_member,
+    upload_query_undeclared,
+    upload_query_image_answer,
 );

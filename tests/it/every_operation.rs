@@ -37,6 +37,8 @@ fn values(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"x").to_string())
             }
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
+            // No member set: `{}`, the smallest object.
+            ParamKind::Json { .. } => Value::Json(Vec::new()),
         };
         values.set(p.name, value);
     }
@@ -93,6 +95,17 @@ async fn every_operation_in_every_declared_mode() {
                         .await
                         .unwrap_or_else(|e| panic!("{} download: {e}", spec.name));
                     check_answer(spec, &image.content_type, &image.bytes);
+                }
+                Mode::UploadQuery => {
+                    let key = format!("out/{}-{mode}.png", spec.file);
+                    let answer = client
+                        .upload_query_values(spec, &values, &key, png.clone().into())
+                        .await
+                        .unwrap_or_else(|e| panic!("{} {mode}: {e}", spec.name));
+                    check_answer(spec, &answer.content_type, &answer.bytes);
+                    // The body is stored as it was sent.
+                    let stored = client.get_object(&key).await.unwrap();
+                    assert_eq!(stored.bytes.as_ref(), png.as_slice(), "{}", spec.name);
                 }
                 Mode::Upload | Mode::Cloud => {
                     let fileid = format!("/out/{}-{mode}", spec.file);

@@ -284,6 +284,8 @@ pub(crate) fn required_values(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"x").to_string())
             }
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
+            // No member set: `{}`, the smallest object.
+            ParamKind::Json { .. } => Value::Json(Vec::new()),
         };
         values.set(p.name, value);
     }
@@ -300,6 +302,7 @@ pub(crate) fn some_value(p: &cos_ci_validate::ParamSpec) -> Value {
         ParamKind::Flag => Value::Flag(false),
         ParamKind::Text { values, .. } => Value::Text(values.first().unwrap_or(&"x").to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
+        ParamKind::Json { .. } => Value::Json(Vec::new()),
     }
 }
 

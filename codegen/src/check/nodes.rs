@@ -335,7 +335,46 @@ pub(super) fn nodes(
                 );
             }
         }
+        if node.asked_by.is_some() && !node.optional && !node.repeated {
+            c.error(
+                &format!("{here}.asked_by"),
+                "a node answered only when asked may be absent: make it `optional: true`",
+            );
+        }
+        let asked_by = node.asked_by.as_ref().and_then(|text| {
+            let pair = text
+                .split_once('.')
+                .filter(|(p, m)| !p.is_empty() && !m.is_empty());
+            if pair.is_none() {
+                c.error(
+                    &format!("{here}.asked_by"),
+                    format!("`{text}` is not `<parameter>.<member>` (like `Config.CropIdCard`)"),
+                );
+            }
+            pair.map(|(p, m)| (p.to_string(), m.to_string()))
+        });
+        let crop = node.crop.and_then(|[left, top, width, height]| {
+            let at = format!("{here}.crop");
+            if scalar != Some(Scalar::Base64) {
+                c.error(&at, "`crop` is for base64 nodes: the image the mock answers there");
+                None
+            } else if width == 0 || height == 0 || left + width > 100 || top + height > 100 {
+                c.error(
+                    &at,
+                    format!(
+                        "`[{left}, {top}, {width}, {height}]` is not a crop inside the image: \
+                         [left, top, width, height] in percent, each side at least 1, left + width and top + height at most 100"
+                    ),
+                );
+                None
+            } else {
+                // All four are at most 100 here.
+                Some([left, top, width, height].map(|v| u8::try_from(v).unwrap_or(100)))
+            }
+        });
         out.push(ir::Node {
+            asked_by,
+            crop,
             name: name.clone(),
             field,
             scalar,

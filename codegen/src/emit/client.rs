@@ -154,6 +154,22 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             is_async: true,
         });
     }
+    if let (Some(upload_query), Some(tree)) = (&names.upload_query, op.response()) {
+        let r = ident(&tree.type_name);
+        methods.push(Method {
+            doc: doc(&format!(
+                "Uploads `body` to `key` and runs `{name}` on it (`PUT /<key>?ci-process={name}`, no \
+                 Pic-Operations): COS stores the body and answers the `<{}>` document, as a download \
+                 would. The body is streamed as given; parameters are validated before anything is sent.",
+                tree.root
+            )),
+            name: ident(upload_query),
+            args: quote! { key: &str, body: impl Into<#krate::Body>, params: &#ty },
+            ok: quote! { #r },
+            call: quote! { self.upload_query_xml(key, body.into(), params) },
+            is_async: true,
+        });
+    }
     if let Some(cloud) = &names.cloud {
         methods.push(Method {
             doc: doc(&format!(

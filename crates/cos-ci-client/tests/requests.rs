@@ -6,7 +6,7 @@
 use cos_ci_client::{
     Client, Credentials, Mode, OPERATIONS, OpSpec, ParamValues, PicOperations, PicRule, Source,
 };
-use cos_ci_validate::{ParamKind, Value};
+use cos_ci_validate::{JsonValue, ParamKind, Value};
 
 /// 2023-11-14T22:13:20Z, the instant the official SDK vectors were made at.
 const NOW: u64 = 1_700_000_000;
@@ -34,6 +34,13 @@ fn sample(spec: &OpSpec) -> ParamValues {
                 Value::Text(values.first().unwrap_or(&"text value").to_string())
             }
             ParamKind::Pair { max, .. } => Value::Pair(max, max / 2),
+            // Every member set, as the longest text the SDKs write.
+            ParamKind::Json { fields, .. } => Value::Json(
+                fields
+                    .iter()
+                    .map(|f| (f.name.to_string(), JsonValue::Bool(true)))
+                    .collect(),
+            ),
         };
         values.set(p.name, value);
     }
@@ -86,6 +93,12 @@ fn every_operation_in_every_mode() {
         if spec.supports(Mode::Cloud) {
             let request = client.prepare_cloud("input/photo 1.png", &ops).unwrap();
             out.push_str(&format!("# cloud\n{request}\n"));
+        }
+        if spec.supports(Mode::UploadQuery) {
+            let request = client
+                .prepare_upload_query(spec, &values, "input/photo 1.png", 160)
+                .unwrap();
+            out.push_str(&format!("# upload_query\n{request}\n"));
         }
         insta::assert_snapshot!(spec.file, out);
     }
