@@ -50,6 +50,9 @@ pub mod face_effect;
 /// `GoodsMatting`: Cut a product out of an image onto a transparent background.
 pub mod goods_matting;
 
+/// `IDCardOCR`: Read the fields of a Chinese resident identity card, with optional crops and warnings.
+pub mod id_card_ocr;
+
 /// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 pub mod image_inspect;
 

@@ -40,6 +40,10 @@ pub mod detect_pet;
 #[cfg(test)]
 pub mod face_effect;
 
+/// `IDCardOCR`: Read the fields of a Chinese resident identity card, with optional crops and warnings.
+#[cfg(test)]
+pub mod id_card_ocr;
+
 /// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 #[cfg(test)]
 pub mod image_inspect;
@@ -68,6 +72,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("DetectFace", detect_face::answer),
     ("detect-pet", detect_pet::answer),
     ("face-effect", face_effect::answer),
+    ("IDCardOCR", id_card_ocr::answer),
     ("ImageInspect", image_inspect::answer),
     ("OCR", ocr::answer),
     ("RecognizeLogo", recognize_logo::answer),

@@ -55,6 +55,9 @@ pub mod face_effect;
 /// `GoodsMatting`: Cut a product out of an image onto a transparent background.
 pub mod goods_matting;
 
+/// `IDCardOCR`: Read the fields of a Chinese resident identity card, with optional crops and warnings.
+pub mod id_card_ocr;
+
 /// `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 pub mod image_inspect;
 
@@ -85,6 +88,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &detect_pet::SPEC,
     &face_effect::SPEC,
     &goods_matting::SPEC,
+    &id_card_ocr::SPEC,
     &image_inspect::SPEC,
     &image_repair::SPEC,
     &ocr::SPEC,
