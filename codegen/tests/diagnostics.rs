@@ -182,4 +182,5 @@ single_defect!(
     asked_by_unknown_member,
     upload_query_undeclared,
     upload_query_image_answer,
+    json_answer_with_shape,
 );

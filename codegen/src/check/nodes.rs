@@ -31,7 +31,7 @@ pub(super) fn tree(
         format!("{path}.root")
     };
     type_name_unused(c, &at, &type_name, t.rust_name.is_some(), taken);
-    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes, false);
     xml_only(c, &format!("{path}.nodes"), &nodes);
     ir::Tree {
         root,
@@ -63,7 +63,7 @@ pub(super) fn json_tree(
         String::from("Answer")
     });
     type_name_unused(c, &format!("{path}.rust_name"), &type_name, true, taken);
-    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes, true);
     ir::Tree {
         root: String::new(),
         type_name,
@@ -118,13 +118,15 @@ fn type_name_unused(
 }
 
 /// Checks the children of a container; a node whose `type` names a node shape of `shapes` is
-/// that shape.
+/// that shape. In a JSON answer (`json`) a shape is refused: the shared types are XML
+/// documents (`cos_ci_validate::shapes` implements XML reading and writing only).
 pub(super) fn nodes(
     c: &mut Checker<'_>,
     path: &str,
     map: &IndexMap<String, model::Node>,
     taken: &mut Vec<String>,
     shapes: &[ir::Shape],
+    json: bool,
 ) -> Vec<ir::Node> {
     if map.is_empty() {
         c.error(path, "a container needs at least one node");
@@ -171,6 +173,17 @@ pub(super) fn nodes(
             );
         }
         let children = match (&node.ty, &node.nodes) {
+            (Some(ty), None)
+                if json && Scalar::from_name(ty).is_none() && node_shape(shapes, ty).is_some() =>
+            {
+                c.error(
+                    &format!("{here}.type"),
+                    format!(
+                        "a JSON answer cannot use the shape `{ty}`: shapes are XML types; write its nodes here with `nodes`"
+                    ),
+                );
+                Vec::new()
+            }
             (Some(ty), None)
                 if Scalar::from_name(ty).is_none() && node_shape(shapes, ty).is_some() =>
             {
@@ -223,8 +236,10 @@ pub(super) fn nodes(
                         "only scalar nodes take an example",
                     );
                 }
-                let children = nodes(c, &format!("{here}.nodes"), children, taken, shapes);
-                if let Some(shape) = shapes.iter().find(
+                let children = nodes(c, &format!("{here}.nodes"), children, taken, shapes, json);
+                // A JSON answer cannot name a shape, so it is not asked to.
+                let inline_shapes = if json { &[][..] } else { shapes };
+                if let Some(shape) = inline_shapes.iter().find(
                     |s| matches!(&s.kind, ir::ShapeKind::Nodes(n) if same_nodes(n, &children)),
                 ) {
                     c.error(

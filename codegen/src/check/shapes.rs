@@ -63,6 +63,7 @@ pub(super) fn check(
                 nodes,
                 &mut taken,
                 &[],
+                false,
             )),
             _ => {
                 c.error(&path, "a shape has either `param` or `nodes`");
