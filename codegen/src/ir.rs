@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, JsonType, Mode, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -180,6 +180,8 @@ pub struct Op {
     /// The client method of the download mode (`ai_enhance_image`); the other modes go through
     /// the client's generic methods.
     pub method: Option<String>,
+    /// The client method of the upload-with-a-query mode (`id_card_ocr_upload_query`).
+    pub upload_query_method: Option<String>,
     /// Resolved limits.
     pub limits: Limits,
     /// The mock stand-in.
@@ -382,13 +384,33 @@ pub enum ValueType {
     Pair,
     /// `Vec` of a generated enum of the list's words (`type_name`).
     List,
+    /// A generated struct of a JSON object's members (`type_name`).
+    Json,
 }
 
 impl ValueType {
     /// Whether the generated module declares a type (`type_name`) for the value.
     pub fn declares_type(self) -> bool {
-        matches!(self, ValueType::Enum | ValueType::Pair | ValueType::List)
+        matches!(
+            self,
+            ValueType::Enum | ValueType::Pair | ValueType::List | ValueType::Json
+        )
     }
+}
+
+/// One member of a JSON-object parameter ([`Kind::Json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonField {
+    /// Its name in the object (`CropIdCard`).
+    pub name: String,
+    /// Its Rust field name (`crop_id_card`).
+    pub field: String,
+    /// The builder method that sets it (`with_crop_id_card`).
+    pub setter: String,
+    /// Documentation.
+    pub doc: String,
+    /// Its type.
+    pub ty: JsonType,
 }
 
 /// A parameter's kind.
@@ -425,6 +447,13 @@ pub enum Kind {
         max_len: usize,
         /// How the text is written on the wire.
         encoding: TextEncoding,
+    },
+    /// A JSON object of typed members, written as its text.
+    Json {
+        /// The members, in the order they are written.
+        fields: Vec<JsonField>,
+        /// Longest text in bytes (the budget a server parses within).
+        max_len: usize,
     },
     /// `<a><sep><b>`.
     Pair {
@@ -471,6 +500,19 @@ impl Kind {
                     values: &values,
                     max_len: *max_len,
                     encoding: *encoding,
+                })
+            }
+            Kind::Json { fields, max_len } => {
+                let fields: Vec<cos_ci_core::JsonField<'_>> = fields
+                    .iter()
+                    .map(|m| cos_ci_core::JsonField {
+                        name: &m.name,
+                        ty: m.ty,
+                    })
+                    .collect();
+                f(&cos_ci_core::ParamKind::Json {
+                    fields: &fields,
+                    max_len: *max_len,
                 })
             }
             Kind::Pair {
@@ -546,6 +588,12 @@ pub struct Node {
     pub spelling: Option<[String; 2]>,
     /// A JSON number that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// `(parameter, member)`: answered only when that boolean member of a JSON parameter
+    /// is true.
+    pub asked_by: Option<(String, String)>,
+    /// `[left, top, width, height]` in percent: a base64 node filled with that crop of the
+    /// input.
+    pub crop: Option<[u8; 4]>,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

@@ -92,6 +92,7 @@ impl Param {
             || self.names.is_some()
             || self.max_len.is_some()
             || self.encoding.is_some()
+            || self.fields.is_some()
     }
 
     /// This parameter's `doc`, `default`, `required` and `ignore_error` with the type keys of
@@ -230,6 +231,12 @@ pub struct Node {
     pub spelling: Option<[String; 2]>,
     /// A JSON number (integer or number) that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// `<param>.<member>`: the node is answered only when that boolean member of a
+    /// `type: json` parameter is true (`Config.CropIdCard`).
+    pub asked_by: Option<String>,
+    /// `[left, top, width, height]` in percent of the input: a base64 node the mock fills
+    /// with that crop of the input image, as PNG.
+    pub crop: Option<[u32; 4]>,
     /// A container's children.
     pub nodes: Option<IndexMap<String, Node>>,
 }
@@ -257,6 +264,10 @@ struct NodeFull {
     spelling: Option<[String; 2]>,
     #[serde(default)]
     number_or_string: bool,
+    #[serde(default)]
+    asked_by: Option<String>,
+    #[serde(default)]
+    crop: Option<[u32; 4]>,
     #[serde(default)]
     nodes: Option<IndexMap<String, Node>>,
 }
@@ -298,6 +309,8 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             aliases: f.aliases,
             spelling: f.spelling,
             number_or_string: f.number_or_string,
+            asked_by: f.asked_by,
+            crop: f.crop,
             nodes: f.nodes,
         })
     }
@@ -385,7 +398,7 @@ pub struct SourceDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
-    /// `integer`, `number`, `flag`, `text` or `pair`, or the name of a parameter shape of
+    /// `integer`, `number`, `flag`, `text`, `pair` or `json`, or the name of a parameter shape of
     /// `service.yaml` (which gives the other type keys).
     #[serde(rename = "type")]
     pub ty: String,
@@ -410,6 +423,9 @@ pub struct Param {
     /// How a text is written on the wire: `base64url` (URL-safe base64).
     #[serde(default)]
     pub encoding: Option<String>,
+    /// The members of a `type: json` parameter, in the order they are written.
+    #[serde(default)]
+    pub fields: Option<IndexMap<String, JsonFieldDef>>,
     /// The server's default.
     #[serde(default)]
     pub default: Option<serde_norway::Value>,
@@ -426,6 +442,17 @@ pub struct Param {
     /// and ignores it otherwise): `{ type: [a, b] }`.
     #[serde(default)]
     pub applies_when: Option<WhenDef>,
+    /// One line of documentation.
+    pub doc: String,
+}
+
+/// One member of a `type: json` parameter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonFieldDef {
+    /// `boolean` (the one member type so far).
+    #[serde(rename = "type")]
+    pub ty: String,
     /// One line of documentation.
     pub doc: String,
 }

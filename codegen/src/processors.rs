@@ -166,6 +166,7 @@ fn describe_param(kind: &ir::Kind) -> String {
         ir::Kind::Text { .. } => "text".to_string(),
         ir::Kind::Pair { .. } => "a pair".to_string(),
         ir::Kind::List { .. } => "a list".to_string(),
+        ir::Kind::Json { .. } => "a JSON object".to_string(),
     }
 }
 

@@ -178,4 +178,9 @@ single_defect!(
     at_least_one_unknown_param,
     required_when_unknown_value,
     list_word_holds_separator,
+    json_member_unknown_type,
+    asked_by_unknown_member,
+    upload_query_undeclared,
+    upload_query_image_answer,
+    json_answer_with_shape,
 );

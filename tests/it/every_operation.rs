@@ -39,6 +39,8 @@ fn values(spec: &OpSpec) -> ParamValues {
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
             // Every word, so each answer part a word asks for is there to check.
             ParamKind::List { values, .. } => Value::list(values.iter().copied()),
+            // No member set: `{}`, the smallest object.
+            ParamKind::Json { .. } => Value::Json(Vec::new()),
         };
         values.set(p.name, value);
     }
@@ -95,6 +97,17 @@ async fn every_operation_in_every_declared_mode() {
                         .await
                         .unwrap_or_else(|e| panic!("{} download: {e}", spec.name));
                     check_answer(spec, &image.content_type, &image.bytes);
+                }
+                Mode::UploadQuery => {
+                    let key = format!("out/{}-{mode}.png", spec.file);
+                    let answer = client
+                        .upload_query_values(spec, &values, &key, png.clone().into())
+                        .await
+                        .unwrap_or_else(|e| panic!("{} {mode}: {e}", spec.name));
+                    check_answer(spec, &answer.content_type, &answer.bytes);
+                    // The body is stored as it was sent.
+                    let stored = client.get_object(&key).await.unwrap();
+                    assert_eq!(stored.bytes.as_ref(), png.as_slice(), "{}", spec.name);
                 }
                 Mode::Upload | Mode::Cloud => {
                     let fileid = format!("/out/{}-{mode}", spec.file);
@@ -232,4 +245,81 @@ async fn an_operations_own_error_is_answered_and_typed() {
         tried += 1;
     }
     assert!(tried > 0, "no operation declares a flat_image_error");
+}
+
+/// A JSON-object parameter end to end: the client writes it, the mock answers a crop only when
+/// its member asks (a real crop of the input's pixels), and refuses text that is not the
+/// object; the upload form stores the body and answers the same document.
+#[tokio::test]
+async fn json_parameter_asks_for_crops_and_upload_query_stores_the_body() {
+    use cos_ci_client::id_card_ocr::{Config, IdCardOcr};
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let png = sample_png(40, 20);
+    client.put_object("card.png", png.clone()).await.unwrap();
+    let plain = client
+        .id_card_ocr("card.png", &IdCardOcr::new())
+        .await
+        .unwrap();
+    let advanced = plain.advanced_info.unwrap_or_default();
+    assert!(advanced.id_card.is_none() && advanced.portrait.is_none());
+    let asked = IdCardOcr::new().with_config(Config::new().with_crop_portrait(true));
+    let answer = client.id_card_ocr("card.png", &asked).await.unwrap();
+    let advanced = answer.advanced_info.expect("AdvancedInfo");
+    assert!(
+        advanced.id_card.is_none(),
+        "only the portrait was asked for"
+    );
+    let portrait = advanced.portrait.expect("Portrait").decode().unwrap();
+    let crop = image::load_from_memory(&portrait).unwrap().to_rgba8();
+    let input = image::load_from_memory(&png).unwrap().to_rgba8();
+    // The spec's portrait crop starts at 62% x 12% of the input.
+    let (x0, y0) = (40 * 62 / 100, 20 * 12 / 100);
+    assert_eq!(crop.dimensions(), (40 * 30 / 100, 20 * 68 / 100));
+    assert_eq!(crop.get_pixel(0, 0), input.get_pixel(x0, y0));
+    assert_eq!(crop.get_pixel(3, 2), input.get_pixel(x0 + 3, y0 + 2));
+
+    // The wire form is the SDKs': `Config={"CropPortrait":true}`, percent-encoded.
+    let logged = server.requests();
+    let last = logged.last().expect("logged");
+    assert!(
+        last.query
+            .contains("Config=%7B%22CropPortrait%22%3Atrue%7D"),
+        "{}",
+        last.query
+    );
+    // What a server is sent raw: not JSON, an unknown member, a wrong type, over the budget.
+    let spec = cos_ci_validate::find_operation("IDCardOCR").unwrap();
+    let long = format!("{{{}}}", " ".repeat(2000));
+    for bad in [
+        "{\"CropIdCard\"：true}",
+        "{\"Crop\":true}",
+        "{\"CropIdCard\":1}",
+        long.as_str(),
+    ] {
+        // The client refuses it before sending (typed values cannot hold it; raw text can).
+        let mut values = ParamValues::new();
+        values.set("Config", Value::Text(bad.to_string()));
+        let err = client
+            .process_values(spec, &values, &Source::key("card.png"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("Config"), "{err}");
+        // The mock answers InvalidArgument naming the parameter.
+        let answer = crate::mock_support::Req::new(&server, "GET", "card.png")
+            .query("ci-process", "IDCardOCR")
+            .query("Config", bad)
+            .send(&server)
+            .await;
+        let doc = answer.expect_error(400, "InvalidArgument");
+        assert!(doc.message.contains("Config"), "{}", doc.message);
+    }
+
+    let stored = client
+        .id_card_ocr_upload_query("up/card.png", png.clone(), &asked)
+        .await
+        .unwrap();
+    assert!(stored.advanced_info.and_then(|a| a.portrait).is_some());
+    let object = client.get_object("up/card.png").await.unwrap();
+    assert_eq!(object.bytes.as_ref(), png.as_slice());
 }

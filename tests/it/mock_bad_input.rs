@@ -399,6 +399,13 @@ async fn bad_images_get_image_errors_in_every_mode() {
                         let ops = one_rule(&format!("/{dest}"), &spec.encode_rule(&values));
                         cloud_req(&server, &key, &ops).send(&server).await
                     }
+                    Mode::UploadQuery => {
+                        let mut req = Req::new(&server, "PUT", &format!("bad/up-{n}.img"));
+                        for (k, v) in spec.encode_pairs(&values) {
+                            req = req.query(k, &v);
+                        }
+                        req.body(bytes.clone()).send(&server).await
+                    }
                 };
                 assert_eq!(
                     (answer.status, answer.error().code.as_str()),

@@ -109,6 +109,16 @@ async fn run(
             assert!(!answer.bytes.is_empty());
             Ok(None)
         }
+        // The body is stored at the destination, where the other writing modes put results.
+        Mode::UploadQuery => {
+            let dir = source.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let key = format!("{dir}/{fileid}");
+            let answer = client
+                .upload_query_values(case.spec, values, &key, body.to_vec().into())
+                .await?;
+            assert!(!answer.bytes.is_empty());
+            Ok(Some(key))
+        }
         Mode::Upload | Mode::Cloud => {
             let mut ops = PicOperations::new();
             ops.rules.push(PicRule {

@@ -286,6 +286,8 @@ pub(crate) fn required_values(spec: &OpSpec) -> ParamValues {
             ParamKind::Pair { min, .. } => Value::Pair(min, min),
             // Every word, so each answer part a word asks for is there to check.
             ParamKind::List { values, .. } => Value::list(values.iter().copied()),
+            // No member set: `{}`, the smallest object.
+            ParamKind::Json { .. } => Value::Json(Vec::new()),
         };
         values.set(p.name, value);
     }
@@ -303,6 +305,7 @@ pub(crate) fn some_value(p: &cos_ci_validate::ParamSpec) -> Value {
         ParamKind::Text { values, .. } => Value::Text(values.first().unwrap_or(&"x").to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
         ParamKind::List { values, .. } => Value::list(values.iter().copied()),
+        ParamKind::Json { .. } => Value::Json(Vec::new()),
     }
 }
 

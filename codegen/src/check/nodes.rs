@@ -31,7 +31,7 @@ pub(super) fn tree(
         format!("{path}.root")
     };
     type_name_unused(c, &at, &type_name, t.rust_name.is_some(), taken);
-    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes, false);
     xml_only(c, &format!("{path}.nodes"), &nodes);
     ir::Tree {
         root,
@@ -63,7 +63,7 @@ pub(super) fn json_tree(
         String::from("Answer")
     });
     type_name_unused(c, &format!("{path}.rust_name"), &type_name, true, taken);
-    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes);
+    let nodes = nodes(c, &format!("{path}.nodes"), &t.nodes, taken, shapes, true);
     ir::Tree {
         root: String::new(),
         type_name,
@@ -118,13 +118,15 @@ fn type_name_unused(
 }
 
 /// Checks the children of a container; a node whose `type` names a node shape of `shapes` is
-/// that shape.
+/// that shape. In a JSON answer (`json`) a shape is refused: the shared types are XML
+/// documents (`cos_ci_validate::shapes` implements XML reading and writing only).
 pub(super) fn nodes(
     c: &mut Checker<'_>,
     path: &str,
     map: &IndexMap<String, model::Node>,
     taken: &mut Vec<String>,
     shapes: &[ir::Shape],
+    json: bool,
 ) -> Vec<ir::Node> {
     if map.is_empty() {
         c.error(path, "a container needs at least one node");
@@ -171,6 +173,17 @@ pub(super) fn nodes(
             );
         }
         let children = match (&node.ty, &node.nodes) {
+            (Some(ty), None)
+                if json && Scalar::from_name(ty).is_none() && node_shape(shapes, ty).is_some() =>
+            {
+                c.error(
+                    &format!("{here}.type"),
+                    format!(
+                        "a JSON answer cannot use the shape `{ty}`: shapes are XML types; write its nodes here with `nodes`"
+                    ),
+                );
+                Vec::new()
+            }
             (Some(ty), None)
                 if Scalar::from_name(ty).is_none() && node_shape(shapes, ty).is_some() =>
             {
@@ -223,8 +236,10 @@ pub(super) fn nodes(
                         "only scalar nodes take an example",
                     );
                 }
-                let children = nodes(c, &format!("{here}.nodes"), children, taken, shapes);
-                if let Some(shape) = shapes.iter().find(
+                let children = nodes(c, &format!("{here}.nodes"), children, taken, shapes, json);
+                // A JSON answer cannot name a shape, so it is not asked to.
+                let inline_shapes = if json { &[][..] } else { shapes };
+                if let Some(shape) = inline_shapes.iter().find(
                     |s| matches!(&s.kind, ir::ShapeKind::Nodes(n) if same_nodes(n, &children)),
                 ) {
                     c.error(
@@ -335,7 +350,46 @@ pub(super) fn nodes(
                 );
             }
         }
+        if node.asked_by.is_some() && !node.optional && !node.repeated {
+            c.error(
+                &format!("{here}.asked_by"),
+                "a node answered only when asked may be absent: make it `optional: true`",
+            );
+        }
+        let asked_by = node.asked_by.as_ref().and_then(|text| {
+            let pair = text
+                .split_once('.')
+                .filter(|(p, m)| !p.is_empty() && !m.is_empty());
+            if pair.is_none() {
+                c.error(
+                    &format!("{here}.asked_by"),
+                    format!("`{text}` is not `<parameter>.<member>` (like `Config.CropIdCard`)"),
+                );
+            }
+            pair.map(|(p, m)| (p.to_string(), m.to_string()))
+        });
+        let crop = node.crop.and_then(|[left, top, width, height]| {
+            let at = format!("{here}.crop");
+            if scalar != Some(Scalar::Base64) {
+                c.error(&at, "`crop` is for base64 nodes: the image the mock answers there");
+                None
+            } else if width == 0 || height == 0 || left + width > 100 || top + height > 100 {
+                c.error(
+                    &at,
+                    format!(
+                        "`[{left}, {top}, {width}, {height}]` is not a crop inside the image: \
+                         [left, top, width, height] in percent, each side at least 1, left + width and top + height at most 100"
+                    ),
+                );
+                None
+            } else {
+                // All four are at most 100 here.
+                Some([left, top, width, height].map(|v| u8::try_from(v).unwrap_or(100)))
+            }
+        });
         out.push(ir::Node {
+            asked_by,
+            crop,
             name: name.clone(),
             field,
             scalar,

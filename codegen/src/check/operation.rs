@@ -50,12 +50,20 @@ pub fn operation(
         if Mode::from_name(mode).is_none() {
             c.error(
                 &format!("modes.{i}"),
-                format!("unknown mode `{mode}`; expected download, upload or cloud"),
+                format!(
+                    "unknown mode `{mode}`; expected one of {}",
+                    Mode::ALL.map(Mode::as_str).join(", ")
+                ),
             );
         } else if op.modes[..i].contains(mode) {
             c.error(
                 &format!("modes.{i}"),
                 format!("mode `{mode}` is listed twice"),
+            );
+        } else if service.is_some_and(|(s, _)| !s.modes.contains_key(mode)) {
+            c.error(
+                &format!("modes.{i}"),
+                format!("service.yaml declares no mode `{mode}` (under `modes`)"),
             );
         }
     }
@@ -68,8 +76,9 @@ pub fn operation(
     };
     for mode in &op.modes {
         let known = Mode::from_name(mode).is_some();
+        // An undeclared mode was reported above; its permissions are not asked for too.
         if known
-            && service.is_some()
+            && service.is_some_and(|(s, _)| s.modes.contains_key(mode))
             && implied(mode).is_empty()
             && !op.permissions.contains_key(mode)
         {
@@ -290,6 +299,19 @@ pub fn operation(
             ir::Output::Image { png: false }
         }
     };
+    if let Some(t) = &op.output.response {
+        asked_by(c, "output.response.nodes", &t.nodes, &params, &broken);
+    }
+    let upload_query = op
+        .modes
+        .iter()
+        .position(|m| Mode::from_name(m) == Some(Mode::UploadQuery));
+    if let (Some(i), ir::Output::Image { .. } | ir::Output::Json(_)) = (upload_query, &output) {
+        c.error(
+            &format!("modes.{i}"),
+            "mode `upload_query` answers the operation's XML document (`download: xml`); an image operation uploads with Pic-Operations (`upload`)",
+        );
+    }
     let stand_in = crate::processors::operation(c, op, &params, &broken, service.map(|(s, _)| s));
     let fallback = ir::Limits {
         max_input_bytes: 1,
@@ -326,6 +348,9 @@ pub fn operation(
         }
     }
     let method = modes.contains(&ir::Mode::Download).then(|| module.clone());
+    let upload_query_method = modes
+        .contains(&ir::Mode::UploadQuery)
+        .then(|| format!("{module}_upload_query"));
     ir::Op {
         name: op.name.clone(),
         file: stem.to_string(),
@@ -356,6 +381,7 @@ pub fn operation(
         alias_query: op.alias_query.clone(),
         output,
         method,
+        upload_query_method,
         limits,
         processor: op.mock.processor.clone(),
         processor_type: stand_in.type_name,
@@ -365,6 +391,46 @@ pub fn operation(
         max_rules: own.max_rules,
         flat_image_error: own.flat_image_error,
         relations,
+    }
+}
+
+/// Checks every node's `asked_by` names a boolean member of one of `params`, a `type: json`
+/// parameter (parameters in `broken` were reported already).
+fn asked_by(
+    c: &mut Checker<'_>,
+    path: &str,
+    nodes: &indexmap::IndexMap<String, model::Node>,
+    params: &[ir::Param],
+    broken: &[String],
+) {
+    for (name, node) in nodes {
+        let here = format!("{path}.{name}");
+        if let Some((param, member)) = node.asked_by.as_deref().and_then(|t| t.split_once('.')) {
+            let found = params.iter().find(|p| p.name == param);
+            let problem = match found.map(|p| &p.kind) {
+                None if broken.iter().any(|b| b == param) => None,
+                None => Some(format!("`{param}` is not a parameter of this operation")),
+                Some(ir::Kind::Json { fields, .. }) => (!fields
+                    .iter()
+                    .any(|f| f.name == member && f.ty == ir::JsonType::Boolean))
+                .then(|| {
+                    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                    format!(
+                        "`{param}` has no boolean member `{member}`; its members are {}",
+                        names.join(", ")
+                    )
+                }),
+                Some(_) => Some(format!(
+                    "`{param}` is not a `type: json` parameter; `asked_by` names one of its boolean members"
+                )),
+            };
+            if let Some(problem) = problem {
+                c.error(&format!("{here}.asked_by"), problem);
+            }
+        }
+        if let Some(children) = &node.nodes {
+            asked_by(c, &format!("{here}.nodes"), children, params, broken);
+        }
     }
 }
 

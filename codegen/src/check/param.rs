@@ -2,10 +2,12 @@
 
 use super::*;
 
-const PARAM_TYPES: [&str; 6] = ["integer", "number", "flag", "text", "pair", "list"];
+const PARAM_TYPES: [&str; 7] = ["integer", "number", "flag", "text", "pair", "list", "json"];
 /// Characters a list's words cannot be joined by: they delimit queries and rules, or mean
 /// something else once percent-decoded.
 const NOT_SEPARATORS: &str = "&=%+#?";
+/// The member types of a `type: json` parameter.
+const JSON_MEMBER_TYPES: [(&str, ir::JsonType); 1] = [("boolean", ir::JsonType::Boolean)];
 /// Query names the runtime handles itself.
 const RESERVED_PARAMS: [&str; 2] = ["ci-process", "detect-url"];
 
@@ -62,7 +64,13 @@ pub(super) fn param(
         ty,
     );
     only(c, "names", p.names.is_some() && ty != "pair", ty);
-    only(c, "max_len", p.max_len.is_some() && ty != "text", ty);
+    only(
+        c,
+        "max_len",
+        p.max_len.is_some() && ty != "text" && ty != "json",
+        ty,
+    );
+    only(c, "fields", p.fields.is_some() && ty != "json", ty);
     only(c, "encoding", p.encoding.is_some() && ty != "text", ty);
     only(
         c,
@@ -73,7 +81,7 @@ pub(super) fn param(
     only(
         c,
         "range",
-        p.range.is_some() && (ty == "flag" || ty == "text" || ty == "list"),
+        p.range.is_some() && (ty == "flag" || ty == "text" || ty == "list" || ty == "json"),
         ty,
     );
     only(
@@ -175,6 +183,7 @@ pub(super) fn param(
             ir::Kind::Number { min, max }
         }
         "flag" => ir::Kind::Flag,
+        "json" => json_kind(c, path, p)?,
         "text" => {
             let values = words(c, path, p.values.as_deref().unwrap_or_default());
             if p.values.as_ref().is_some_and(Vec::is_empty) {
@@ -354,6 +363,7 @@ pub(super) fn param(
         ir::Kind::IntegerSet { .. } | ir::Kind::Text { .. } => ir::ValueType::Enum,
         ir::Kind::Pair { .. } => ir::ValueType::Pair,
         ir::Kind::List { .. } => ir::ValueType::List,
+        ir::Kind::Json { .. } => ir::ValueType::Json,
     };
     Some(ir::Param {
         value,
@@ -369,6 +379,69 @@ pub(super) fn param(
         variants,
         allowed: describe(&kind),
         kind,
+    })
+}
+
+/// The members and budget of a `type: json` parameter.
+fn json_kind(c: &mut Checker<'_>, path: &str, p: &model::Param) -> Option<ir::Kind> {
+    let Some(defs) = p.fields.as_ref().filter(|f| !f.is_empty()) else {
+        c.error(
+            path,
+            "a json parameter needs `fields`: its members, like `CropIdCard: { type: boolean, doc: … }`",
+        );
+        return None;
+    };
+    if p.max_len == Some(0) {
+        c.error(&format!("{path}.max_len"), "`max_len` must be at least 1");
+    }
+    let mut fields: Vec<ir::JsonField> = Vec::new();
+    for (name, def) in defs {
+        let here = format!("{path}.fields.{name}");
+        let Some((_, ty)) = JSON_MEMBER_TYPES.iter().find(|(n, _)| *n == def.ty) else {
+            let names: Vec<&str> = JSON_MEMBER_TYPES.iter().map(|(n, _)| *n).collect();
+            c.error(
+                &format!("{here}.type"),
+                format!(
+                    "unknown member type `{}`; expected {}",
+                    def.ty,
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        if def.doc.trim().is_empty() {
+            c.error(&format!("{here}.doc"), "the doc is empty");
+        }
+        let field = naming::field(name);
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
+            c.error(
+                &here,
+                format!("`{name}` is not a member name: letters, digits and `_`"),
+            );
+        } else if let Some(other) = fields.iter().find(|f| f.field == field) {
+            c.error(
+                &here,
+                format!(
+                    "`{name}` and `{}` both give the Rust field `{field}`",
+                    other.name
+                ),
+            );
+        }
+        fields.push(ir::JsonField {
+            name: name.clone(),
+            setter: naming::setter(&field),
+            field,
+            doc: def.doc.trim().to_string(),
+            ty: *ty,
+        });
+    }
+    Some(ir::Kind::Json {
+        fields,
+        max_len: p.max_len.unwrap_or(cos_ci_core::ParamKind::DEFAULT_MAX_LEN),
     })
 }
 

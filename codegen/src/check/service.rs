@@ -5,14 +5,19 @@ use super::*;
 
 /// Checks `service.yaml`.
 pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
-    // The three modes, in this order; unknown ones are reported on their own.
+    // Every mode in `Mode::ALL` order; `upload_query` (newer, used by few operations) may be
+    // left out. Unknown ones are reported on their own.
     let known: Vec<&str> = s
         .modes
         .keys()
         .map(String::as_str)
         .filter(|name| Mode::from_name(name).is_some())
         .collect();
-    let expected: Vec<&str> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+    let expected: Vec<&str> = Mode::ALL
+        .iter()
+        .map(|m| m.as_str())
+        .filter(|m| known.contains(m) || *m != Mode::UploadQuery.as_str())
+        .collect();
     if known != expected {
         let missing: Vec<&str> = expected
             .iter()
@@ -26,14 +31,20 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         };
         c.error(
             "modes",
-            format!("the modes are download, upload and cloud, in this order; {what}"),
+            format!(
+                "the modes are {}, in this order; {what}",
+                expected.join(", ")
+            ),
         );
     }
     for (name, def) in &s.modes {
         let Some(mode) = Mode::from_name(name) else {
             c.error(
                 &format!("modes.{name}"),
-                format!("unknown mode `{name}`; expected download, upload or cloud"),
+                format!(
+                    "unknown mode `{name}`; expected one of {}",
+                    Mode::ALL.map(Mode::as_str).join(", ")
+                ),
             );
             continue;
         };

@@ -36,6 +36,7 @@ pub(super) fn check(
                     names: p.names.clone(),
                     max_len: p.max_len,
                     encoding: p.encoding.clone(),
+                    fields: None,
                     default: None,
                     required: false,
                     ignore_error: false,
@@ -62,6 +63,7 @@ pub(super) fn check(
                 nodes,
                 &mut taken,
                 &[],
+                false,
             )),
             _ => {
                 c.error(&path, "a shape has either `param` or `nodes`");
@@ -106,6 +108,8 @@ pub(super) fn same_nodes(a: &[ir::Node], b: &[ir::Node]) -> bool {
                 && x.aliases == y.aliases
                 && x.spelling == y.spelling
                 && x.number_or_string == y.number_or_string
+                && x.asked_by == y.asked_by
+                && x.crop == y.crop
                 && (x.scalar.is_some() || x.type_name == y.type_name)
                 && same_nodes(&x.nodes, &y.nodes)
         })

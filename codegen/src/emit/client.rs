@@ -52,10 +52,15 @@ pub(super) struct Method {
 /// and forms take the same parameters through the client's generic methods, which the
 /// method's doc names.
 pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
+    let mut methods: Vec<Method> = download(op, place).into_iter().collect();
+    methods.extend(upload_query(op, place));
+    methods
+}
+
+/// The download method, when the operation has the mode.
+fn download(op: &Op, place: &Place) -> Option<Method> {
     let Place { krate, link, .. } = place;
-    let Some(base) = &op.method else {
-        return Vec::new();
-    };
+    let base = op.method.as_ref()?;
     let ty = ident(&op.type_name);
     let name = &op.name;
     let f = ident(base);
@@ -97,19 +102,41 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
     if op.modes.contains(&Mode::Cloud) {
         generic.push(format!("[`cloud_with`]({link}::Client::cloud_with)"));
     }
-    vec![Method {
+    Some(Method {
         doc: doc(&format!(
             "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
              The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
-             Parameters are validated before anything is sent; {generic} take them too.",
+             Parameters are validated before anything is sent; {generic} {take} them too.",
             generic = generic.join(", "),
+            take = if generic.len() == 1 { "takes" } else { "take" },
         )),
         name: f,
         args: quote! { source: impl Into<#krate::Source>, params: &#ty },
         ok,
         call,
         is_async: true,
-    }]
+    })
+}
+
+/// The upload-with-a-query method (`PUT /<key>?ci-process=…`), whose answer is the
+/// operation's own document, so it is typed per operation rather than generic.
+fn upload_query(op: &Op, place: &Place) -> Option<Method> {
+    let Place { krate, .. } = place;
+    let (name, tree) = (op.upload_query_method.as_ref()?, op.response()?);
+    let (ty, r, op_name) = (ident(&op.type_name), ident(&tree.type_name), &op.name);
+    Some(Method {
+        doc: doc(&format!(
+            "Uploads `body` to `key` and runs `{op_name}` on it (`PUT /<key>?ci-process={op_name}`, no \
+             Pic-Operations): COS stores the body and answers the `<{}>` document, as a download \
+             would. The body is streamed as given; parameters are validated before anything is sent.",
+            tree.root
+        )),
+        name: ident(name),
+        args: quote! { key: &str, body: impl Into<#krate::Body>, params: &#ty },
+        ok: quote! { #r },
+        call: quote! { self.upload_query_xml(key, body.into(), params) },
+        is_async: true,
+    })
 }
 
 fn operation(op: &Op) -> Result<GeneratedFile, String> {

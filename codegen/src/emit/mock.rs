@@ -186,9 +186,11 @@ fn sample(module: &str, tree: &Tree, document: TokenStream, read: TokenStream) -
 fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
     let m = ident(module);
     // An optional scalar without a sample is one the answer may leave out: the mock does;
-    // base64 nodes take no sample and always carry their stand-in image.
+    // base64 nodes take no sample and always carry their stand-in image. A node a JSON
+    // parameter asks for (`asked_by`) is not in the answer to a request that sets nothing.
     let present = nodes.iter().filter(|n| {
         !(n.optional && n.scalar.is_some_and(|s| s != Scalar::Base64) && n.example.is_none())
+            && n.asked_by.is_none()
     });
     let sets = present.map(|n| {
         let field = ident(&n.field);
@@ -197,11 +199,16 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
             None => {
                 let ty = ident(&n.type_name);
                 let inner = fill(module, quote! { node }, &n.nodes);
-                quote! {{
-                    let mut node = cos_ci_validate::#m::#ty::default();
-                    #inner
-                    node
-                }}
+                if inner.is_empty() {
+                    // Every child is left out (asked for, or optional without a sample).
+                    quote! { cos_ci_validate::#m::#ty::default() }
+                } else {
+                    quote! {{
+                        let mut node = cos_ci_validate::#m::#ty::default();
+                        #inner
+                        node
+                    }}
+                }
             }
         };
         let value = if n.repeated {
@@ -218,7 +225,7 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
 
 /// Whether the answer takes a width or height from the image (see [`scalar`]).
 fn reads_image(nodes: &[Node]) -> bool {
-    nodes.iter().any(|n| {
+    nodes.iter().filter(|n| n.asked_by.is_none()).any(|n| {
         (n.scalar == Some(Scalar::Integer)
             && n.example.is_none()
             && (n.name.ends_with("Width") || n.name.ends_with("Height"))

@@ -123,6 +123,7 @@ fn mode(mode: Mode) -> TokenStream {
         Mode::Download => quote! { Mode::Download },
         Mode::Upload => quote! { Mode::Upload },
         Mode::Cloud => quote! { Mode::Cloud },
+        Mode::UploadQuery => quote! { Mode::UploadQuery },
     }
 }
 

@@ -1,12 +1,12 @@
 //! `cos-ci-validate`: the operation descriptions, typed parameters, and the shared wire models.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Mode, Node, Op, Output, Param, Processor, Relation, Scalar, Service,
-    ShapeKind, Spec, TextEncoding, ValueType,
+    HostKind, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param, Processor,
+    Relation, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -329,6 +329,13 @@ impl Imports {
         }
         if op.detect_url.is_some() {
             names.push("HostKind");
+        }
+        let json = op
+            .params
+            .iter()
+            .any(|p| matches!(p.kind, Kind::Json { .. }));
+        if json {
+            names.extend(["JsonField", "JsonType", "JsonValue"]);
         }
         if limits {
             names.push("Limits");
@@ -824,6 +831,13 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
         if n.number_or_string {
             node = quote! { #node.or_string() };
         }
+        if let Some((param, member)) = &n.asked_by {
+            node = quote! { #node.asked_by(#param, #member) };
+        }
+        if let Some(crop) = n.crop {
+            let crop = crop.map(Literal::u8_unsuffixed);
+            node = quote! { #node.cropped([#(#crop),*]) };
+        }
         node
     });
     quote! { &[#(#items),*] }
@@ -884,6 +898,15 @@ fn kind(k: &Kind, rt: &TokenStream) -> TokenStream {
                     encoding: #rt TextEncoding::#encoding,
                 }
             }
+        }
+        Kind::Json { fields, max_len } => {
+            let max_len = Literal::usize_unsuffixed(*max_len);
+            let fields = fields.iter().map(|f| {
+                let name = &f.name;
+                let ty = json_type(f.ty);
+                quote! { #rt JsonField { name: #name, ty: #rt JsonType::#ty } }
+            });
+            quote! { #rt ParamKind::Json { fields: &[#(#fields),*], max_len: #max_len } }
         }
         Kind::Pair {
             separator,
@@ -1027,7 +1050,85 @@ fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
                 }
             }
         }
+        (Kind::Json { fields, .. }, _) => json_struct(p, fields, rt),
         _ => quote! {},
+    }
+}
+
+/// The runtime's `JsonType` variant of `ty`.
+fn json_type(ty: JsonType) -> Ident {
+    match ty {
+        JsonType::Boolean => ident("Boolean"),
+    }
+}
+
+/// The struct of a JSON-object parameter: one `bool` per member, `with_*` setters, and its
+/// conversions to and from a `Value` (false members are written nowhere).
+fn json_struct(p: &Param, fields: &[JsonField], rt: &TokenStream) -> TokenStream {
+    let name = ident(&p.type_name);
+    let d = doc(&format!(
+        "Members of `{}`: {}\n\nSent as the JSON text of the members set to `true`.",
+        p.name, p.doc
+    ));
+    let members = fields.iter().map(|f| {
+        let field = ident(&f.field);
+        let d = doc(&format!("`{}`: {}", f.name, f.doc));
+        match f.ty {
+            JsonType::Boolean => quote! { #d pub #field: bool, },
+        }
+    });
+    let setters = fields.iter().map(|f| {
+        let field = ident(&f.field);
+        let with = ident(&f.setter);
+        let d = doc(&format!("Sets `{}`: {}", f.name, f.doc));
+        quote! {
+            #d
+            #[must_use]
+            pub fn #with(mut self, value: bool) -> Self {
+                self.#field = value;
+                self
+            }
+        }
+    });
+    let to = fields.iter().map(|f| {
+        let field = ident(&f.field);
+        let n = &f.name;
+        quote! { (#n, v.#field) }
+    });
+    let from = fields.iter().map(|f| {
+        let field = ident(&f.field);
+        let n = &f.name;
+        quote! { #field: value.json_flag(#n), }
+    });
+    quote! {
+        #d
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub struct #name { #(#members)* }
+        impl #name {
+            /// Every member false (none is sent).
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+            #(#setters)*
+            /// The members of a checked value of this parameter (absent members are false).
+            pub fn from_value(value: &#rt Value) -> Self {
+                Self { #(#from)* }
+            }
+        }
+        impl From<#name> for #rt Value {
+            fn from(v: #name) -> Self {
+                // Only the true members, as a request reads back (false is absence).
+                #rt Value::Json(
+                    [#(#to),*]
+                        .into_iter()
+                        .filter(|(_, b)| *b)
+                        .map(|(n, _)| (n.to_string(), #rt JsonValue::Bool(true)))
+                        .collect(),
+                )
+            }
+        }
     }
 }
 
@@ -1038,7 +1139,7 @@ fn value_type(p: &Param) -> TokenStream {
         ValueType::Number => quote! { f64 },
         ValueType::Flag | ValueType::TextBool => quote! { bool },
         ValueType::Text => quote! { String },
-        ValueType::Enum | ValueType::Pair => {
+        ValueType::Enum | ValueType::Pair | ValueType::Json => {
             let name = ident(&p.type_name);
             quote! { #name }
         }
@@ -1111,6 +1212,7 @@ fn from_value(p: &Param) -> TokenStream {
         (_, ValueType::List) => quote! {
             values.list(#name).map(|words| words.iter().filter_map(|w| #ty::from_wire(w)).collect())
         },
+        (_, ValueType::Json) => quote! { values.get(#name).map(#ty::from_value) },
     }
 }
 
@@ -1160,6 +1262,18 @@ fn typed_literal(p: &Param, wire: &str) -> TokenStream {
             let a = Literal::u32_unsuffixed(a.trim().parse().unwrap_or_default());
             let b = Literal::u32_unsuffixed(b.trim().parse().unwrap_or_default());
             quote! { #ty::new(#a, #b) }
+        }
+        (Kind::Json { fields, .. }, _) => {
+            // The members the example sets, as setters in the struct's member order.
+            let value = p.kind.with_core(|k| k.parse(wire)).ok();
+            let setters = fields
+                .iter()
+                .filter(|f| value.as_ref().is_some_and(|v| v.json_flag(&f.name)))
+                .map(|f| {
+                    let with = ident(&f.setter);
+                    quote! { .#with(true) }
+                });
+            quote! { #ty::new() #(#setters)* }
         }
         _ => quote! { Default::default() },
     }

@@ -209,6 +209,15 @@ pub enum Command {
         /// Process the image at this URL instead of an object.
         #[arg(long, value_name = "URL")]
         detect_url: Option<String>,
+        /// Upload this file to KEY and process it on the way in (`PUT /<KEY>?ci-process=…`,
+        /// for operations with the upload_query mode); the answer is saved as with a download.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "detect_url",
+            requires = "key"
+        )]
+        upload: Option<PathBuf>,
         /// Where to save the result.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,

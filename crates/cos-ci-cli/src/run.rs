@@ -108,6 +108,7 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             op,
             key,
             detect_url,
+            upload,
             output,
             params,
         } => {
@@ -119,7 +120,15 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
                     return Err(Failure::Usage("give an object key or --detect-url".into()));
                 }
             };
-            let image = client.process_values(spec, &values, &source).await?;
+            let image = match (upload, &source) {
+                (Some(file), Source::Key(key)) => {
+                    let body = Body::from_file(&file)
+                        .await
+                        .map_err(|e| Failure::Io(format!("{}: {e}", file.display())))?;
+                    client.upload_query_values(spec, &values, key, body).await?
+                }
+                _ => client.process_values(spec, &values, &source).await?,
+            };
             tokio::fs::write(&output, &image.bytes)
                 .await
                 .map_err(|e| Failure::Io(format!("{}: {e}", output.display())))?;

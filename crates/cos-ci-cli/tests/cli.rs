@@ -547,6 +547,82 @@ async fn every_command_speaks_json() {
     assert_eq!(out[0]["Exists"], false);
 }
 
+/// `process` runs an operation in each of its answering modes: a download of a stored key,
+/// and `--upload FILE` (`PUT /<KEY>?ci-process=…`), which also stores the file at KEY. A JSON
+/// parameter is given as its text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_runs_download_and_upload_query() {
+    let server = MockServer::start().await.unwrap();
+    let cli = Cli::new(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("card.png");
+    std::fs::write(&src, png(40, 20)).unwrap();
+    let answer = dir.path().join("answer.xml");
+    let answer_path = answer.to_str().unwrap();
+    cli.ok(&["put", src.to_str().unwrap(), "ids/card.png"])
+        .await;
+    let config = r#"Config={"CropIdCard":true}"#;
+    let out = cli
+        .json(&[
+            "process",
+            "IDCardOCR",
+            "ids/card.png",
+            "-o",
+            answer_path,
+            "-p",
+            config,
+        ])
+        .await;
+    assert_eq!(out[0]["ContentType"], "application/xml");
+    let text = std::fs::read_to_string(&answer).unwrap();
+    assert!(
+        text.contains("<IdCard>") && !text.contains("<Portrait>"),
+        "{text}"
+    );
+
+    let out = cli
+        .json(&[
+            "process",
+            "id-card-ocr",
+            "ids/up.png",
+            "--upload",
+            src.to_str().unwrap(),
+            "-o",
+            answer_path,
+        ])
+        .await;
+    assert_eq!(out[0]["Operation"], "IDCardOCR");
+    let text = std::fs::read_to_string(&answer).unwrap();
+    assert!(
+        text.contains("<Response>") && !text.contains("<IdCard>"),
+        "{text}"
+    );
+    let back = dir.path().join("back.png");
+    cli.ok(&["get", "ids/up.png", back.to_str().unwrap()]).await;
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&src).unwrap());
+
+    // A bad JSON text is a usage error, refused before anything is sent.
+    cli.fails(
+        &[
+            "process",
+            "IDCardOCR",
+            "ids/card.png",
+            "-o",
+            answer_path,
+            "-p",
+            "Config={x",
+        ],
+        2,
+    )
+    .await;
+    let out = cli.json(&["ops"]).await;
+    let op = out
+        .iter()
+        .find(|o| o["Name"] == "IDCardOCR")
+        .expect("listed");
+    assert_eq!(op["Modes"], serde_json::json!(["download", "upload_query"]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes_say_what_failed() {
     let server = MockServer::start().await.unwrap();

@@ -46,6 +46,14 @@ fn sample(p: &ParamSpec) -> Value {
         ParamKind::Text { values, .. } => Value::Text(values[0].to_string()),
         ParamKind::Pair { min, max, .. } => Value::Pair(min, min + (max - min) / 2),
         ParamKind::List { values, .. } => Value::list(values.iter().copied()),
+        // The first member set, as a typical request asks for one thing.
+        ParamKind::Json { fields, .. } => Value::Json(
+            fields
+                .iter()
+                .take(1)
+                .map(|f| (f.name.to_string(), cos_ci_validate::JsonValue::Bool(true)))
+                .collect(),
+        ),
     }
 }
 

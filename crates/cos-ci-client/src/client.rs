@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cos_ci_validate::{
-    CloudMode, DownloadMode, ErrorDocument, HostKind, OpSpec, PIC_OPERATIONS_HEADER, ParamValues,
-    PicOperations, UploadMode, UploadResult, XmlDocument,
+    CloudMode, DownloadMode, ErrorDocument, HostKind, Mode, OpSpec, Operation,
+    PIC_OPERATIONS_HEADER, ParamValues, PicOperations, UploadMode, UploadResult, XmlDocument,
 };
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
@@ -309,6 +309,19 @@ impl Client {
         Ok(self.config.prepare(&parts, &*self.credentials_now()?))
     }
 
+    /// The signed request that uploads a `len`-byte body to `key` and runs dynamic `values` of
+    /// `spec` on it (`PUT /<key>?ci-process=…`, mode `upload_query`).
+    pub fn prepare_upload_query(
+        &self,
+        spec: &OpSpec,
+        values: &ParamValues,
+        key: &str,
+        len: u64,
+    ) -> Result<PreparedRequest, Error> {
+        let parts = Self::upload_query_parts(spec, values, key, len, None)?;
+        Ok(self.config.prepare(&parts, &*self.credentials_now()?))
+    }
+
     /// The signed cloud-processing request for `key` with `ops`.
     pub fn prepare_cloud(&self, key: &str, ops: &PicOperations) -> Result<PreparedRequest, Error> {
         let parts = cloud_parts(key, ops)?;
@@ -459,6 +472,76 @@ impl Client {
         Ok(self
             .config
             .presign(&parts, expires.as_secs().max(1), &*self.credentials_now()?))
+    }
+
+    // ---- processing upon upload, answered like a download ----
+
+    /// The request that uploads a `len`-byte body to `key` and runs `values` of `spec` on it
+    /// (`PUT /<key>?ci-process=…`, no Pic-Operations).
+    fn upload_query_parts(
+        spec: &OpSpec,
+        values: &ParamValues,
+        key: &str,
+        len: u64,
+        content_type: Option<String>,
+    ) -> Result<RequestParts, Error> {
+        if !spec.supports(Mode::UploadQuery) {
+            return Err(Error::InvalidArgument {
+                argument: "operation",
+                reason: format!("{} has no {} mode", spec.name, Mode::UploadQuery),
+            });
+        }
+        spec.check(values)?;
+        let query = spec
+            .encode_pairs(values)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let mut parts = upload_parts(key, Some(len), content_type, None)?;
+        parts.operation = spec.name;
+        parts.mode = Some(Mode::UploadQuery.as_str());
+        parts.query = query;
+        Ok(parts)
+    }
+
+    /// Uploads `body` to `key` running dynamic `values` of `spec` on it (`PUT
+    /// /<key>?ci-process=…`): COS stores the body and answers the operation's result, which
+    /// is buffered. The body is streamed as it is given.
+    pub async fn upload_query_values(
+        &self,
+        spec: &OpSpec,
+        values: &ParamValues,
+        key: &str,
+        body: Body,
+    ) -> Result<ProcessedImage, Error> {
+        let parts =
+            Self::upload_query_parts(spec, values, key, body.len(), body.content_type.clone())?;
+        let max = self.config.max_response_bytes;
+        self.call(parts, Some(body), true, |response, limits| async move {
+            let content_type = header(&response, "content-type").unwrap_or_default();
+            let request_id = request_id(&response);
+            let bytes = read_limited(response, max, &request_id, limits).await?;
+            Ok(ProcessedImage {
+                bytes,
+                content_type,
+                request_id,
+            })
+        })
+        .await
+    }
+
+    /// Uploads `body` to `key` running an operation whose answer is an XML document on it,
+    /// and parses the answer.
+    pub async fn upload_query_xml<O: Operation, R: XmlDocument>(
+        &self,
+        key: &str,
+        body: Body,
+        params: &O,
+    ) -> Result<R, Error> {
+        let answer = self
+            .upload_query_values(O::SPEC, &params.to_values(), key, body)
+            .await?;
+        parse_xml(&answer.bytes, answer.request_id)
     }
 
     // ---- processing upon upload and in the cloud ----

@@ -311,6 +311,46 @@ async fn face_effect_doc_answer_decodes_field_by_field() {
     assert_eq!(answer.result_mask, None);
 }
 
+/// The page's example: a front side (no `Authority`, `ValidDate`), and placeholder text where
+/// the crops' base64 goes, kept as it is.
+#[tokio::test]
+async fn id_card_ocr_doc_answer_decodes_field_by_field() {
+    use cos_ci_client::id_card_ocr::{CardSide, Config, IdCardOcr};
+    let endpoint = answering(include_str!("doc-answers/id-card-ocr.xml")).await;
+    let params = IdCardOcr::new()
+        .with_card_side(CardSide::Front)
+        .with_config(
+            Config::new()
+                .with_crop_id_card(true)
+                .with_crop_portrait(true),
+        );
+    let answer = client(&endpoint)
+        .id_card_ocr("card.png", &params)
+        .await
+        .unwrap();
+    let info = answer.id_info.expect("IdInfo");
+    assert_eq!(info.name.as_deref(), Some("张明"));
+    assert_eq!(info.sex.as_deref(), Some("男"));
+    assert_eq!(info.nation.as_deref(), Some("汉"));
+    assert_eq!(info.birth.as_deref(), Some("1987/1/1"));
+    assert_eq!(
+        info.address.as_deref(),
+        Some("北京市石景山区高新技术园腾讯大楼")
+    );
+    assert_eq!(info.id_num.as_deref(), Some("440524198701010014"));
+    assert_eq!(info.authority, None);
+    assert_eq!(info.valid_date, None);
+    let advanced = answer.advanced_info.expect("AdvancedInfo");
+    let card = advanced.id_card.expect("IdCard");
+    assert_eq!(card.as_str(), "裁剪后身份证照片的 Base64 编码");
+    assert!(card.decode().is_err());
+    let portrait = advanced.portrait.expect("Portrait");
+    assert_eq!(portrait.as_str(), "身份证头像照片的 Base64 编码");
+    assert_eq!(advanced.quality, None);
+    assert_eq!(advanced.border_code_value, None);
+    assert!(advanced.warn_infos.is_empty());
+}
+
 /// The page's example: nodes in another order than the table, `Angel` (sic) a float.
 #[tokio::test]
 async fn ocr_doc_answer_decodes_field_by_field() {

@@ -6,7 +6,7 @@
 use cos_ci_client::{
     Client, Credentials, Mode, OPERATIONS, OpSpec, ParamValues, PicOperations, PicRule, Source,
 };
-use cos_ci_validate::{ParamKind, Value};
+use cos_ci_validate::{JsonValue, ParamKind, Value};
 
 /// 2023-11-14T22:13:20Z, the instant the official SDK vectors were made at.
 const NOW: u64 = 1_700_000_000;
@@ -36,6 +36,13 @@ fn sample(spec: &OpSpec) -> ParamValues {
             ParamKind::Pair { max, .. } => Value::Pair(max, max / 2),
             // Every word, last first, so the separator shows in the query and the rule.
             ParamKind::List { values, .. } => Value::list(values.iter().rev().copied()),
+            // Every member set, as the longest text the SDKs write.
+            ParamKind::Json { fields, .. } => Value::Json(
+                fields
+                    .iter()
+                    .map(|f| (f.name.to_string(), JsonValue::Bool(true)))
+                    .collect(),
+            ),
         };
         values.set(p.name, value);
     }
@@ -88,6 +95,12 @@ fn every_operation_in_every_mode() {
         if spec.supports(Mode::Cloud) {
             let request = client.prepare_cloud("input/photo 1.png", &ops).unwrap();
             out.push_str(&format!("# cloud\n{request}\n"));
+        }
+        if spec.supports(Mode::UploadQuery) {
+            let request = client
+                .prepare_upload_query(spec, &values, "input/photo 1.png", 160)
+                .unwrap();
+            out.push_str(&format!("# upload_query\n{request}\n"));
         }
         insta::assert_snapshot!(spec.file, out);
     }

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod base64url;
+mod json;
 
 /// A processing mode: where and when an operation runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,11 +28,14 @@ pub enum Mode {
     Upload,
     /// `POST /<key>?image_process` with a `Pic-Operations` header on a stored object.
     Cloud,
+    /// `PUT /<key>?ci-process=…` with the image as the body and no `Pic-Operations`: the body
+    /// is stored and the operation's own answer (as in download) is the response body.
+    UploadQuery,
 }
 
 impl Mode {
     /// All modes, in spec order.
-    pub const ALL: [Mode; 3] = [Mode::Download, Mode::Upload, Mode::Cloud];
+    pub const ALL: [Mode; 4] = [Mode::Download, Mode::Upload, Mode::Cloud, Mode::UploadQuery];
 
     /// The spec name of the mode (`download`, `upload`, `cloud`).
     pub const fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl Mode {
             Mode::Download => "download",
             Mode::Upload => "upload",
             Mode::Cloud => "cloud",
+            Mode::UploadQuery => "upload_query",
         }
     }
 
@@ -51,21 +56,27 @@ impl Mode {
     pub const fn method(self) -> &'static str {
         match self {
             Mode::Download => "GET",
-            Mode::Upload => "PUT",
+            Mode::Upload | Mode::UploadQuery => "PUT",
             Mode::Cloud => "POST",
         }
     }
 
     /// Whether requests of this mode carry the rules in a Pic-Operations header.
     pub const fn carries_pic_operations(self) -> bool {
-        !matches!(self, Mode::Download)
+        matches!(self, Mode::Upload | Mode::Cloud)
+    }
+
+    /// Whether the request's query names the operation (`ci-process=…`) and the answer is the
+    /// operation's own (an image or a document), as in download.
+    pub const fn answers_in_body(self) -> bool {
+        matches!(self, Mode::Download | Mode::UploadQuery)
     }
 
     /// The query word a request of this mode carries (`image_process` for cloud).
     pub const fn query(self) -> Option<&'static str> {
         match self {
             Mode::Cloud => Some("image_process"),
-            Mode::Download | Mode::Upload => None,
+            Mode::Download | Mode::Upload | Mode::UploadQuery => None,
         }
     }
 }
@@ -149,6 +160,14 @@ pub enum ParamKind<'a> {
         /// How the text is written on the wire.
         encoding: TextEncoding,
     },
+    /// A JSON object of typed members, written as its raw text (`Config={"CropIdCard":true}`):
+    /// every member one of `fields`, the text at most `max_len` bytes, false members omitted.
+    Json {
+        /// The members it may have, in the order they are written.
+        fields: &'a [JsonField<'a>],
+        /// Longest allowed text in bytes: the budget a server parses within.
+        max_len: usize,
+    },
     /// Two integers joined by `separator`, each in `min..=max` (padding-layout `<dx>x<dy>`).
     Pair {
         /// The separator between the two numbers.
@@ -169,6 +188,29 @@ pub enum ParamKind<'a> {
         /// What joins the words on the wire (`,`).
         separator: char,
     },
+}
+
+/// The type of one member of a JSON-object parameter ([`ParamKind::Json`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonType {
+    /// `true` or `false`; a false member is left out when written.
+    Boolean,
+}
+
+/// One member of a JSON-object parameter: its name in the object and its type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JsonField<'a> {
+    /// The member's name, e.g. `CropIdCard`.
+    pub name: &'a str,
+    /// Its type.
+    pub ty: JsonType,
+}
+
+/// The value of one member of a JSON-object parameter ([`Value::Json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JsonValue {
+    /// A boolean member.
+    Bool(bool),
 }
 
 /// Why a value is not allowed for a [`ParamKind`]; [`ParamKind::explain`] words it.
@@ -252,6 +294,13 @@ impl ParamKind<'_> {
                 encoding: TextEncoding::Base64Url,
             } => format!("URL-safe base64 of text of at most {max_len} bytes"),
             ParamKind::Text { values, .. } => format!("one of {}", values.join(", ")),
+            ParamKind::Json { fields, max_len } => {
+                let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+                format!(
+                    "a JSON object of at most {max_len} bytes whose members are among {}, each true or false",
+                    names.join(", ")
+                )
+            }
             ParamKind::Pair {
                 separator,
                 min,
@@ -270,6 +319,9 @@ impl ParamKind<'_> {
         match (rejection, self) {
             (Rejection::TooLong, ParamKind::Text { max_len, .. }) => {
                 format!("is longer than {max_len} bytes")
+            }
+            (Rejection::TooLong, ParamKind::Json { max_len, .. }) => {
+                format!("is longer than the {max_len}-byte budget for its JSON text")
             }
             _ => format!("is not {}", self.allowed()),
         }
@@ -301,6 +353,13 @@ impl ParamKind<'_> {
                 encoding: TextEncoding::Base64Url,
                 ..
             } => Value::Text(base64url::decode(raw).ok_or(Rejection::Malformed)?),
+            ParamKind::Json { fields, max_len } => {
+                // The budget is checked on the text before a byte of it is parsed.
+                if raw.len() > max_len {
+                    return Err(Rejection::TooLong);
+                }
+                Value::Json(json::parse_object(raw, fields)?)
+            }
             ParamKind::Pair { separator, .. } => {
                 let (a, b) = raw.split_once(separator).ok_or(Rejection::Malformed)?;
                 let a = a.trim().parse().map_err(|_| Rejection::Malformed)?;
@@ -347,6 +406,15 @@ impl ParamKind<'_> {
                         .enumerate()
                         .all(|(i, w)| !words[..i].contains(w))
             }
+            (ParamKind::Json { fields, max_len }, Value::Json(members)) => {
+                if !members.iter().all(|(name, v)| json::fits(fields, name, v)) {
+                    return Err(Rejection::NotAllowed);
+                }
+                if json::write_object(fields, members).len() > *max_len {
+                    return Err(Rejection::TooLong);
+                }
+                true
+            }
             _ => return Err(Rejection::Malformed),
         };
         if allowed {
@@ -372,6 +440,21 @@ pub enum Value {
     Pair(u32, u32),
     /// Words of a list parameter, in the order given.
     List(Vec<String>),
+    /// The members of a JSON-object parameter, by name.
+    Json(Vec<(String, JsonValue)>),
+}
+
+impl Value {
+    /// Whether the boolean member `name` of a JSON-object value is true (false for any
+    /// other value: an absent member is false).
+    pub fn json_flag(&self, name: &str) -> bool {
+        match self {
+            Value::Json(members) => members
+                .iter()
+                .any(|(n, v)| n == name && *v == JsonValue::Bool(true)),
+            _ => false,
+        }
+    }
 }
 
 impl Value {
@@ -395,6 +478,10 @@ impl Value {
                 words.join(&separator.to_string())
             }
             (Value::List(words), _) => words.join(","),
+            (Value::Json(members), ParamKind::Json { fields, .. }) => {
+                json::write_object(fields, members)
+            }
+            (Value::Json(members), _) => json::write_object(&[], members),
         }
     }
 

@@ -3,17 +3,83 @@
 //! every node filled from its sample value (or a typed placeholder), one element for a
 //! repeated node, an optional scalar without a sample left out, and an integer `…Width` /
 //! `…Height` without a sample taken from the input image, a base64 node holding a stand-in PNG
-//! of the input's size.
+//! of the input's size. What a request adds: a node a JSON parameter's member asks for
+//! (`asked_by`) only when it does, and a base64 node with a `crop` holding that crop of the
+//! input's pixels.
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
-use cos_ci_validate::{XmlNode, XmlType};
+use cos_ci_validate::{Base64Data, ParamValues, XmlNode, XmlType};
 
-use crate::processors::ImageInfo;
+use crate::processors::{ImageInfo, ImageLimits};
+
+/// What a request gives its answer beyond the input's header.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The request's checked parameters.
+    pub values: &'a ParamValues,
+    /// The input image's bytes.
+    pub input: &'a [u8],
+    /// The operation's limits, which decoding the input for a crop stays within.
+    pub limits: &'a ImageLimits,
+}
+
+/// The answer's view of the input: its header, and the request when there is one (without
+/// it, as the typed answers the tests compare with are written, nothing is asked for and a
+/// crop is the stand-in image).
+#[derive(Clone, Copy, Debug)]
+pub struct Fill<'a> {
+    /// The input's format and size.
+    pub image: &'a ImageInfo,
+    /// The request.
+    pub request: Option<Request<'a>>,
+}
+
+impl Fill<'_> {
+    /// Whether the request asks for `n`.
+    fn asked(&self, n: &XmlNode) -> bool {
+        match self.request {
+            Some(r) => n.asked(r.values),
+            None => n.asked_by.is_none(),
+        }
+    }
+
+    /// The image a base64 node carries: its crop of the input when it has one and the input
+    /// decodes, else the stand-in of the input's size.
+    fn base64(&self, n: &XmlNode) -> Base64Data {
+        match (n.crop, self.request) {
+            (Some(crop), Some(r)) => crate::processors::base64_crop(r.input, r.limits, crop)
+                .unwrap_or_else(|_| crate::processors::base64_png(self.image)),
+            _ => crate::processors::base64_png(self.image),
+        }
+    }
+
+    /// Whether `n` is written: asked for, and not an optional scalar without a sample (one
+    /// the answer may leave out; base64 nodes take no sample and always carry an image).
+    fn writes(&self, n: &XmlNode) -> bool {
+        self.asked(n)
+            && !(n.optional
+                && !matches!(n.ty, XmlType::Container | XmlType::Base64)
+                && n.example.is_none())
+    }
+}
 
 /// The document `<root>` with `nodes` filled for `image`, with an XML declaration.
+#[cfg(test)]
 pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+    answer_to(
+        root,
+        nodes,
+        &Fill {
+            image,
+            request: None,
+        },
+    )
+}
+
+/// The document `<root>` with `nodes` filled for a request, with an XML declaration.
+pub fn answer_to(root: &str, nodes: &'static [XmlNode], fill: &Fill<'_>) -> String {
     let mut w = XmlWriter::default();
-    w.node(root, &Children { nodes, image });
+    w.node(root, &Children { nodes, fill });
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&w.into_string());
     out
@@ -21,34 +87,27 @@ pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> Strin
 
 struct Children<'a> {
     nodes: &'static [XmlNode],
-    image: &'a ImageInfo,
+    fill: &'a Fill<'a>,
 }
 
 impl ToElement for Children<'_> {
     fn write_children(&self, w: &mut XmlWriter) {
-        for n in self.nodes {
-            // An optional scalar without a sample is one the answer may leave out; base64
-            // nodes take no sample and always carry their stand-in image.
-            if n.optional
-                && !matches!(n.ty, XmlType::Container | XmlType::Base64)
-                && n.example.is_none()
-            {
-                continue;
-            }
+        for n in self.nodes.iter().filter(|n| self.fill.writes(n)) {
             // A repeated node is written once: one element shows the shape.
-            write(w, n, self.image);
+            write(w, n, self.fill);
         }
     }
 }
 
-fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
+fn write(w: &mut XmlWriter, n: &'static XmlNode, fill: &Fill<'_>) {
     let ex = n.example;
+    let image = fill.image;
     match n.ty {
         XmlType::Container => w.node(
             n.name,
             &Children {
                 nodes: n.children,
-                image,
+                fill,
             },
         ),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
@@ -73,28 +132,34 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             }
         }
         XmlType::String => w.field(n.name, &ex.unwrap_or("").to_string()),
-        XmlType::Base64 => w.field(n.name, &crate::processors::base64_png(image)),
+        XmlType::Base64 => w.field(n.name, &fill.base64(n)),
     }
 }
 
 /// The JSON object with `nodes` as members, filled for `image` by the rules of [`answer`],
 /// written as serde_json writes the typed document (members in spec order, compact).
+#[cfg(test)]
 pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+    answer_json_to(
+        nodes,
+        &Fill {
+            image,
+            request: None,
+        },
+    )
+}
+
+/// [`answer_json`] for a request.
+pub fn answer_json_to(nodes: &'static [XmlNode], fill: &Fill<'_>) -> String {
     let mut out = String::new();
-    json_object(&mut out, nodes, image);
+    json_object(&mut out, nodes, fill);
     out
 }
 
-fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
+fn json_object(out: &mut String, nodes: &'static [XmlNode], fill: &Fill<'_>) {
     out.push('{');
     let mut first = true;
-    for n in nodes {
-        if n.optional
-            && !matches!(n.ty, XmlType::Container | XmlType::Base64)
-            && n.example.is_none()
-        {
-            continue;
-        }
+    for n in nodes.iter().filter(|n| fill.writes(n)) {
         if !first {
             out.push(',');
         }
@@ -103,19 +168,20 @@ fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
         out.push(':');
         if n.repeated {
             out.push('[');
-            json_value(out, n, image);
+            json_value(out, n, fill);
             out.push(']');
         } else {
-            json_value(out, n, image);
+            json_value(out, n, fill);
         }
     }
     out.push('}');
 }
 
-fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
+fn json_value(out: &mut String, n: &'static XmlNode, fill: &Fill<'_>) {
     let ex = n.example;
+    let image = fill.image;
     match n.ty {
-        XmlType::Container => json_object(out, n.children, image),
+        XmlType::Container => json_object(out, n.children, fill),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
             out.push_str(&image.width.to_string());
         }
@@ -136,7 +202,7 @@ fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
         }
         XmlType::String => out.push_str(&json_text(ex.unwrap_or(""))),
         XmlType::Base64 => {
-            out.push_str(&json_text(crate::processors::base64_png(image).as_str()));
+            out.push_str(&json_text(fill.base64(n).as_str()));
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum Kind {
     UnknownProcess,
     /// `PUT` with Pic-Operations.
     Upload,
+    /// `PUT /<key>?ci-process=<an operation the server serves>` without Pic-Operations: the
+    /// body is stored and the operation's answer returned.
+    UploadQuery(&'static OpSpec),
     /// `POST ?image_process`.
     Cloud,
     /// Plain object operations.
@@ -71,7 +74,7 @@ impl Kind {
     /// The COS action name used in logs and fault matching.
     pub fn action(self) -> &'static str {
         match self {
-            Kind::Download(_) | Kind::UnknownProcess => "CiProcess",
+            Kind::Download(_) | Kind::UnknownProcess | Kind::UploadQuery(_) => "CiProcess",
             Kind::Upload | Kind::Put => "PutObject",
             Kind::Cloud => "ImageProcess",
             Kind::Get => "GetObject",
@@ -99,6 +102,7 @@ impl Kind {
     pub fn mode(self) -> Option<Mode> {
         match self {
             Kind::Download(_) | Kind::UnknownProcess => Some(Mode::Download),
+            Kind::UploadQuery(_) => Some(Mode::UploadQuery),
             Kind::Upload => Some(Mode::Upload),
             Kind::Cloud => Some(Mode::Cloud),
             _ => None,
@@ -151,7 +155,7 @@ impl Ctx {
     /// The ci-process operations a request involves.
     pub fn operations(&self) -> Vec<String> {
         match self.kind {
-            Kind::Download(spec) => vec![spec.name.to_string()],
+            Kind::Download(spec) | Kind::UploadQuery(spec) => vec![spec.name.to_string()],
             Kind::UnknownProcess => self
                 .param(CI_PROCESS)
                 .map(str::to_string)

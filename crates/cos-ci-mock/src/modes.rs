@@ -107,6 +107,73 @@ pub async fn download(
     Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
 }
 
+/// Processing upon upload without Pic-Operations: `PUT /<key>?ci-process=…` with the image
+/// as the body. The operation runs on the body first; only when it succeeds is the body
+/// stored at `<key>` (the pages: "并可将原图存入到 COS"), and the operation's own answer (as
+/// in download) is the response.
+pub async fn upload_query(
+    state: &Arc<MockState>,
+    ctx: &Ctx,
+    account: &Account,
+    spec: &'static OpSpec,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let route = state.routes.find(spec.name).ok_or_else(internal)?.clone();
+    if !spec.supports(Mode::UploadQuery) {
+        return Err(unsupported(spec, Mode::UploadQuery));
+    }
+    let values = spec.decode_query(&ctx.raw_query)?;
+    let (bucket, key) = (ctx.target.bucket.clone(), ctx.target.key.clone());
+    if key.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            "processing upon upload needs an object key",
+        ));
+    }
+    authorize_actions(
+        state,
+        account,
+        &spec.actions(Mode::UploadQuery),
+        |a| spec.action_names(a),
+        |_| vec![(bucket.clone(), key.clone())],
+        &bucket,
+    )?;
+    let limit = spec
+        .limits
+        .max_input_bytes
+        .min(state.config.max_object_bytes);
+    let too_large = |what: &str, size: u64| {
+        ApiError::new(
+            ErrorCode::ImageTooLarge,
+            format!("{} takes at most {limit} bytes; {what} {size}", spec.name),
+        )
+    };
+    let declared = ctx
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(size) = declared.filter(|&n| n > limit) {
+        return Err(too_large("Content-Length is", size));
+    }
+    let input = read_body(body, limit).await.map_err(|e| {
+        if e.code == ErrorCode::EntityTooLarge.as_str() {
+            too_large("the body has at least", limit.saturating_add(1))
+        } else {
+            e
+        }
+    })?;
+    let produced = run_blocking(state, vec![(route, values)], input.clone()).await?;
+    let produced = produced.into_iter().next().ok_or_else(internal)?;
+    let content_type = ctx
+        .header("content-type")
+        .map(str::to_string)
+        .unwrap_or_else(|| processing::original(&input).content_type.to_string());
+    state
+        .storage
+        .put_bytes(&bucket, &key, &content_type, input)
+        .await?;
+    Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
+}
+
 /// One rule of a Pic-Operations header, resolved.
 struct Plan {
     route: Served,

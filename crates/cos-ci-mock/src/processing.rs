@@ -254,20 +254,38 @@ fn run_until(
                     height: out.info.height,
                 })
         }
-        Serve::Generic => match route.spec.output {
-            Output::Xml { root, nodes } => document(
-                &|info| crate::generic::answer(root, nodes, info),
-                "application/xml",
-            ),
-            Output::Json { nodes } => document(
-                &|info| crate::generic::answer_json(nodes, info),
-                "application/json",
-            ),
-            Output::Image { .. } => Err(ProcessError::internal(format!(
-                "{} answers an image; the generic stand-in writes documents",
-                route.spec.name
-            ))),
-        },
+        Serve::Generic => {
+            let request = Some(crate::generic::Request {
+                values,
+                input,
+                limits: &limits,
+            });
+            match route.spec.output {
+                Output::Xml { root, nodes } => document(
+                    &|image| {
+                        crate::generic::answer_to(
+                            root,
+                            nodes,
+                            &crate::generic::Fill { image, request },
+                        )
+                    },
+                    "application/xml",
+                ),
+                Output::Json { nodes } => document(
+                    &|image| {
+                        crate::generic::answer_json_to(
+                            nodes,
+                            &crate::generic::Fill { image, request },
+                        )
+                    },
+                    "application/json",
+                ),
+                Output::Image { .. } => Err(ProcessError::internal(format!(
+                    "{} answers an image; the generic stand-in writes documents",
+                    route.spec.name
+                ))),
+            }
+        }
         Serve::Custom(stand_in) => processors::check_input_len(input.len() as u64, &limits)
             .and_then(|()| {
                 stand_in(StandInInput {

@@ -90,6 +90,10 @@ fn classify(
         },
         // Processing on upload keeps its own answer for a missing key.
         Method::PUT if has_header(PIC_OPERATIONS_HEADER) && !has("partNumber") => Kind::Upload,
+        // `PUT /<key>?ci-process=…` without Pic-Operations: upload answered by the operation.
+        Method::PUT if !root && !has("partNumber") && process.is_some() => process
+            .and_then(|name| routes.find(name))
+            .map_or(Kind::UnknownProcess, |r| Kind::UploadQuery(r.spec)),
         Method::PUT if root && plain_root => Kind::PutBucket,
         Method::PUT if root => Kind::Unsupported,
         Method::PUT if has("partNumber") && has("uploadId") => Kind::UploadPart {
@@ -284,6 +288,7 @@ async fn dispatch(
             ),
         )),
         Kind::Upload => modes::persist(state, ctx, account, Mode::Upload, Some(body)).await,
+        Kind::UploadQuery(spec) => modes::upload_query(state, ctx, account, spec, body).await,
         Kind::Cloud => modes::persist(state, ctx, account, Mode::Cloud, None).await,
         Kind::Get => object::get(state, ctx, account, false).await,
         Kind::Head => object::get(state, ctx, account, true).await,

@@ -218,6 +218,18 @@ fn param(p: &ir::Param) -> ParamSpec {
             max_len: *max_len,
             encoding: *encoding,
         },
+        ir::Kind::Json { fields, max_len } => ParamKind::Json {
+            fields: leak_slice(
+                fields
+                    .iter()
+                    .map(|f| crate::JsonField {
+                        name: leak(&f.name),
+                        ty: f.ty,
+                    })
+                    .collect(),
+            ),
+            max_len: *max_len,
+        },
         ir::Kind::Pair {
             separator,
             min,
@@ -263,6 +275,11 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
                 example: n.example.as_deref().map(leak),
                 spelling: n.spelling.as_ref().map(|[yes, no]| [leak(yes), leak(no)]),
                 number_or_string: n.number_or_string,
+                asked_by: n
+                    .asked_by
+                    .as_ref()
+                    .map(|(param, member)| (leak(param), leak(member))),
+                crop: n.crop,
                 children: self::nodes(&n.nodes),
             })
             .collect(),

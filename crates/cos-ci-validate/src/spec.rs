@@ -3,7 +3,7 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, JsonField, JsonType, JsonValue, Mode, TextEncoding};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -127,6 +127,12 @@ pub struct XmlNode {
     pub spelling: Option<[&'static str; 2]>,
     /// A JSON number that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// `(parameter, member)`: answered only when that boolean member of a JSON-object
+    /// parameter is true (`("Config", "CropIdCard")`).
+    pub asked_by: Option<(&'static str, &'static str)>,
+    /// `[left, top, width, height]` in percent of the input: a base64 node a server fills
+    /// with that crop of the input image.
+    pub crop: Option<[u8; 4]>,
     /// The children of a container.
     pub children: &'static [XmlNode],
 }
@@ -175,6 +181,8 @@ impl XmlNode {
             example: None,
             spelling: None,
             number_or_string: false,
+            asked_by: None,
+            crop: None,
             children: &[],
         }
     }
@@ -208,6 +216,32 @@ impl XmlNode {
         XmlNode {
             number_or_string: true,
             ..self
+        }
+    }
+
+    /// The same node, answered only when the boolean `member` of the JSON-object parameter
+    /// `param` is true.
+    pub const fn asked_by(self, param: &'static str, member: &'static str) -> Self {
+        XmlNode {
+            asked_by: Some((param, member)),
+            ..self
+        }
+    }
+
+    /// The same base64 node, filled with the crop `[left, top, width, height]` (percent) of
+    /// the input image.
+    pub const fn cropped(self, crop: [u8; 4]) -> Self {
+        XmlNode {
+            crop: Some(crop),
+            ..self
+        }
+    }
+
+    /// Whether a request with `values` asks for this node (always, unless `asked_by`).
+    pub fn asked(&self, values: &crate::ParamValues) -> bool {
+        match self.asked_by {
+            Some((param, member)) => values.get(param).is_some_and(|v| v.json_flag(member)),
+            None => true,
         }
     }
 

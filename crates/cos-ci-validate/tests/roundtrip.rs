@@ -42,7 +42,8 @@ fn typed(kind: &ParamKind, raw: &str) -> Option<Value> {
     let value = match *kind {
         ParamKind::Integer { .. } | ParamKind::IntegerSet(_) => raw.parse().ok().map(Value::Int),
         ParamKind::Number { .. } => raw.parse().ok().map(Value::Number),
-        ParamKind::Flag => None,
+        // Refused JSON text has no typed form (an unknown member is refused as text too).
+        ParamKind::Flag | ParamKind::Json { .. } => None,
         ParamKind::Text { .. } => Some(Value::Text(raw.to_string())),
         ParamKind::Pair { separator, .. } => {
             let (a, b) = raw.split_once(separator)?;

@@ -6,7 +6,7 @@ pub use cos_ci_validate::detect_car::*;
 impl crate::Client {
     /// Runs `DetectCar` during download (`GET /<key>?ci-process=DetectCar`) and returns the `<Response>` answer.
     ///
-    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) take them too.
+    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) takes them too.
     pub async fn detect_car(
         &self,
         source: impl Into<crate::Source>,

@@ -6,7 +6,7 @@ pub use cos_ci_validate::image_inspect::*;
 impl crate::Client {
     /// Runs `ImageInspect` during download (`GET /<key>?ci-process=ImageInspect`) and returns the JSON answer.
     ///
-    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) take them too.
+    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) takes them too.
     pub async fn image_inspect(
         &self,
         source: impl Into<crate::Source>,

@@ -17,6 +17,7 @@ pub mod detect_face;
 pub mod detect_pet;
 pub mod face_effect;
 pub mod goods_matting;
+pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
 pub mod ocr;

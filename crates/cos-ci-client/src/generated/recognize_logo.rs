@@ -6,7 +6,7 @@ pub use cos_ci_validate::recognize_logo::*;
 impl crate::Client {
     /// Runs `RecognizeLogo` during download (`GET /<key>?ci-process=RecognizeLogo`) and returns the `<RecognitionResult>` answer.
     ///
-    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) take them too.
+    /// The source is an object key, or [`Source::url`](crate::Source::url) for a detect-url. Parameters are validated before anything is sent; [`presign_process`](crate::Client::presign_process) takes them too.
     pub async fn recognize_logo(
         &self,
         source: impl Into<crate::Source>,

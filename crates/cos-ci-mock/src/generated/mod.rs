@@ -21,6 +21,8 @@ pub mod detect_pet;
 #[cfg(test)]
 pub mod face_effect;
 #[cfg(test)]
+pub mod id_card_ocr;
+#[cfg(test)]
 pub mod image_inspect;
 #[cfg(test)]
 pub mod ocr;
@@ -43,6 +45,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("DetectFace", detect_face::matches),
     ("detect-pet", detect_pet::matches),
     ("face-effect", face_effect::matches),
+    ("IDCardOCR", id_card_ocr::matches),
     ("ImageInspect", image_inspect::matches),
     ("OCR", ocr::matches),
     ("RecognizeLogo", recognize_logo::matches),

@@ -35,7 +35,7 @@ pub use inputs::{Inputs, check_stand_in, stand_in};
 pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
-pub use picture::base64_png;
+pub use picture::{base64_crop, base64_png};
 pub use probe::{Format, ImageInfo, probe};
 
 /// The result of a processor: encoded bytes and what they are.

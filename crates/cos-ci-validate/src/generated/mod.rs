@@ -19,6 +19,7 @@ pub mod detect_face;
 pub mod detect_pet;
 pub mod face_effect;
 pub mod goods_matting;
+pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
 pub mod ocr;
@@ -42,6 +43,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &detect_pet::SPEC,
     &face_effect::SPEC,
     &goods_matting::SPEC,
+    &id_card_ocr::SPEC,
     &image_inspect::SPEC,
     &image_repair::SPEC,
     &ocr::SPEC,

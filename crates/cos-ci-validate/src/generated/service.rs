@@ -35,6 +35,7 @@ pub const IMPLIED_ACTIONS: &[(Mode, &[&str])] = &[
     (Mode::Download, &["cos:GetObject"]),
     (Mode::Upload, &["cos:PutObject"]),
     (Mode::Cloud, &["cos:GetObject", "cos:PutObject"]),
+    (Mode::UploadQuery, &["cos:PutObject"]),
 ];
 
 /// The code a server answers with when a parameter is out of range.

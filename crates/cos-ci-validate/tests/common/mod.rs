@@ -168,6 +168,7 @@ pub fn low_value(kind: &ParamKind) -> Value {
         ParamKind::Text { values, .. } => Value::Text(values[0].to_string()),
         ParamKind::Pair { min, .. } => Value::Pair(min, min),
         ParamKind::List { values, .. } => Value::list([values[0]]),
+        ParamKind::Json { .. } => Value::Json(Vec::new()),
     }
 }
 
@@ -188,6 +189,7 @@ pub fn high_value(kind: &ParamKind) -> Value {
         ParamKind::Pair { max, .. } => Value::Pair(max, max),
         // Every word, last first: order is kept.
         ParamKind::List { values, .. } => Value::list(values.iter().rev().copied()),
+        ParamKind::Json { fields, .. } => json_members(fields, |_| true),
     }
 }
 
@@ -223,6 +225,8 @@ pub fn bad_wire(kind: &ParamKind) -> String {
         } => format!("{}{separator}{min}", u64::from(max) + 1),
         // A word given twice.
         ParamKind::List { values, separator } => format!("{0}{separator}{0}", values[0]),
+        // A member the object does not have.
+        ParamKind::Json { .. } => r#"{"NoSuchMember":true}"#.to_string(),
     }
 }
 
@@ -397,7 +401,23 @@ pub fn valid_value(kind: &ParamKind) -> BoxedStrategy<Value> {
                 .prop_map(Value::list)
                 .boxed()
         }
+        ParamKind::Json { fields, .. } => proptest::collection::vec(any::<bool>(), fields.len())
+            .prop_map(move |set| json_members(fields, |i| set[i]))
+            .boxed(),
     }
+}
+
+/// The JSON-object value with the members `set` picks (true), in member order: the form a
+/// request reads back.
+pub fn json_members(fields: &[cos_ci_validate::JsonField], set: impl Fn(usize) -> bool) -> Value {
+    Value::Json(
+        fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| set(*i))
+            .map(|(_, f)| (f.name.to_string(), cos_ci_validate::JsonValue::Bool(true)))
+            .collect(),
+    )
 }
 
 /// Any valid value set of `spec`: each optional parameter set or not, required ones always set,
@@ -549,6 +569,29 @@ pub fn invalid_wire(kind: &ParamKind) -> BoxedStrategy<String> {
             );
             options.push(Just(format!("{first}{separator}{first}")).boxed());
             options.push(Just(format!("{first}{separator}")).boxed());
+        }
+        ParamKind::Json { fields, max_len } => {
+            let names: Vec<&'static str> = fields.iter().map(|f| f.name).collect();
+            // Not JSON, not an object, a member of the wrong type, an unknown member, and a
+            // text over the budget.
+            options.push(
+                proptest::sample::select(vec!["{", "true", "[]", "{\"a\"：true}", "null"])
+                    .prop_map(str::to_string)
+                    .boxed(),
+            );
+            options.push(
+                (proptest::sample::select(names.clone()), "[0-9a-z\"]{1,5}")
+                    .prop_filter("not a boolean", |(_, v)| v != "true" && v != "false")
+                    .prop_map(|(n, v)| format!("{{\"{n}\":{v}}}"))
+                    .boxed(),
+            );
+            options.push(
+                "[A-Za-z]{1,12}"
+                    .prop_filter("not a member", move |n| !names.contains(&n.as_str()))
+                    .prop_map(|n| format!("{{\"{n}\":true}}"))
+                    .boxed(),
+            );
+            options.push(Just(format!("{{{}}}", " ".repeat(max_len))).boxed());
         }
         ParamKind::Pair {
             separator,
