@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{EmptyValues, HostKind, Mode, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -28,6 +28,8 @@ pub struct Service {
     pub limits: Limits,
     /// Code for parameter violations.
     pub param_error_code: String,
+    /// How a parameter sent with an empty value is read.
+    pub empty_values: EmptyValues,
     /// Error codes: (code, status, message).
     pub errors: Vec<(String, u16, String)>,
     /// The error document.
@@ -164,6 +166,8 @@ pub struct Op {
     pub modes: Vec<Mode>,
     /// Host kind of detect-url requests.
     pub detect_url: Option<HostKind>,
+    /// Host kinds serving the operation's requests, the client's first.
+    pub hosts: Vec<HostKind>,
     /// Actions per mode.
     pub permissions: Vec<(Mode, Vec<String>)>,
     /// Aliases per action.

@@ -30,6 +30,9 @@ pub struct Service {
     pub error_xml: NodeTree,
     /// The answer of upload and cloud processing.
     pub upload_result: NodeTree,
+    /// How a parameter sent with an empty value is read: `absent` (the default) or `refused`.
+    #[serde(default)]
+    pub empty_values: Option<String>,
     /// Parameter types and answer containers several operations share, by Rust type name:
     /// an operation names one as a parameter's or a node's `type`.
     #[serde(default)]
@@ -319,6 +322,10 @@ pub struct Operation {
     /// Where the image may come from besides the object key.
     #[serde(default)]
     pub source: SourceDef,
+    /// The host kinds serving the operation's requests, the client's first (`[cos]` when
+    /// not given).
+    #[serde(default)]
+    pub hosts: Option<Vec<String>>,
     /// CAM actions per mode.
     pub permissions: IndexMap<String, Vec<String>>,
     /// Older names of actions.

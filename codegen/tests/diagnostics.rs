@@ -179,4 +179,6 @@ single_defect!(
     at_least_one_unknown_param,
     required_when_unknown_value,
     list_word_holds_separator,
+    unknown_operation_host,
+    unknown_empty_values,
 );

@@ -148,6 +148,38 @@ pub fn operation(
         None
     };
 
+    let mut hosts = Vec::new();
+    for (i, host) in op.hosts.iter().flatten().enumerate() {
+        let here = format!("hosts.{i}");
+        match HostKind::from_name(host) {
+            Some(kind) if service.is_some_and(|(s, _)| !s.hosts.contains_key(host)) => {
+                c.error(
+                    &here,
+                    format!(
+                        "`{}` has no template in service.yaml `hosts`",
+                        kind.as_str()
+                    ),
+                );
+            }
+            Some(kind) if hosts.contains(&kind) => {
+                c.error(&here, format!("`{host}` is listed twice"));
+            }
+            Some(kind) => hosts.push(kind),
+            None => c.error(
+                &here,
+                format!(
+                    "unknown host kind `{host}`; expected cos, pic or ci (service.yaml `hosts`)"
+                ),
+            ),
+        }
+    }
+    if op.hosts.as_ref().is_some_and(Vec::is_empty) {
+        c.error("hosts", "an operation is served on at least one host kind");
+    }
+    if hosts.is_empty() {
+        hosts.push(HostKind::Cos);
+    }
+
     // The types of the operation's generated module: its parameter struct, the enums and
     // structs of its parameters, its answer's nodes.
     let type_name = naming::type_name(&op.name);
@@ -336,6 +368,7 @@ pub fn operation(
         doc_url: op.doc_url.clone(),
         modes,
         detect_url,
+        hosts,
         permissions: op
             .modes
             .iter()

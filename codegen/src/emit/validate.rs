@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind, Spec,
-    TextEncoding, ValueType,
+    EmptyValues, HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar,
+    ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -67,6 +67,10 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         (host(HostKind::Cos), host(HostKind::Pic), host(HostKind::Ci));
     let limits = limits(&s.limits);
     let param_code = format_ident!("{}", s.param_error_code);
+    let empty = match s.empty_values {
+        EmptyValues::Absent => quote! { Absent },
+        EmptyValues::Refused => quote! { Refused },
+    };
     let variants = s.errors.iter().map(|(code, status, message)| {
         let v = format_ident!("{}", code);
         let d = doc(&format!("{message} (HTTP {status})"));
@@ -82,7 +86,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     let processors = processor_kind(&s.processors);
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use cos_ci_validate::{Limits, xml};
+        use cos_ci_validate::{EmptyValues, Limits, xml};
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -100,6 +104,8 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const DEFAULT_LIMITS: Limits = #limits;
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
+        /// How a server reads a parameter sent with an empty value (`name=`).
+        pub const EMPTY_VALUES: EmptyValues = EmptyValues::#empty;
 
         /// Every COS / CI error code with its HTTP status.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -294,9 +300,7 @@ impl Imports {
         if default_limits {
             names.push("DEFAULT_LIMITS");
         }
-        if op.detect_url.is_some() {
-            names.push("HostKind");
-        }
+        names.push("HostKind");
         if limits {
             names.push("Limits");
         }
@@ -579,6 +583,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         }
         None => quote! { None },
     };
+    let hosts = op.hosts.iter().map(|k| {
+        let k = host_kind(*k);
+        quote! { #rt #k }
+    });
     let permissions = op.permissions.iter().map(|(m, actions)| {
         let m = mode(*m);
         quote! { (#rt #m, &[#(#actions),*]) }
@@ -656,6 +664,7 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             doc_url: #doc_url,
             modes: &[#(#modes),*],
             detect_url: #detect,
+            hosts: &[#(#hosts),*],
             permissions: &[#(#permissions),*],
             permission_aliases: &[#(#aliases),*],
             alias_query: #alias_query,

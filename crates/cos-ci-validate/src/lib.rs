@@ -41,9 +41,9 @@ pub mod xml;
 pub use base64_data::{Base64Data, Base64Error};
 pub use cos_ci_core::Rejection;
 pub use generated::service::{
-    CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, ImageInfo,
-    MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER, ProcessResults,
-    ProcessedObject, ProcessorKind, UploadResult,
+    CI_HOST, COS_HOST, DEFAULT_LIMITS, EMPTY_VALUES, ErrorCode, ErrorDocument, HOST_SUFFIXES,
+    ImageInfo, MAX_RULES, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST, PIC_OPERATIONS_HEADER,
+    ProcessResults, ProcessedObject, ProcessorKind, UploadResult,
 };
 pub use generated::*;
 pub use params::{CI_PROCESS, Operation, ParamValues, Value};
@@ -52,8 +52,8 @@ pub use pic_operations::{
     rule_operation,
 };
 pub use spec::{
-    HostKind, Limits, Mode, OpError, OpSpec, Output, ParamKind, ParamSpec, Processor, Relation,
-    TextEncoding, XmlNode, XmlType,
+    EmptyValues, HostKind, Limits, Mode, OpError, OpSpec, Output, ParamKind, ParamSpec, Processor,
+    Relation, TextEncoding, XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

@@ -113,6 +113,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
         doc_url: op.doc_url.as_deref().map(leak),
         modes: leak_slice(op.modes.clone()),
         detect_url: op.detect_url,
+        hosts: leak_slice(op.hosts.clone()),
         permissions: leak_slice(
             op.permissions
                 .iter()

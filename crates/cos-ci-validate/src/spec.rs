@@ -3,7 +3,7 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{EmptyValues, HostKind, Mode, TextEncoding};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -320,6 +320,9 @@ pub struct OpSpec {
     pub modes: &'static [Mode],
     /// Where a `detect-url` request goes, or `None` when the operation takes no detect-url.
     pub detect_url: Option<HostKind>,
+    /// The host kinds that serve the operation's object-key requests (`hosts:`); the client
+    /// sends to the first, a server answers on each.
+    pub hosts: &'static [HostKind],
     /// CAM actions each mode needs.
     pub permissions: &'static [(Mode, &'static [&'static str])],
     /// Older names a policy may use for an action: `(action, aliases)`.
@@ -373,6 +376,17 @@ impl OpSpec {
     /// The parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The host kind the client sends object-key requests to: the first of `hosts`.
+    pub fn host(&self) -> HostKind {
+        self.hosts.first().copied().unwrap_or(HostKind::Cos)
+    }
+
+    /// Whether a download arriving on a host of `kind` is served: one of `hosts`, or the
+    /// detect-url host when the request names a detect-url.
+    pub fn served_on(&self, kind: HostKind, detect_url: bool) -> bool {
+        self.hosts.contains(&kind) || (detect_url && self.detect_url == Some(kind))
     }
 
     /// Whether a request must name exactly one of the object key and `detect-url`.

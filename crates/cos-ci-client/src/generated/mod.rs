@@ -41,6 +41,9 @@ pub mod detect_car;
 /// `DetectFace`: Find faces in an image and answer their boxes.
 pub mod detect_face;
 
+/// `detect-label`: Tag what an image shows with labels and confidence.
+pub mod detect_label;
+
 /// `detect-pet`: Find pets in an image and answer their boxes and confidence.
 pub mod detect_pet;
 

@@ -32,6 +32,10 @@ pub mod detect_car;
 #[cfg(test)]
 pub mod detect_face;
 
+/// `detect-label`: Tag what an image shows with labels and confidence.
+#[cfg(test)]
+pub mod detect_label;
+
 /// `detect-pet`: Find pets in an image and answer their boxes and confidence.
 #[cfg(test)]
 pub mod detect_pet;
@@ -66,6 +70,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AssessQuality", assess_quality::answer),
     ("DetectCar", detect_car::answer),
     ("DetectFace", detect_face::answer),
+    ("detect-label", detect_label::answer),
     ("detect-pet", detect_pet::answer),
     ("face-effect", face_effect::answer),
     ("ImageInspect", image_inspect::answer),

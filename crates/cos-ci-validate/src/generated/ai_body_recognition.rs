@@ -22,6 +22,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/460/83196"),
     modes: &[Mode::Download],
     detect_url: Some(HostKind::Cos),
+    hosts: &[HostKind::Cos],
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateBodyRecognitionJob"])],
     permission_aliases: &[],
     alias_query: None,

@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/436/83799"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
     detect_url: Some(HostKind::Pic),
+    hosts: &[HostKind::Cos],
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIEnhanceImageJob"]),
         (Mode::Upload, &["cos:PutObject"]),

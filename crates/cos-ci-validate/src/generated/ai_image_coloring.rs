@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/460/83794"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
     detect_url: Some(HostKind::Cos),
+    hosts: &[HostKind::Cos],
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageColoringJob"]),
         (Mode::Upload, &["cos:PutObject"]),

@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
 
@@ -22,6 +22,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/460/63225"),
     modes: &[Mode::Download],
     detect_url: None,
+    hosts: &[HostKind::Cos],
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateLicensePlateJob"])],
     permission_aliases: &[],
     alias_query: None,

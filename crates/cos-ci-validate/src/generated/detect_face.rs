@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    Processor, ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues, Processor, ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `DetectFace`, from `spec/operations/detect-face.yaml`.
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/460/63223"),
     modes: &[Mode::Download],
     detect_url: None,
+    hosts: &[HostKind::Cos],
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],
     alias_query: None,

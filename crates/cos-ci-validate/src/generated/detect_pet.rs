@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://www.tencentcloud.com/document/product/1045/73053"),
     modes: &[Mode::Download],
     detect_url: Some(HostKind::Cos),
+    hosts: &[HostKind::Cos],
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreatePetDetectJob"])],
     permission_aliases: &[],
     alias_query: None,

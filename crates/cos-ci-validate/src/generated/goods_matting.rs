@@ -22,6 +22,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://cloud.tencent.com/document/product/436/79733"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
     detect_url: Some(HostKind::Cos),
+    hosts: &[HostKind::Cos],
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateGoodsMattingJob"]),
         (Mode::Upload, &["cos:PutObject"]),

@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, json,
+    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, json,
 };
 
 /// The description of `ImageInspect`, from `spec/operations/image-inspect.yaml`.
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://www.tencentcloud.com/document/api/436/75071"),
     modes: &[Mode::Download],
     detect_url: None,
+    hosts: &[HostKind::Cos],
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateImageInspectJob"])],
     permission_aliases: &[],
     alias_query: Some("imageInspect"),

@@ -46,6 +46,9 @@ pub mod detect_car;
 /// `DetectFace`: Find faces in an image and answer their boxes.
 pub mod detect_face;
 
+/// `detect-label`: Tag what an image shows with labels and confidence.
+pub mod detect_label;
+
 /// `detect-pet`: Find pets in an image and answer their boxes and confidence.
 pub mod detect_pet;
 
@@ -82,6 +85,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &assess_quality::SPEC,
     &detect_car::SPEC,
     &detect_face::SPEC,
+    &detect_label::SPEC,
     &detect_pet::SPEC,
     &face_effect::SPEC,
     &goods_matting::SPEC,

@@ -2,7 +2,7 @@
 
 //! What every operation shares: hosts, limits, Pic-Operations, error codes and documents.
 
-use cos_ci_validate::{Limits, xml};
+use cos_ci_validate::{EmptyValues, Limits, xml};
 
 /// The header that carries processing rules in upload and cloud modes.
 pub const PIC_OPERATIONS_HEADER: &str = "Pic-Operations";
@@ -32,6 +32,9 @@ pub const DEFAULT_LIMITS: Limits = Limits {
 
 /// The code a server answers with when a parameter is out of range.
 pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::InvalidArgument;
+
+/// How a server reads a parameter sent with an empty value (`name=`).
+pub const EMPTY_VALUES: EmptyValues = EmptyValues::Absent;
 
 /// Every COS / CI error code with its HTTP status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

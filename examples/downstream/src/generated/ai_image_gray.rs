@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     doc_url: Some("https://example.com/docs/ai-image-gray"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
     detect_url: Some(HostKind::Cos),
+    hosts: &[HostKind::Cos],
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageGrayJob"]),
         (Mode::Upload, &["cos:PutObject"]),
