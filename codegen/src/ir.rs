@@ -578,6 +578,8 @@ pub struct Node {
     pub spelling: Option<[String; 2]>,
     /// A JSON number that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// Present only when the list parameter (wire name) names the word (`present_when`).
+    pub present_when: Option<(String, String)>,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

@@ -233,6 +233,9 @@ pub struct Node {
     pub spelling: Option<[String; 2]>,
     /// A JSON number (integer or number) that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// Present only when a list parameter names a word: `{ detect-type: DetectVehicle }`
+    /// (the node is then optional).
+    pub present_when: Option<IndexMap<String, String>>,
     /// A container's children.
     pub nodes: Option<IndexMap<String, Node>>,
 }
@@ -260,6 +263,8 @@ struct NodeFull {
     spelling: Option<[String; 2]>,
     #[serde(default)]
     number_or_string: bool,
+    #[serde(default)]
+    present_when: Option<IndexMap<String, String>>,
     #[serde(default)]
     nodes: Option<IndexMap<String, Node>>,
 }
@@ -301,6 +306,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             aliases: f.aliases,
             spelling: f.spelling,
             number_or_string: f.number_or_string,
+            present_when: f.present_when,
             nodes: f.nodes,
         })
     }

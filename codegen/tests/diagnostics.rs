@@ -181,4 +181,5 @@ single_defect!(
     list_word_holds_separator,
     unknown_operation_host,
     unknown_empty_values,
+    present_when_not_a_list,
 );

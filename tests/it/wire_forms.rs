@@ -1,7 +1,7 @@
 //! Wire forms over `OPERATIONS` (no operation named): list parameters read with the separator
 //! percent-encoded or raw and refused for an unknown or repeated word, empty values read as
 //! absent (service.yaml `empty_values`), and each operation served on its own host kinds
-//! (`hosts:`) and refused on the others.
+//! (`hosts:`) and refused on the others; answer parts present per list word (`present_when`).
 
 use cos_ci_client::{OPERATIONS, Source};
 use cos_ci_mock::MockServer;
@@ -144,4 +144,38 @@ async fn each_operation_is_served_on_its_host_kinds_only() {
         OPERATIONS.iter().any(|s| s.hosts.contains(&HostKind::Ci)),
         "no operation is served on the .ci. host"
     );
+}
+
+#[tokio::test]
+async fn an_answer_part_is_present_only_when_its_word_is_asked_for() {
+    let server = server_with_input().await;
+    let mut tried = 0;
+    for spec in downloads() {
+        let cos_ci_validate::Output::Xml { nodes, .. } = spec.output else {
+            continue;
+        };
+        let parts: Vec<(&str, &str, &str)> = nodes
+            .iter()
+            .filter_map(|n| n.present_when.map(|(p, w)| (n.name, p, w)))
+            .collect();
+        for (name, param, word) in &parts {
+            let answer = download(&server, spec, &[(param, word)])
+                .send(&server)
+                .await;
+            assert_eq!(answer.status, 200, "{} {param}={word}", spec.name);
+            let text = answer.text();
+            assert!(text.contains(&format!("<{name}>")), "{}: {text}", spec.name);
+            for (other, other_param, other_word) in &parts {
+                if other_param == param && other_word != word {
+                    assert!(
+                        !text.contains(&format!("<{other}>")),
+                        "{} answers <{other}> for {param}={word}: {text}",
+                        spec.name
+                    );
+                }
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > 0, "no answer part is present per word");
 }

@@ -357,6 +357,9 @@ pub fn operation(
             );
         }
     }
+    if let Some(t) = &op.output.response {
+        present_when(c, "output.response.nodes", &t.nodes, &params);
+    }
     let methods = naming::methods(&module, &modes, matches!(output, ir::Output::Image { .. }));
     ir::Op {
         name: op.name.clone(),
@@ -396,6 +399,57 @@ pub fn operation(
         max_rules: own.max_rules,
         flat_image_error: own.flat_image_error,
         relations,
+    }
+}
+
+/// Checks every `present_when` of an answer's nodes: one list parameter of the operation and
+/// one of its words; the node is then optional, so it may not be repeated.
+fn present_when(
+    c: &mut Checker<'_>,
+    path: &str,
+    nodes: &IndexMap<String, model::Node>,
+    params: &[ir::Param],
+) {
+    for (name, node) in nodes {
+        let here = format!("{path}.{name}");
+        if let Some(when) = &node.present_when {
+            let at = format!("{here}.present_when");
+            if when.len() != 1 {
+                c.error(
+                    &at,
+                    "`present_when` names one list parameter and one of its words",
+                );
+            }
+            if node.repeated {
+                c.error(
+                    &at,
+                    "a node present only when asked for is optional, not repeated",
+                );
+            }
+            for (param, word) in when.iter().take(1) {
+                match params.iter().find(|p| &p.name == param).map(|p| &p.kind) {
+                    Some(ir::Kind::List { values, .. }) if values.contains(word) => {}
+                    Some(ir::Kind::List { values, .. }) => c.error(
+                        &format!("{at}.{param}"),
+                        format!(
+                            "`{word}` is not a word of `{param}` ({})",
+                            values.join(", ")
+                        ),
+                    ),
+                    Some(_) => c.error(
+                        &format!("{at}.{param}"),
+                        format!("`{param}` is not a list parameter (`type: list`)"),
+                    ),
+                    None => c.error(
+                        &format!("{at}.{param}"),
+                        format!("`{param}` is not a parameter of this operation"),
+                    ),
+                }
+            }
+        }
+        if let Some(children) = &node.nodes {
+            present_when(c, &format!("{here}.nodes"), children, params);
+        }
     }
 }
 

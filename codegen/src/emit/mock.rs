@@ -32,9 +32,9 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
         #![doc = " Generated from `spec/`: the stand-ins' inputs, and the typed XML answers the tests compare with."]
         pub mod processors;
         #(#mods)*
-        /// The answer of an XML or JSON operation for an input image, written through its typed document.
+        /// The answer of an XML or JSON operation for an input image and the request's values, written through its typed document.
         #[cfg(test)]
-        pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
+        pub type TypedAnswer = fn(&crate::processors::ImageInfo, &cos_ci_validate::ParamValues) -> String;
         /// `(operation, answer)` of every XML and JSON operation.
         #[cfg(test)]
         pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[#(#answers),*];
@@ -173,9 +173,15 @@ fn sample(module: &str, tree: &Tree, document: TokenStream, write: TokenStream) 
     } else {
         quote! { _image }
     };
+    // The values only where a node is present per list word.
+    let values = if asks(&tree.nodes) {
+        quote! { values }
+    } else {
+        quote! { _values }
+    };
     quote! {
-        /// The deterministic answer for an input image.
-        pub fn answer(#image: &crate::processors::ImageInfo) -> String {
+        /// The deterministic answer for an input image and the request's values.
+        pub fn answer(#image: &crate::processors::ImageInfo, #values: &cos_ci_validate::ParamValues) -> String {
             use cos_ci_validate::#document;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body
@@ -212,9 +218,23 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
         } else {
             value
         };
-        quote! { #target.#field = #value; }
+        match &n.present_when {
+            Some((param, word)) => quote! {
+                if cos_ci_validate::#m::SPEC.asks(values, #param, #word) {
+                    #target.#field = #value;
+                }
+            },
+            None => quote! { #target.#field = #value; },
+        }
     });
     quote! { #(#sets)* }
+}
+
+/// Whether a node is present only for some list words (`present_when`).
+fn asks(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .any(|n| n.present_when.is_some() || asks(&n.nodes))
 }
 
 /// Whether the answer takes a width or height from the image (see [`scalar`]).

@@ -751,7 +751,8 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
                 quote! { #rt XmlNode::container(#name, #children) }
             }
         };
-        if n.optional {
+        // `when_asked` makes the node optional itself.
+        if n.optional && n.present_when.is_none() {
             node = quote! { #node.or_absent() };
         }
         if n.repeated {
@@ -765,6 +766,9 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
         }
         if n.number_or_string {
             node = quote! { #node.or_string() };
+        }
+        if let Some((param, word)) = &n.present_when {
+            node = quote! { #node.when_asked(#param, #word) };
         }
         node
     });

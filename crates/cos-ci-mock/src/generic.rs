@@ -3,17 +3,40 @@
 //! every node filled from its sample value (or a typed placeholder), one element for a
 //! repeated node, an optional scalar without a sample left out, and an integer `…Width` /
 //! `…Height` without a sample taken from the input image, a base64 node holding a stand-in PNG
-//! of the input's size.
+//! of the input's size; a node present only when a list parameter names a word
+//! (`present_when`) written only when the request asks for it (`asked`).
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
 use cos_ci_validate::{XmlNode, XmlType};
 
 use crate::processors::ImageInfo;
 
+/// Whether the request asks for `word` of list parameter `param` (`OpSpec::asks`).
+pub type Asked<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// Whether `n` is written for this request: not a node present only for a word the request
+/// does not ask for.
+fn wanted(n: &XmlNode, asked: Asked<'_>) -> bool {
+    n.present_when
+        .is_none_or(|(param, word)| asked(param, word))
+}
+
 /// The document `<root>` with `nodes` filled for `image`, with an XML declaration.
-pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+pub fn answer(
+    root: &str,
+    nodes: &'static [XmlNode],
+    image: &ImageInfo,
+    asked: Asked<'_>,
+) -> String {
     let mut w = XmlWriter::default();
-    w.node(root, &Children { nodes, image });
+    w.node(
+        root,
+        &Children {
+            nodes,
+            image,
+            asked,
+        },
+    );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&w.into_string());
     out
@@ -22,11 +45,12 @@ pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> Strin
 struct Children<'a> {
     nodes: &'static [XmlNode],
     image: &'a ImageInfo,
+    asked: Asked<'a>,
 }
 
 impl ToElement for Children<'_> {
     fn write_children(&self, w: &mut XmlWriter) {
-        for n in self.nodes {
+        for n in self.nodes.iter().filter(|n| wanted(n, self.asked)) {
             // An optional scalar without a sample is one the answer may leave out; base64
             // nodes take no sample and always carry their stand-in image.
             if n.optional
@@ -36,12 +60,12 @@ impl ToElement for Children<'_> {
                 continue;
             }
             // A repeated node is written once: one element shows the shape.
-            write(w, n, self.image);
+            write(w, n, self.image, self.asked);
         }
     }
 }
 
-fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
+fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo, asked: Asked<'_>) {
     let ex = n.example;
     match n.ty {
         XmlType::Container => w.node(
@@ -49,6 +73,7 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             &Children {
                 nodes: n.children,
                 image,
+                asked,
             },
         ),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
@@ -79,16 +104,16 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
 
 /// The JSON object with `nodes` as members, filled for `image` by the rules of [`answer`],
 /// written as serde_json writes the typed document (members in spec order, compact).
-pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo, asked: Asked<'_>) -> String {
     let mut out = String::new();
-    json_object(&mut out, nodes, image);
+    json_object(&mut out, nodes, image, asked);
     out
 }
 
-fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
+fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo, asked: Asked<'_>) {
     out.push('{');
     let mut first = true;
-    for n in nodes {
+    for n in nodes.iter().filter(|n| wanted(n, asked)) {
         if n.optional
             && !matches!(n.ty, XmlType::Container | XmlType::Base64)
             && n.example.is_none()
@@ -103,19 +128,19 @@ fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
         out.push(':');
         if n.repeated {
             out.push('[');
-            json_value(out, n, image);
+            json_value(out, n, image, asked);
             out.push(']');
         } else {
-            json_value(out, n, image);
+            json_value(out, n, image, asked);
         }
     }
     out.push('}');
 }
 
-fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
+fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo, asked: Asked<'_>) {
     let ex = n.example;
     match n.ty {
-        XmlType::Container => json_object(out, n.children, image),
+        XmlType::Container => json_object(out, n.children, image, asked),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
             out.push_str(&image.width.to_string());
         }
@@ -149,7 +174,7 @@ fn json_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use cos_ci_validate::{Output, find_operation};
+    use cos_ci_validate::{Output, ParamKind, ParamValues, Value, find_operation};
 
     use crate::generated::TYPED_ANSWERS;
     use crate::processors::{Format, ImageInfo};
@@ -172,15 +197,30 @@ mod tests {
             };
             for (name, typed) in TYPED_ANSWERS {
                 let spec = find_operation(name).expect("generated from the spec");
-                let generic = match spec.output {
-                    Output::Xml { root, nodes } => super::answer(root, nodes, &image),
-                    Output::Json { nodes } => super::answer_json(nodes, &image),
-                    Output::Image { .. } => {
-                        panic!("{name} has a typed answer but answers an image")
+                // No list given (defaults), and every list's last word alone: the answer
+                // parts present per word differ between the two.
+                let mut last_words = ParamValues::new();
+                for p in spec.params {
+                    if let ParamKind::List { values, .. } = p.kind {
+                        last_words.set(p.name, Value::list(values.last().copied()));
                     }
-                };
-                assert_eq!(generic, typed(&image), "{name} at {width}x{height}");
-                checked += 1;
+                }
+                for values in [ParamValues::new(), last_words] {
+                    let asked = |p: &str, w: &str| spec.asks(&values, p, w);
+                    let generic = match spec.output {
+                        Output::Xml { root, nodes } => super::answer(root, nodes, &image, &asked),
+                        Output::Json { nodes } => super::answer_json(nodes, &image, &asked),
+                        Output::Image { .. } => {
+                            panic!("{name} has a typed answer but answers an image")
+                        }
+                    };
+                    assert_eq!(
+                        generic,
+                        typed(&image, &values),
+                        "{name} at {width}x{height} with {values:?}"
+                    );
+                    checked += 1;
+                }
             }
         }
         assert!(checked >= 3 * 7, "only {checked} XML answers compared");

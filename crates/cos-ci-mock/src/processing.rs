@@ -256,11 +256,15 @@ fn run_until(
         }
         Serve::Generic => match route.spec.output {
             Output::Xml { root, nodes } => document(
-                &|info| crate::generic::answer(root, nodes, info),
+                &|info| {
+                    crate::generic::answer(root, nodes, info, &|p, w| route.spec.asks(values, p, w))
+                },
                 "application/xml",
             ),
             Output::Json { nodes } => document(
-                &|info| crate::generic::answer_json(nodes, info),
+                &|info| {
+                    crate::generic::answer_json(nodes, info, &|p, w| route.spec.asks(values, p, w))
+                },
                 "application/json",
             ),
             Output::Image { .. } => Err(ProcessError::internal(format!(

@@ -264,6 +264,10 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
                 example: n.example.as_deref().map(leak),
                 spelling: n.spelling.as_ref().map(|[yes, no]| [leak(yes), leak(no)]),
                 number_or_string: n.number_or_string,
+                present_when: n
+                    .present_when
+                    .as_ref()
+                    .map(|(param, word)| (leak(param), leak(word))),
                 children: self::nodes(&n.nodes),
             })
             .collect(),

@@ -122,6 +122,9 @@ pub struct XmlNode {
     pub spelling: Option<[&'static str; 2]>,
     /// A JSON number that may also arrive as a numeric string.
     pub number_or_string: bool,
+    /// Present only when the list parameter (wire name) names the word (`present_when`):
+    /// see [`OpSpec::asks`].
+    pub present_when: Option<(&'static str, &'static str)>,
     /// The children of a container.
     pub children: &'static [XmlNode],
 }
@@ -170,7 +173,17 @@ impl XmlNode {
             example: None,
             spelling: None,
             number_or_string: false,
+            present_when: None,
             children: &[],
+        }
+    }
+
+    /// The same node, present only when list parameter `param` names `word`.
+    pub const fn when_asked(self, param: &'static str, word: &'static str) -> Self {
+        XmlNode {
+            present_when: Some((param, word)),
+            optional: true,
+            ..self
         }
     }
 
@@ -397,6 +410,24 @@ impl OpSpec {
     /// The operation's own error whose `<Code>` is `code`, if it declares one.
     pub fn error(&self, code: &str) -> Option<&'static OpError> {
         self.errors.iter().find(|e| e.code == code)
+    }
+
+    /// Whether `values` ask for `word` of list parameter `param`: the words given, or the
+    /// parameter's default when it is not given. Decides the answer nodes present per word
+    /// ([`XmlNode::present_when`]).
+    pub fn asks(&self, values: &crate::ParamValues, param: &str, word: &str) -> bool {
+        match (values.list(param), self.param(param)) {
+            (Some(words), _) => words.iter().any(|w| w == word),
+            (
+                None,
+                Some(ParamSpec {
+                    default: Some(default),
+                    kind: ParamKind::List { separator, .. },
+                    ..
+                }),
+            ) => default.split(*separator).any(|w| w == word),
+            (None, _) => false,
+        }
     }
 
     /// The parameter that turns failures into "return the original", if any.

@@ -29,6 +29,9 @@ pub mod ai_pic_matting;
 /// `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
 pub mod ai_portrait_matting;
 
+/// `ai-recognition`: Run several recognitions (vehicles, pedestrians, pets) on one image in one request.
+pub mod ai_recognition;
+
 /// `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
 pub mod ai_super_resolution;
 

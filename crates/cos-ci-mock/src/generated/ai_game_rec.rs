@@ -2,8 +2,11 @@
 
 //! `AIGameRec`: Recognize which game a screenshot comes from.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ai_game_rec::AiGameRecResult::default();
     doc.game_labels = Some({

@@ -2,8 +2,11 @@
 
 //! `AILicenseRec`: Read the text fields of an identity card or a driving licence.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ai_license_rec::AiLicenseRecResponse::default();
     doc.status = 1i64;

@@ -2,8 +2,11 @@
 
 //! `AIObjectDetect`: Find objects in an image and answer their names and boxes.
 
-/// The deterministic answer for an input image.
-pub fn answer(image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ai_object_detect::AiObjectDetectResult::default();
     doc.status = 1i64;

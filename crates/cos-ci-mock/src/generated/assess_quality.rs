@@ -2,8 +2,11 @@
 
 //! `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::assess_quality::AssessQualityResponse::default();
     doc.long_image = false;

@@ -2,8 +2,11 @@
 
 //! `DetectCar`: Find cars and licence plates in an image with brand, colour and positions.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::detect_car::DetectCarResponse::default();
     doc.request_id = Some(String::from(""));

@@ -2,8 +2,11 @@
 
 //! `detect-label`: Tag what an image shows with labels and confidence.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::detect_label::DetectLabelResult::default();
     doc.labels = Vec::from([

@@ -2,8 +2,11 @@
 
 //! `detect-pet`: Find pets in an image and answer their boxes and confidence.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::detect_pet::DetectPetResponse::default();
     doc.result_info = Vec::from([

@@ -2,8 +2,11 @@
 
 //! `face-effect`: Beautify faces, change a face's gender or age, or cut out the person.
 
-/// The deterministic answer for an input image.
-pub fn answer(image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::face_effect::FaceEffectResponse::default();
     doc.result_image = Some(crate::processors::base64_png(image));

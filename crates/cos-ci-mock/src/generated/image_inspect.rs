@@ -2,8 +2,11 @@
 
 //! `ImageInspect`: Detect files (such as a TS video stream) hidden inside an image.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::json::JsonDocument;
     let mut doc = cos_ci_validate::image_inspect::ImageInspectResult::default();
     doc.pic_size = 1097476i64;

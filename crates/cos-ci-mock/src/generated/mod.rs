@@ -20,6 +20,10 @@ pub mod ai_license_rec;
 #[cfg(test)]
 pub mod ai_object_detect;
 
+/// `ai-recognition`: Run several recognitions (vehicles, pedestrians, pets) on one image in one request.
+#[cfg(test)]
+pub mod ai_recognition;
+
 /// `AssessQuality`: Score an image's clarity and aesthetics and flag low-quality images.
 #[cfg(test)]
 pub mod assess_quality;
@@ -56,9 +60,12 @@ pub mod ocr;
 #[cfg(test)]
 pub mod recognize_logo;
 
-/// The answer of an XML or JSON operation for an input image, written through its typed document.
+/// The answer of an XML or JSON operation for an input image and the request's values, written through its typed document.
 #[cfg(test)]
-pub type TypedAnswer = fn(&crate::processors::ImageInfo) -> String;
+pub type TypedAnswer = fn(
+    &crate::processors::ImageInfo,
+    &cos_ci_validate::ParamValues,
+) -> String;
 
 /// `(operation, answer)` of every XML and JSON operation.
 #[cfg(test)]
@@ -67,6 +74,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AIGameRec", ai_game_rec::answer),
     ("AILicenseRec", ai_license_rec::answer),
     ("AIObjectDetect", ai_object_detect::answer),
+    ("ai-recognition", ai_recognition::answer),
     ("AssessQuality", assess_quality::answer),
     ("DetectCar", detect_car::answer),
     ("DetectFace", detect_face::answer),

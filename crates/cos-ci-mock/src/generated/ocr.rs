@@ -2,8 +2,11 @@
 
 //! `OCR`: Read the text in an image or a PDF page.
 
-/// The deterministic answer for an input image.
-pub fn answer(_image: &crate::processors::ImageInfo) -> String {
+/// The deterministic answer for an input image and the request's values.
+pub fn answer(
+    _image: &crate::processors::ImageInfo,
+    _values: &cos_ci_validate::ParamValues,
+) -> String {
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::ocr::OcrResponse::default();
     doc.text_detections = Vec::from([

@@ -34,6 +34,9 @@ pub mod ai_pic_matting;
 /// `AIPortraitMatting`: Cut a person out of an image onto a transparent background.
 pub mod ai_portrait_matting;
 
+/// `ai-recognition`: Run several recognitions (vehicles, pedestrians, pets) on one image in one request.
+pub mod ai_recognition;
+
 /// `AISuperResolution`: Enlarge an image by 2 or 4 times in width and height.
 pub mod ai_super_resolution;
 
@@ -81,6 +84,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &ai_object_detect::SPEC,
     &ai_pic_matting::SPEC,
     &ai_portrait_matting::SPEC,
+    &ai_recognition::SPEC,
     &ai_super_resolution::SPEC,
     &assess_quality::SPEC,
     &detect_car::SPEC,
