@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{HostKind, JsonType, Mode, TextEncoding};
+pub use cos_ci_core::{EmptyValues, HostKind, JsonType, Mode, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -30,6 +30,8 @@ pub struct Service {
     pub limits: Limits,
     /// Code for parameter violations.
     pub param_error_code: String,
+    /// How a parameter sent with an empty value is read.
+    pub empty_values: EmptyValues,
     /// Error codes: (code, status, message).
     pub errors: Vec<(String, u16, String)>,
     /// The error document.
@@ -166,6 +168,8 @@ pub struct Op {
     pub modes: Vec<Mode>,
     /// Host kind of detect-url requests.
     pub detect_url: Option<HostKind>,
+    /// Host kinds serving the operation's requests, the client's first.
+    pub hosts: Vec<HostKind>,
     /// The operation's own actions per mode, without what the mode implies (a mode that needs
     /// nothing more is left out).
     pub permissions: Vec<(Mode, Vec<String>)>,
@@ -594,6 +598,8 @@ pub struct Node {
     /// `[left, top, width, height]` in percent: a base64 node filled with that crop of the
     /// input.
     pub crop: Option<[u8; 4]>,
+    /// Present only when the list parameter (wire name) names the word (`present_when`).
+    pub present_when: Option<(String, String)>,
     /// Children of a container.
     pub nodes: Vec<Node>,
 }

@@ -30,6 +30,9 @@ pub struct Service {
     pub error_xml: NodeTree,
     /// The answer of upload and cloud processing.
     pub upload_result: NodeTree,
+    /// How a parameter sent with an empty value is read: `absent` (the default) or `refused`.
+    #[serde(default)]
+    pub empty_values: Option<String>,
     /// Parameter types and answer containers several operations share, by Rust type name:
     /// an operation names one as a parameter's or a node's `type`.
     #[serde(default)]
@@ -237,6 +240,9 @@ pub struct Node {
     /// `[left, top, width, height]` in percent of the input: a base64 node the mock fills
     /// with that crop of the input image, as PNG.
     pub crop: Option<[u32; 4]>,
+    /// Present only when a list parameter names a word: `{ detect-type: DetectVehicle }`
+    /// (the node is then optional).
+    pub present_when: Option<IndexMap<String, String>>,
     /// A container's children.
     pub nodes: Option<IndexMap<String, Node>>,
 }
@@ -268,6 +274,7 @@ struct NodeFull {
     asked_by: Option<String>,
     #[serde(default)]
     crop: Option<[u32; 4]>,
+    present_when: Option<IndexMap<String, String>>,
     #[serde(default)]
     nodes: Option<IndexMap<String, Node>>,
 }
@@ -311,6 +318,7 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
             number_or_string: f.number_or_string,
             asked_by: f.asked_by,
             crop: f.crop,
+            present_when: f.present_when,
             nodes: f.nodes,
         })
     }
@@ -332,6 +340,10 @@ pub struct Operation {
     /// Where the image may come from besides the object key.
     #[serde(default)]
     pub source: SourceDef,
+    /// The host kinds serving the operation's requests, the client's first (`[cos]` when
+    /// not given).
+    #[serde(default)]
+    pub hosts: Option<Vec<String>>,
     /// CAM actions per mode.
     pub permissions: IndexMap<String, Vec<String>>,
     /// Older names of actions.

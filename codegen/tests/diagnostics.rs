@@ -183,4 +183,7 @@ single_defect!(
     upload_query_undeclared,
     upload_query_image_answer,
     json_answer_with_shape,
+    unknown_operation_host,
+    unknown_empty_values,
+    present_when_not_a_list,
 );

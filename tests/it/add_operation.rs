@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const NEW_OP: &str = r#"# A made-up operation: nothing but this file adds it.
+const NEW_OP: &str = r#"# A made-up operation: nothing but this file adds it. It uses a list parameter, a
+# URL-safe base64 parameter and an XML answer whose node keeps a misspelled wire name.
 name: ImageDemoTone
-summary: Tone an image warm or cool.
-modes: [download, upload, cloud]
+summary: Score how warm or cool an image looks.
+modes: [download]
 source:
   detect_url: true
 permissions:
@@ -25,20 +26,30 @@ params:
     range: [0, 9]
     default: 4
     doc: How strong the tone is.
-  tone:
+  tones:
+    type: list
+    values: [warm, cool, neutral]
+    doc: Which tones to score.
+  note:
     type: text
-    values: [warm, cool]
-    doc: Which tone.
+    encoding: base64url
+    max_len: 64
+    doc: Free text, sent as URL-safe base64.
 output:
-  download: image
+  download: xml
+  response:
+    root: Response
+    nodes:
+      Sorce: { type: integer, field: score, example: 87, doc: The score (the wire spells it Sorce). }
 mock:
-  processor: passthrough
+  processor: xml
 examples:
-  - params: { level: 7, tone: cool }
-    query: ci-process=ImageDemoTone&level=7&tone=cool
-    rule: ci-process=ImageDemoTone&level=7&tone=cool
+  - params: { level: 7, tones: [cool, warm], note: "a b" }
+    query: ci-process=ImageDemoTone&level=7&tones=cool%2Cwarm&note=YSBi
   - params: { level: 10 }
     error: level
+  - params: { tones: [warm, warm] }
+    error: tones
 "#;
 
 /// The longest any cargo step may take before the test gives up (never hang).
@@ -178,7 +189,7 @@ fn cli(bin: &Path, endpoint: &str, args: &[&str]) -> std::process::Output {
 
 /// The crates that get a module for an image operation; the mock generates one only for an
 /// operation answering a document (the typed answer its tests compare with).
-const GENERATED_IN: [&str; 2] = ["cos-ci-validate", "cos-ci-client"];
+const GENERATED_IN: [&str; 3] = ["cos-ci-validate", "cos-ci-client", "cos-ci-mock"];
 
 #[test]
 fn an_operation_added_by_yaml_alone_works_everywhere() {
@@ -194,15 +205,24 @@ fn an_operation_added_by_yaml_alone_works_everywhere() {
         let file = format!("missing: crates/{krate}/src/generated/image_demo_tone.rs");
         assert!(changed.contains(&file), "{changed:#?}");
     }
-    // The mock serves it with no code of its own: its routes come from `OPERATIONS`.
-    assert!(
-        !changed.iter().any(|c| c.contains("cos-ci-mock")),
-        "{changed:#?}"
-    );
+    // The mock's routes come from `OPERATIONS`; its only new file is the typed answer its
+    // tests compare the node-tree answer with.
     assert!(
         changed.iter().all(|c| c.contains("/src/generated/")),
         "{changed:#?}"
     );
+    let validate = std::fs::read_to_string(
+        root.join("crates/cos-ci-validate/src/generated/image_demo_tone.rs"),
+    )
+    .unwrap();
+    // The list is a `Vec` of its words' enum; the misspelled node keeps its wire name.
+    assert!(
+        validate.contains("pub tones: Option<Vec<Tones>>"),
+        "{validate}"
+    );
+    assert!(validate.contains("pub score: i64"), "{validate}");
+    assert!(validate.contains("\"Sorce\""), "{validate}");
+    assert!(validate.contains("ParamKind::base64url(64)"), "{validate}");
 
     // 2. The validation crate runs the YAML's examples as tests; the client and the mock serve
     //    it in every mode (the generic end-to-end test covers every operation in the spec).
@@ -243,15 +263,17 @@ fn an_operation_added_by_yaml_alone_works_everywhere() {
         "{}",
         String::from_utf8_lossy(&put.stderr)
     );
-    let out_png = root.join("out.png");
+    let out_xml = root.join("out.xml");
     let args = [
         "process",
         "image-demo-tone",
         "in.png",
         "-o",
-        out_png.to_str().unwrap(),
+        out_xml.to_str().unwrap(),
         "-p",
-        "tone=warm",
+        "tones=warm,cool",
+        "-p",
+        "note=YSBi",
     ];
     let processed = cli(&cli_bin, &mock.1, &args);
     assert!(
@@ -259,10 +281,23 @@ fn an_operation_added_by_yaml_alone_works_everywhere() {
         "{}",
         String::from_utf8_lossy(&processed.stderr)
     );
-    assert_eq!(
-        cos_ci_tests::dimensions(&std::fs::read(&out_png).unwrap()).map(|d| (d.0, d.1)),
-        Some((16, 8))
+    let answer = std::fs::read_to_string(&out_xml).unwrap();
+    assert!(answer.contains("<Sorce>87</Sorce>"), "{answer}");
+    let repeated = cli(
+        &cli_bin,
+        &mock.1,
+        &[
+            "process",
+            "ImageDemoTone",
+            "in.png",
+            "-o",
+            "x.xml",
+            "-p",
+            "tones=warm,warm",
+        ],
     );
+    assert!(!repeated.status.success());
+    assert!(String::from_utf8_lossy(&repeated.stderr).contains("tones"));
     let refused = cli(
         &cli_bin,
         &mock.1,
@@ -271,7 +306,7 @@ fn an_operation_added_by_yaml_alone_works_everywhere() {
             "ImageDemoTone",
             "in.png",
             "-o",
-            "x.png",
+            "x.xml",
             "-p",
             "level=10",
         ],

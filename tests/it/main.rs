@@ -21,3 +21,4 @@ mod mock_storage;
 mod mock_support;
 mod relations;
 mod runtime_ops;
+mod wire_forms;

@@ -395,13 +395,19 @@ pub(super) fn nodes(
             scalar,
             type_name,
             shared,
-            optional: node.optional,
+            // A node present only for some requests is one the answer may leave out.
+            optional: node.optional || node.present_when.is_some(),
             repeated: node.repeated,
             doc: node.doc.clone(),
             example,
             aliases: node.aliases.clone(),
             spelling: node.spelling.clone(),
             number_or_string: node.number_or_string,
+            present_when: node
+                .present_when
+                .as_ref()
+                .and_then(|m| m.first())
+                .map(|(p, w)| (p.clone(), w.clone())),
             nodes: children,
         });
     }

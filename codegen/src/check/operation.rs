@@ -157,6 +157,38 @@ pub fn operation(
         None
     };
 
+    let mut hosts = Vec::new();
+    for (i, host) in op.hosts.iter().flatten().enumerate() {
+        let here = format!("hosts.{i}");
+        match HostKind::from_name(host) {
+            Some(kind) if service.is_some_and(|(s, _)| !s.hosts.contains_key(host)) => {
+                c.error(
+                    &here,
+                    format!(
+                        "`{}` has no template in service.yaml `hosts`",
+                        kind.as_str()
+                    ),
+                );
+            }
+            Some(kind) if hosts.contains(&kind) => {
+                c.error(&here, format!("`{host}` is listed twice"));
+            }
+            Some(kind) => hosts.push(kind),
+            None => c.error(
+                &here,
+                format!(
+                    "unknown host kind `{host}`; expected cos, pic or ci (service.yaml `hosts`)"
+                ),
+            ),
+        }
+    }
+    if op.hosts.as_ref().is_some_and(Vec::is_empty) {
+        c.error("hosts", "an operation is served on at least one host kind");
+    }
+    if hosts.is_empty() {
+        hosts.push(HostKind::Cos);
+    }
+
     // The types of the operation's generated module: its parameter struct, the enums and
     // structs of its parameters, its answer's nodes.
     let type_name = naming::type_name(&op.name);
@@ -347,6 +379,9 @@ pub fn operation(
             );
         }
     }
+    if let Some(t) = &op.output.response {
+        present_when(c, "output.response.nodes", &t.nodes, &params);
+    }
     let method = modes.contains(&ir::Mode::Download).then(|| module.clone());
     let upload_query_method = modes
         .contains(&ir::Mode::UploadQuery)
@@ -361,6 +396,7 @@ pub fn operation(
         doc_url: op.doc_url.clone(),
         modes,
         detect_url,
+        hosts,
         permissions: op
             .modes
             .iter()
@@ -430,6 +466,57 @@ fn asked_by(
         }
         if let Some(children) = &node.nodes {
             asked_by(c, &format!("{here}.nodes"), children, params, broken);
+        }
+    }
+}
+
+/// Checks every `present_when` of an answer's nodes: one list parameter of the operation and
+/// one of its words; the node is then optional, so it may not be repeated.
+fn present_when(
+    c: &mut Checker<'_>,
+    path: &str,
+    nodes: &IndexMap<String, model::Node>,
+    params: &[ir::Param],
+) {
+    for (name, node) in nodes {
+        let here = format!("{path}.{name}");
+        if let Some(when) = &node.present_when {
+            let at = format!("{here}.present_when");
+            if when.len() != 1 {
+                c.error(
+                    &at,
+                    "`present_when` names one list parameter and one of its words",
+                );
+            }
+            if node.repeated {
+                c.error(
+                    &at,
+                    "a node present only when asked for is optional, not repeated",
+                );
+            }
+            for (param, word) in when.iter().take(1) {
+                match params.iter().find(|p| &p.name == param).map(|p| &p.kind) {
+                    Some(ir::Kind::List { values, .. }) if values.contains(word) => {}
+                    Some(ir::Kind::List { values, .. }) => c.error(
+                        &format!("{at}.{param}"),
+                        format!(
+                            "`{word}` is not a word of `{param}` ({})",
+                            values.join(", ")
+                        ),
+                    ),
+                    Some(_) => c.error(
+                        &format!("{at}.{param}"),
+                        format!("`{param}` is not a list parameter (`type: list`)"),
+                    ),
+                    None => c.error(
+                        &format!("{at}.{param}"),
+                        format!("`{param}` is not a parameter of this operation"),
+                    ),
+                }
+            }
+        }
+        if let Some(children) = &node.nodes {
+            present_when(c, &format!("{here}.nodes"), children, params);
         }
     }
 }

@@ -113,6 +113,16 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         c.error("pic_operations.max_rules", "`max_rules` must be at least 1");
     }
     let limits = limits(c, "limits", &s.limits, None);
+    let empty_values = match s.empty_values.as_deref() {
+        None => ir::EmptyValues::Absent,
+        Some(word) => ir::EmptyValues::from_name(word).unwrap_or_else(|| {
+            c.error(
+                "empty_values",
+                format!("unknown rule `{word}`; expected absent or refused"),
+            );
+            ir::EmptyValues::Absent
+        }),
+    };
     if !s.errors.contains_key(&s.param_error_code) {
         c.error(
             "param_error_code",
@@ -173,6 +183,7 @@ pub fn service(c: &mut Checker<'_>, s: &model::Service) -> ir::Service {
         max_rules: s.pic_operations.max_rules,
         limits,
         param_error_code: s.param_error_code.clone(),
+        empty_values,
         errors: s
             .errors
             .iter()

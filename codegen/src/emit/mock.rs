@@ -31,9 +31,9 @@ pub fn files(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
         #![doc = " Generated from `spec/`: the stand-ins' inputs, and the typed XML answers the tests compare with."]
         pub mod processors;
         #(#mods)*
-        /// Whether an XML or JSON answer for an input image decodes to the typed document the node tree describes.
+        /// Whether an XML or JSON answer for an input image and the request's values decodes to the typed document the node tree describes.
         #[cfg(test)]
-        pub type TypedAnswer = fn(&str, &crate::processors::ImageInfo) -> bool;
+        pub type TypedAnswer = fn(&str, &crate::processors::ImageInfo, &cos_ci_validate::ParamValues) -> bool;
         /// `(operation, matches)` of every XML and JSON operation.
         #[cfg(test)]
         pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[#(#answers),*];
@@ -172,9 +172,16 @@ fn sample(module: &str, tree: &Tree, document: TokenStream, read: TokenStream) -
     } else {
         quote! { _image }
     };
+    // The values only where a node is present per list word.
+    let values = if asks(&tree.nodes) {
+        quote! { values }
+    } else {
+        quote! { _values }
+    };
     quote! {
-        /// Whether `answer` decodes to the document the node tree describes for an input image.
-        pub fn matches(answer: &str, #image: &crate::processors::ImageInfo) -> bool {
+        /// Whether `answer` decodes to the document the node tree describes for an input image
+        /// and the request's values.
+        pub fn matches(answer: &str, #image: &crate::processors::ImageInfo, #values: &cos_ci_validate::ParamValues) -> bool {
             use cos_ci_validate::#document;
             let mut doc = cos_ci_validate::#m::#root::default();
             #body
@@ -218,9 +225,23 @@ fn fill(module: &str, target: TokenStream, nodes: &[Node]) -> TokenStream {
         } else {
             value
         };
-        quote! { #target.#field = #value; }
+        match &n.present_when {
+            Some((param, word)) => quote! {
+                if cos_ci_validate::#m::SPEC.asks(values, #param, #word) {
+                    #target.#field = #value;
+                }
+            },
+            None => quote! { #target.#field = #value; },
+        }
     });
     quote! { #(#sets)* }
+}
+
+/// Whether a node is present only for some list words (`present_when`).
+fn asks(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .any(|n| n.present_when.is_some() || asks(&n.nodes))
 }
 
 /// Whether the answer takes a width or height from the image (see [`scalar`]).

@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param, Processor,
-    Relation, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
+    EmptyValues, HostKind, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param,
+    Processor, Relation, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -64,6 +64,10 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         (host(HostKind::Cos), host(HostKind::Pic), host(HostKind::Ci));
     let limits = limits(&s.limits);
     let param_code = format_ident!("{}", s.param_error_code);
+    let empty = match s.empty_values {
+        EmptyValues::Absent => quote! { Absent },
+        EmptyValues::Refused => quote! { Refused },
+    };
     let variants = s.errors.iter().map(|(code, status, message)| {
         let v = format_ident!("{}", code);
         let d = doc(&format!("{message} (HTTP {status})"));
@@ -90,7 +94,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     );
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use cos_ci_validate::{Limits, Mode, OpSpec, Output, Processor, xml};
+        use cos_ci_validate::{EmptyValues, HostKind, Limits, Mode, OpSpec, Output, Processor, xml};
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -111,6 +115,8 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const IMPLIED_ACTIONS: &[(Mode, &[&str])] = &[#(#implies),*];
         /// The code a server answers with when a parameter is out of range.
         pub const PARAM_ERROR_CODE: ErrorCode = ErrorCode::#param_code;
+        /// How a server reads a parameter sent with an empty value (`name=`).
+        pub const EMPTY_VALUES: EmptyValues = EmptyValues::#empty;
 
         /// What an operation's description holds where its file says nothing: no detect-url,
         /// aliases, parameters or errors of its own, the service's limits and most rules. An
@@ -124,6 +130,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             doc_url: None,
             modes: &[],
             detect_url: None,
+            hosts: &[HostKind::Cos],
             permissions: &[],
             permission_aliases: &[],
             alias_query: None,
@@ -327,7 +334,7 @@ impl Imports {
         if default_limits {
             names.push("DEFAULT_LIMITS");
         }
-        if op.detect_url.is_some() {
+        if op.detect_url.is_some() || op.hosts != [HostKind::Cos] {
             names.push("HostKind");
         }
         let json = op
@@ -628,6 +635,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
         }
         None => quote! { None },
     };
+    let hosts = op.hosts.iter().map(|k| {
+        let k = host_kind(*k);
+        quote! { #rt #k }
+    });
     let permissions = op.permissions.iter().map(|(m, actions)| {
         let m = mode(*m);
         quote! { (#rt #m, &[#(#actions),*]) }
@@ -698,6 +709,9 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
     let mut optional = Vec::new();
     if op.detect_url.is_some() {
         optional.push(quote! { detect_url: #detect });
+    }
+    if op.hosts != [HostKind::Cos] {
+        optional.push(quote! { hosts: &[#(#hosts),*] });
     }
     if !op.permission_aliases.is_empty() {
         optional.push(quote! { permission_aliases: &[#(#aliases),*] });
@@ -816,7 +830,8 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
                 quote! { #rt XmlNode::container(#name, #children) }
             }
         };
-        if n.optional {
+        // `when_asked` makes the node optional itself.
+        if n.optional && n.present_when.is_none() {
             node = quote! { #node.or_absent() };
         }
         if n.repeated {
@@ -837,6 +852,9 @@ fn xml_nodes(nodes: &[Node], rt: &TokenStream) -> TokenStream {
         if let Some(crop) = n.crop {
             let crop = crop.map(Literal::u8_unsuffixed);
             node = quote! { #node.cropped([#(#crop),*]) };
+        }
+        if let Some((param, word)) = &n.present_when {
+            node = quote! { #node.when_asked(#param, #word) };
         }
         node
     });

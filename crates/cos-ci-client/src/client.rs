@@ -348,7 +348,8 @@ impl Client {
                         reason: format!("{} needs an object key", spec.name),
                     });
                 }
-                (HostKind::Cos, key.clone())
+                // The operation's own host (`hosts:` in its spec; `.cos.` for most).
+                (spec.host(), key.clone())
             }
             Source::Url(url) => {
                 let Some(host) = spec.detect_url else {

@@ -117,6 +117,35 @@ impl HostKind {
     }
 }
 
+/// How a server reads a parameter sent with an empty value (`detect-type=`): service.yaml
+/// `empty_values`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EmptyValues {
+    /// As if the parameter were not sent (what the SDKs rely on: cos-go-sdk-v5 writes every
+    /// option of some operations, empty when unset).
+    Absent,
+    /// As a value, which every parameter kind refuses.
+    Refused,
+}
+
+impl EmptyValues {
+    /// Both rules, in spec order.
+    pub const ALL: [EmptyValues; 2] = [EmptyValues::Absent, EmptyValues::Refused];
+
+    /// The spec name of the rule (`absent`, `refused`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EmptyValues::Absent => "absent",
+            EmptyValues::Refused => "refused",
+        }
+    }
+
+    /// The rule whose spec name is `name`.
+    pub fn from_name(name: &str) -> Option<EmptyValues> {
+        EmptyValues::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+}
+
 /// How a text parameter's value is written on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TextEncoding {

@@ -2,7 +2,7 @@
 //! virtual-hosted Host, else path-style `/<bucket>/<key>` for a configured bucket, else the
 //! default bucket (what the official SDKs' Domain mode and IP Hosts need).
 
-use cos_ci_validate::HOST_SUFFIXES;
+use cos_ci_validate::{HOST_SUFFIXES, HostKind};
 
 /// The services whose hosts carry a bucket: `<bucket>.<service>.<region>.<suffix>`.
 const BUCKET_SERVICES: [&str; 4] = ["cos", "cos-internal", "pic", "ci"];
@@ -24,6 +24,18 @@ pub fn bucket_from_host(host: &str) -> Option<String> {
             Some((*bucket).to_string())
         }
         _ => None,
+    }
+}
+
+/// The kind of bucket host a Host header value names (`<bucket>.ci.<region>.myqcloud.com`
+/// is [`HostKind::Ci`]; `cos-internal` is the COS endpoint too), if it names one.
+pub fn host_kind(host: &str) -> Option<HostKind> {
+    let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
+    bucket_from_host(&host)?;
+    let service = host.split('.').nth(1)?;
+    match service {
+        "cos-internal" => Some(HostKind::Cos),
+        other => HostKind::from_name(other),
     }
 }
 
@@ -116,6 +128,25 @@ mod tests {
         ] {
             assert_eq!(bucket_from_host(host), None, "{host}");
         }
+    }
+
+    #[test]
+    fn host_kinds() {
+        let kind = |h: &str| host_kind(h);
+        assert_eq!(
+            kind("examplebucket-1250000000.ci.ap-guangzhou.myqcloud.com:9000"),
+            Some(HostKind::Ci)
+        );
+        assert_eq!(
+            kind("examplebucket-1250000000.cos-internal.ap-beijing.tencentcos.cn"),
+            Some(HostKind::Cos)
+        );
+        assert_eq!(
+            kind("ExampleBucket-1250000000.PIC.ap-guangzhou.myqcloud.com"),
+            Some(HostKind::Pic)
+        );
+        assert_eq!(kind("127.0.0.1:9000"), None);
+        assert_eq!(kind("cos.ap-guangzhou.myqcloud.com"), None);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! of the input's size. What a request adds: a node a JSON parameter's member asks for
 //! (`asked_by`) only when it does, and a base64 node with a `crop` holding that crop of the
 //! input's pixels.
+//! of the input's size; a node present only when a list parameter names a word
+//! (`present_when`) written only when the request asks for it (`asked`).
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
 use cos_ci_validate::{Base64Data, ParamValues, XmlNode, XmlType};
@@ -32,6 +34,8 @@ pub struct Fill<'a> {
     pub image: &'a ImageInfo,
     /// The request.
     pub request: Option<Request<'a>>,
+    /// Which words of its list parameters the request asks for (`present_when`).
+    pub words: Asked<'a>,
 }
 
 impl Fill<'_> {
@@ -56,22 +60,39 @@ impl Fill<'_> {
     /// Whether `n` is written: asked for, and not an optional scalar without a sample (one
     /// the answer may leave out; base64 nodes take no sample and always carry an image).
     fn writes(&self, n: &XmlNode) -> bool {
-        self.asked(n)
+        wanted(n, self.words)
+            && self.asked(n)
             && !(n.optional
                 && !matches!(n.ty, XmlType::Container | XmlType::Base64)
                 && n.example.is_none())
     }
 }
 
+/// Whether the request asks for `word` of list parameter `param` (`OpSpec::asks`).
+pub type Asked<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// Whether `n` is written for this request: not a node present only for a word the request
+/// does not ask for.
+fn wanted(n: &XmlNode, asked: Asked<'_>) -> bool {
+    n.present_when
+        .is_none_or(|(param, word)| asked(param, word))
+}
+
 /// The document `<root>` with `nodes` filled for `image`, with an XML declaration.
 #[cfg(test)]
-pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+pub fn answer(
+    root: &str,
+    nodes: &'static [XmlNode],
+    image: &ImageInfo,
+    words: Asked<'_>,
+) -> String {
     answer_to(
         root,
         nodes,
         &Fill {
             image,
             request: None,
+            words,
         },
     )
 }
@@ -139,12 +160,13 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, fill: &Fill<'_>) {
 /// The JSON object with `nodes` as members, filled for `image` by the rules of [`answer`],
 /// written as serde_json writes the typed document (members in spec order, compact).
 #[cfg(test)]
-pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo, words: Asked<'_>) -> String {
     answer_json_to(
         nodes,
         &Fill {
             image,
             request: None,
+            words,
         },
     )
 }
@@ -215,7 +237,7 @@ fn json_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use cos_ci_validate::{Output, find_operation};
+    use cos_ci_validate::{Output, ParamKind, ParamValues, Value, find_operation};
 
     use crate::generated::TYPED_ANSWERS;
     use crate::processors::{Format, ImageInfo};
@@ -239,18 +261,30 @@ mod tests {
             };
             for (name, typed) in TYPED_ANSWERS {
                 let spec = find_operation(name).expect("generated from the spec");
-                let generic = match spec.output {
-                    Output::Xml { root, nodes } => super::answer(root, nodes, &image),
-                    Output::Json { nodes } => super::answer_json(nodes, &image),
-                    Output::Image { .. } => {
-                        panic!("{name} has a typed answer but answers an image")
+                // No list given (defaults), and every list's last word alone: the answer
+                // parts present per word differ between the two.
+                let mut last_words = ParamValues::new();
+                for p in spec.params {
+                    if let ParamKind::List { values, .. } = p.kind {
+                        last_words.set(p.name, Value::list(values.last().copied()));
                     }
-                };
-                assert!(
-                    typed(&generic, &image),
-                    "{name} at {width}x{height} does not decode to its typed document:\n{generic}"
-                );
-                checked += 1;
+                }
+                for values in [ParamValues::new(), last_words] {
+                    let asked = |p: &str, w: &str| spec.asks(&values, p, w);
+                    let generic = match spec.output {
+                        Output::Xml { root, nodes } => super::answer(root, nodes, &image, &asked),
+                        Output::Json { nodes } => super::answer_json(nodes, &image, &asked),
+                        Output::Image { .. } => {
+                            panic!("{name} has a typed answer but answers an image")
+                        }
+                    };
+                    assert!(
+                        typed(&generic, &image, &values),
+                        "{name} at {width}x{height} with {values:?} does not decode to its typed \
+                         document:\n{generic}"
+                    );
+                    checked += 1;
+                }
             }
         }
         assert!(checked >= 3 * 7, "only {checked} XML answers compared");

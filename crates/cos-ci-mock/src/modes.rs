@@ -33,6 +33,20 @@ pub async fn download(
     }
     let values = spec.decode_query(&ctx.raw_query)?;
     let detect = ctx.param("detect-url").filter(|v| !v.is_empty());
+    // A bucket host of another kind than the operation's (`hosts:`, or its detect-url host
+    // for a detect-url) does not serve it; an IP or custom domain names no kind.
+    if let Some(kind) = ctx.header("host").and_then(crate::addressing::host_kind) {
+        if !spec.served_on(kind, detect.is_some()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "{} is not served on the .{}. host",
+                    spec.name,
+                    kind.as_str()
+                ),
+            ));
+        }
+    }
     if detect.is_some() && spec.detect_url.is_none() {
         return Err(ApiError::new(
             ErrorCode::InvalidArgument,

@@ -255,6 +255,7 @@ fn run_until(
                 })
         }
         Serve::Generic => {
+            let words = |p: &str, w: &str| route.spec.asks(values, p, w);
             let request = Some(crate::generic::Request {
                 values,
                 input,
@@ -266,7 +267,11 @@ fn run_until(
                         crate::generic::answer_to(
                             root,
                             nodes,
-                            &crate::generic::Fill { image, request },
+                            &crate::generic::Fill {
+                                image,
+                                request,
+                                words: &words,
+                            },
                         )
                     },
                     "application/xml",
@@ -275,7 +280,11 @@ fn run_until(
                     &|image| {
                         crate::generic::answer_json_to(
                             nodes,
-                            &crate::generic::Fill { image, request },
+                            &crate::generic::Fill {
+                                image,
+                                request,
+                                words: &words,
+                            },
                         )
                     },
                     "application/json",

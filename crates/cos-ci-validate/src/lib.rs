@@ -41,8 +41,8 @@ pub mod xml;
 pub use base64_data::{Base64Data, Base64Error};
 pub use cos_ci_core::Rejection;
 pub use generated::service::{
-    CI_HOST, COS_HOST, DEFAULT_LIMITS, ErrorCode, ErrorDocument, HOST_SUFFIXES, IMPLIED_ACTIONS,
-    ImageInfo, MAX_RULES, OP_DEFAULTS, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST,
+    CI_HOST, COS_HOST, DEFAULT_LIMITS, EMPTY_VALUES, ErrorCode, ErrorDocument, HOST_SUFFIXES,
+    IMPLIED_ACTIONS, ImageInfo, MAX_RULES, OP_DEFAULTS, OriginalInfo, PARAM_ERROR_CODE, PIC_HOST,
     PIC_OPERATIONS_HEADER, ProcessResults, ProcessedObject, ProcessorKind, UploadResult,
 };
 pub use generated::*;
@@ -54,8 +54,8 @@ pub use pic_operations::{
     rule_operation,
 };
 pub use spec::{
-    HostKind, JsonField, JsonType, JsonValue, Limits, Mode, OpError, OpSpec, Output, ParamKind,
-    ParamSpec, Processor, Relation, TextEncoding, XmlNode, XmlType,
+    EmptyValues, HostKind, JsonField, JsonType, JsonValue, Limits, Mode, OpError, OpSpec, Output,
+    ParamKind, ParamSpec, Processor, Relation, TextEncoding, XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

@@ -228,7 +228,8 @@ impl OpSpec {
                 }
                 continue;
             };
-            if raw.is_empty() {
+            // service.yaml `empty_values`: SDKs send unset options as `name=`.
+            if raw.is_empty() && crate::EMPTY_VALUES == crate::EmptyValues::Absent {
                 continue;
             }
             if values.get(spec.name).is_some() {

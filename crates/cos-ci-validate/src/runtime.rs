@@ -113,6 +113,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
         doc_url: op.doc_url.as_deref().map(leak),
         modes: leak_slice(op.modes.clone()),
         detect_url: op.detect_url,
+        hosts: leak_slice(op.hosts.clone()),
         permissions: leak_slice(
             op.permissions
                 .iter()
@@ -280,6 +281,10 @@ fn nodes(nodes: &[ir::Node]) -> &'static [XmlNode] {
                     .as_ref()
                     .map(|(param, member)| (leak(param), leak(member))),
                 crop: n.crop,
+                present_when: n
+                    .present_when
+                    .as_ref()
+                    .map(|(param, word)| (leak(param), leak(word))),
                 children: self::nodes(&n.nodes),
             })
             .collect(),

@@ -3,7 +3,7 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{HostKind, JsonField, JsonType, JsonValue, Mode, TextEncoding};
+pub use cos_ci_core::{EmptyValues, HostKind, JsonField, JsonType, JsonValue, Mode, TextEncoding};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -133,6 +133,9 @@ pub struct XmlNode {
     /// `[left, top, width, height]` in percent of the input: a base64 node a server fills
     /// with that crop of the input image.
     pub crop: Option<[u8; 4]>,
+    /// Present only when the list parameter (wire name) names the word (`present_when`):
+    /// see [`OpSpec::asks`].
+    pub present_when: Option<(&'static str, &'static str)>,
     /// The children of a container.
     pub children: &'static [XmlNode],
 }
@@ -183,7 +186,17 @@ impl XmlNode {
             number_or_string: false,
             asked_by: None,
             crop: None,
+            present_when: None,
             children: &[],
+        }
+    }
+
+    /// The same node, present only when list parameter `param` names `word`.
+    pub const fn when_asked(self, param: &'static str, word: &'static str) -> Self {
+        XmlNode {
+            present_when: Some((param, word)),
+            optional: true,
+            ..self
         }
     }
 
@@ -368,6 +381,9 @@ pub struct OpSpec {
     pub modes: &'static [Mode],
     /// Where a `detect-url` request goes, or `None` when the operation takes no detect-url.
     pub detect_url: Option<HostKind>,
+    /// The host kinds that serve the operation's object-key requests (`hosts:`); the client
+    /// sends to the first, a server answers on each.
+    pub hosts: &'static [HostKind],
     /// The operation's own CAM actions per mode, besides what the mode implies (see
     /// [`OpSpec::actions`]).
     pub permissions: &'static [(Mode, &'static [&'static str])],
@@ -432,6 +448,17 @@ impl OpSpec {
         self.params.iter().find(|p| p.name == name)
     }
 
+    /// The host kind the client sends object-key requests to: the first of `hosts`.
+    pub fn host(&self) -> HostKind {
+        self.hosts.first().copied().unwrap_or(HostKind::Cos)
+    }
+
+    /// Whether a download arriving on a host of `kind` is served: one of `hosts`, or the
+    /// detect-url host when the request names a detect-url.
+    pub fn served_on(&self, kind: HostKind, detect_url: bool) -> bool {
+        self.hosts.contains(&kind) || (detect_url && self.detect_url == Some(kind))
+    }
+
     /// Whether a request must name exactly one of the object key and `detect-url`.
     pub fn key_or_detect_url(&self) -> bool {
         self.relations.contains(&Relation::KeyOrDetectUrl)
@@ -440,6 +467,24 @@ impl OpSpec {
     /// The operation's own error whose `<Code>` is `code`, if it declares one.
     pub fn error(&self, code: &str) -> Option<&'static OpError> {
         self.errors.iter().find(|e| e.code == code)
+    }
+
+    /// Whether `values` ask for `word` of list parameter `param`: the words given, or the
+    /// parameter's default when it is not given. Decides the answer nodes present per word
+    /// ([`XmlNode::present_when`]).
+    pub fn asks(&self, values: &crate::ParamValues, param: &str, word: &str) -> bool {
+        match (values.list(param), self.param(param)) {
+            (Some(words), _) => words.iter().any(|w| w == word),
+            (
+                None,
+                Some(ParamSpec {
+                    default: Some(default),
+                    kind: ParamKind::List { separator, .. },
+                    ..
+                }),
+            ) => default.split(*separator).any(|w| w == word),
+            (None, _) => false,
+        }
     }
 
     /// The parameter that turns failures into "return the original", if any.

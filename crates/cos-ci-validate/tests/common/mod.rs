@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Mode, OPERATIONS, OpSpec, Output, ParamKind, ParamSpec, ParamValues,
+    DEFAULT_LIMITS, HostKind, Mode, OPERATIONS, OpSpec, Output, ParamKind, ParamSpec, ParamValues,
     TextEncoding, ValidationError, Value,
 };
 use proptest::prelude::*;
@@ -39,6 +39,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     doc_url: None,
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
     detect_url: None,
+    hosts: &[HostKind::Cos],
     permissions: &[],
     permission_aliases: &[],
     alias_query: None,
