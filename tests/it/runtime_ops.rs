@@ -115,9 +115,9 @@ async fn yaml_operations_are_served_by_the_builder_and_called_generically() {
     assert_eq!(specs.len(), 2);
     let (count, zoom) = (named(&specs, "DemoCount"), named(&specs, "DemoZoom"));
     assert!(
-        count.source.ends_with("demo-count.yaml"),
+        count.source().ends_with("demo-count.yaml"),
         "{}",
-        count.source
+        count.source()
     );
     let (server, client) = started(specs.iter().copied().map(MockOperation::new).collect()).await;
     assert!(server.operations().iter().any(|s| s.name == "DemoCount"));

@@ -124,7 +124,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
         pub const OP_DEFAULTS: OpSpec = OpSpec {
             name: "",
             file: "",
-            source: "",
+            source_path: None,
             module: "",
             summary: "",
             doc_url: None,
@@ -707,6 +707,9 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
     });
     // Fields equal to `OP_DEFAULTS` are left to it, as a hand-written description would.
     let mut optional = Vec::new();
+    if *source != format!("spec/operations/{}.yaml", op.file) {
+        optional.push(quote! { source_path: Some(#source) });
+    }
     if op.detect_url.is_some() {
         optional.push(quote! { detect_url: #detect });
     }
@@ -746,7 +749,6 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
         pub const SPEC: #rt OpSpec = #rt OpSpec {
             name: #name,
             file: #file,
-            source: #source,
             module: #module,
             summary: #summary,
             doc_url: #doc_url,

@@ -28,7 +28,7 @@ pub struct Request<'a> {
 /// The answer's view of the input: its header, and the request when there is one (without
 /// it, as the typed answers the tests compare with are written, nothing is asked for and a
 /// crop is the stand-in image).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Fill<'a> {
     /// The input's format and size.
     pub image: &'a ImageInfo,

@@ -157,7 +157,7 @@ fn configure(args: Args) -> Result<Config, String> {
 async fn run(config: Config, operations: Vec<MockOperation>) -> ExitCode {
     let extra: Vec<String> = operations
         .iter()
-        .map(|op| format!("{} ({})", op.spec().name, op.spec().source))
+        .map(|op| format!("{} ({})", op.spec().name, op.spec().source()))
         .collect();
     let server = match MockServer::builder()
         .config(config)

@@ -65,14 +65,18 @@ impl Served {
                 return Err(format!(
                     "{} ({}) answers an image but names the stand-in {}, which writes XML; \
                      give it an image stand-in or your own with MockOperation::with_stand_in",
-                    spec.name, spec.source, spec.processor.kind
+                    spec.name,
+                    spec.source(),
+                    spec.processor.kind
                 ));
             }
             (Output::Image { .. }, Ok(_)) => Serve::Image,
             (Output::Image { .. }, Err(e)) => {
                 return Err(format!(
                     "{} ({}): its stand-in cannot be fed: {}",
-                    spec.name, spec.source, e.message
+                    spec.name,
+                    spec.source(),
+                    e.message
                 ));
             }
         };
@@ -98,7 +102,9 @@ impl Routes {
             if let Some(other) = served.iter().find(|s| s.spec.name == op.spec.name) {
                 return Err(format!(
                     "the operation {} of {} is also defined in {}",
-                    op.spec.name, op.spec.source, other.spec.source
+                    op.spec.name,
+                    op.spec.source(),
+                    other.spec.source()
                 ));
             }
             served.push(op);
@@ -169,7 +175,7 @@ mod tests {
     fn a_second_operation_of_one_name_is_refused_naming_both_files() {
         let spec = cos_ci_validate::find_operation("DetectFace").expect("built in");
         let copy: &'static OpSpec = Box::leak(Box::new(OpSpec {
-            source: "mine/detect-face.yaml",
+            source_path: Some("mine/detect-face.yaml"),
             ..*spec
         }));
         let err = Routes::new(vec![Served::standard(copy).expect("xml")]).unwrap_err();

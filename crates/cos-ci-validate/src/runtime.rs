@@ -9,7 +9,7 @@
 //! ```no_run
 //! let ops = cos_ci_validate::runtime::load_operations(&["my-ops"]).map_err(|e| e.to_string())?;
 //! for spec in &ops {
-//!     println!("{} from {}", spec.name, spec.source);
+//!     println!("{} from {}", spec.name, spec.source());
 //! }
 //! # Ok::<(), String>(())
 //! ```
@@ -64,7 +64,7 @@ pub fn load_operations<P: AsRef<Path>>(dirs: &[P]) -> Result<Vec<&'static OpSpec
                 key_path: "name".to_string(),
                 message: format!(
                     "the operation `{}` is also defined in {} (built in); every operation needs its own name",
-                    op.name, b.source
+                    op.name, b.source()
                 ),
             });
         }
@@ -107,7 +107,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
     Ok(OpSpec {
         name: leak(&op.name),
         file: leak(&op.file),
-        source: leak(&op.source),
+        source_path: Some(leak(&op.source)),
         module: leak(&op.module),
         summary: leak(&op.summary),
         doc_url: op.doc_url.as_deref().map(leak),
@@ -311,7 +311,7 @@ mod tests {
             let loaded = spec(op).expect("a built-in processor");
             assert_eq!(
                 OpSpec {
-                    source: builtin.source,
+                    source_path: builtin.source_path,
                     ..loaded
                 },
                 *builtin,

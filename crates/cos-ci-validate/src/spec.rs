@@ -368,9 +368,10 @@ pub struct OpSpec {
     pub name: &'static str,
     /// The spec file stem (kebab case), e.g. `ai-enhance-image`.
     pub file: &'static str,
-    /// The spec file the operation comes from, e.g. `spec/operations/ai-enhance-image.yaml`
-    /// (for an operation loaded at run time, the path it was read from).
-    pub source: &'static str,
+    /// The spec file the operation comes from when it is not `spec/operations/<file>.yaml`
+    /// (for an operation loaded at run time, the path it was read from); see
+    /// [`OpSpec::source`].
+    pub source_path: Option<&'static str>,
     /// The Rust module name in every crate, e.g. `ai_enhance_image`.
     pub module: &'static str,
     /// One-line summary.
@@ -410,6 +411,14 @@ pub struct OpSpec {
 }
 
 impl OpSpec {
+    /// The spec file the operation comes from, e.g. `spec/operations/ai-enhance-image.yaml`.
+    pub fn source(&self) -> std::borrow::Cow<'static, str> {
+        match self.source_path {
+            Some(path) => path.into(),
+            None => format!("spec/operations/{}.yaml", self.file).into(),
+        }
+    }
+
     /// Whether the operation supports `mode`.
     pub fn supports(&self, mode: Mode) -> bool {
         self.modes.contains(&mode)

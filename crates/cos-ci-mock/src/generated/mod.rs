@@ -11,11 +11,15 @@ pub mod ai_license_rec;
 #[cfg(test)]
 pub mod ai_object_detect;
 #[cfg(test)]
+pub mod ai_recognition;
+#[cfg(test)]
 pub mod assess_quality;
 #[cfg(test)]
 pub mod detect_car;
 #[cfg(test)]
 pub mod detect_face;
+#[cfg(test)]
+pub mod detect_label;
 #[cfg(test)]
 pub mod detect_pet;
 #[cfg(test)]
@@ -29,9 +33,13 @@ pub mod ocr;
 #[cfg(test)]
 pub mod recognize_logo;
 
-/// Whether an XML or JSON answer for an input image decodes to the typed document the node tree describes.
+/// Whether an XML or JSON answer for an input image and the request's values decodes to the typed document the node tree describes.
 #[cfg(test)]
-pub type TypedAnswer = fn(&str, &crate::processors::ImageInfo) -> bool;
+pub type TypedAnswer = fn(
+    &str,
+    &crate::processors::ImageInfo,
+    &cos_ci_validate::ParamValues,
+) -> bool;
 
 /// `(operation, matches)` of every XML and JSON operation.
 #[cfg(test)]
@@ -40,9 +48,11 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("AIGameRec", ai_game_rec::matches),
     ("AILicenseRec", ai_license_rec::matches),
     ("AIObjectDetect", ai_object_detect::matches),
+    ("ai-recognition", ai_recognition::matches),
     ("AssessQuality", assess_quality::matches),
     ("DetectCar", detect_car::matches),
     ("DetectFace", detect_face::matches),
+    ("detect-label", detect_label::matches),
     ("detect-pet", detect_pet::matches),
     ("face-effect", face_effect::matches),
     ("IDCardOCR", id_card_ocr::matches),

@@ -66,7 +66,9 @@ impl Fed<'_> {
             .ok_or_else(|| {
                 ProcessError::internal(format!(
                     "{} ({}) feeds the input `{input}` of its stand-in `{}` from no parameter",
-                    spec.name, spec.source, spec.processor.kind
+                    spec.name,
+                    spec.source(),
+                    spec.processor.kind
                 ))
             })?;
         let value = match (self.values.and_then(|v| v.get(param.name)), param.default) {
@@ -74,7 +76,10 @@ impl Fed<'_> {
             (None, Some(default)) => OpSpec::parse_value(param, default).map_err(|v| {
                 ProcessError::internal(format!(
                     "the default {default:?} of `{}` in {} ({}) is not allowed: {}",
-                    param.name, spec.name, spec.source, v.allowed
+                    param.name,
+                    spec.name,
+                    spec.source(),
+                    v.allowed
                 ))
             })?,
             (None, None) if param.required && self.values.is_none() => {
@@ -83,7 +88,9 @@ impl Fed<'_> {
             (None, None) => {
                 return Err(ProcessError::internal(format!(
                     "`{}` of {} ({}) feeds `{input}` but has no value and no default",
-                    param.name, spec.name, spec.source
+                    param.name,
+                    spec.name,
+                    spec.source()
                 )));
             }
         };

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::Location;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIBodyRecognition",
     file: "ai-body-recognition",
-    source: "spec/operations/ai-body-recognition.yaml",
     module: "ai_body_recognition",
     summary: "Find people in an image and answer where they are.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83196"),

@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIEnhanceImage",
     file: "ai-enhance-image",
-    source: "spec/operations/ai-enhance-image.yaml",
     module: "ai_enhance_image",
     summary: "Denoise and sharpen an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/83799"),

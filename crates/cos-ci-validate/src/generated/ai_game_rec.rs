@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIGameRec",
     file: "ai-game-rec",
-    source: "spec/operations/ai-game-rec.yaml",
     module: "ai_game_rec",
     summary: "Recognize which game a screenshot comes from.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/93153"),

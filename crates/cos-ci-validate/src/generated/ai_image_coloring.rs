@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIImageColoring",
     file: "ai-image-coloring",
-    source: "spec/operations/ai-image-coloring.yaml",
     module: "ai_image_coloring",
     summary: "Colorize a black-and-white image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83794"),

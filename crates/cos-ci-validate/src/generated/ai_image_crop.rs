@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIImageCrop",
     file: "ai-image-crop",
-    source: "spec/operations/ai-image-crop.yaml",
     module: "ai_image_crop",
     summary: "Crop an image to the given size around its most important content.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83791"),

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::Location;
 pub const SPEC: OpSpec = OpSpec {
     name: "AILicenseRec",
     file: "ai-license-rec",
-    source: "spec/operations/ai-license-rec.yaml",
     module: "ai_license_rec",
     summary: "Read the text fields of an identity card or a driving licence.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/96767"),

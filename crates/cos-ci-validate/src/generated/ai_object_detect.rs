@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIObjectDetect",
     file: "ai-object-detect",
-    source: "spec/operations/ai-object-detect.yaml",
     module: "ai_object_detect",
     summary: "Find objects in an image and answer their names and boxes.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/97979"),

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::PaddingLayout;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIPicMatting",
     file: "ai-pic-matting",
-    source: "spec/operations/ai-pic-matting.yaml",
     module: "ai_pic_matting",
     summary: "Cut the subject out of an image onto a transparent background.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/106750"),

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::PaddingLayout;
 pub const SPEC: OpSpec = OpSpec {
     name: "AIPortraitMatting",
     file: "ai-portrait-matting",
-    source: "spec/operations/ai-portrait-matting.yaml",
     module: "ai_portrait_matting",
     summary: "Cut a person out of an image onto a transparent background.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/106751"),

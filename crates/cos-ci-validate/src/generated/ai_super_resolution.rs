@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AISuperResolution",
     file: "ai-super-resolution",
-    source: "spec/operations/ai-super-resolution.yaml",
     module: "ai_super_resolution",
     summary: "Enlarge an image by 2 or 4 times in width and height.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83793"),

@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AssessQuality",
     file: "assess-quality",
-    source: "spec/operations/assess-quality.yaml",
     module: "assess_quality",
     summary: "Score an image's clarity and aesthetics and flag low-quality images.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63228"),

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::Point;
 pub const SPEC: OpSpec = OpSpec {
     name: "DetectCar",
     file: "detect-car",
-    source: "spec/operations/detect-car.yaml",
     module: "detect_car",
     summary: "Find cars and licence plates in an image with brand, colour and positions.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63225"),

@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "DetectFace",
     file: "detect-face",
-    source: "spec/operations/detect-face.yaml",
     module: "detect_face",
     summary: "Find faces in an image and answer their boxes.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63223"),

@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "detect-pet",
     file: "detect-pet",
-    source: "spec/operations/detect-pet.yaml",
     module: "detect_pet",
     summary: "Find pets in an image and answer their boxes and confidence.",
     doc_url: Some("https://www.tencentcloud.com/document/product/1045/73053"),

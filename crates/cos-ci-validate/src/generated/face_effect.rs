@@ -13,7 +13,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "face-effect",
     file: "face-effect",
-    source: "spec/operations/face-effect.yaml",
     module: "face_effect",
     summary: "Beautify faces, change a face's gender or age, or cut out the person.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/47197"),

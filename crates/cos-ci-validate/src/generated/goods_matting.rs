@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::PaddingLayout;
 pub const SPEC: OpSpec = OpSpec {
     name: "GoodsMatting",
     file: "goods-matting",
-    source: "spec/operations/goods-matting.yaml",
     module: "goods_matting",
     summary: "Cut a product out of an image onto a transparent background.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/79733"),

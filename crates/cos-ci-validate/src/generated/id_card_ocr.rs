@@ -13,7 +13,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "IDCardOCR",
     file: "id-card-ocr",
-    source: "spec/operations/id-card-ocr.yaml",
     module: "id_card_ocr",
     summary: "Read the fields of a Chinese resident identity card, with optional crops and warnings.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/48638"),

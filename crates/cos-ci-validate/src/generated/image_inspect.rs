@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "ImageInspect",
     file: "image-inspect",
-    source: "spec/operations/image-inspect.yaml",
     module: "image_inspect",
     summary: "Detect files (such as a TS video stream) hidden inside an image.",
     doc_url: Some("https://www.tencentcloud.com/document/api/436/75071"),

@@ -12,7 +12,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "ImageRepair",
     file: "image-repair",
-    source: "spec/operations/image-repair.yaml",
     module: "image_repair",
     summary: "Remove the masked area of an image and fill it in from its surroundings.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79042"),

@@ -12,10 +12,12 @@ pub mod ai_license_rec;
 pub mod ai_object_detect;
 pub mod ai_pic_matting;
 pub mod ai_portrait_matting;
+pub mod ai_recognition;
 pub mod ai_super_resolution;
 pub mod assess_quality;
 pub mod detect_car;
 pub mod detect_face;
+pub mod detect_label;
 pub mod detect_pet;
 pub mod face_effect;
 pub mod goods_matting;
@@ -36,10 +38,12 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &ai_object_detect::SPEC,
     &ai_pic_matting::SPEC,
     &ai_portrait_matting::SPEC,
+    &ai_recognition::SPEC,
     &ai_super_resolution::SPEC,
     &assess_quality::SPEC,
     &detect_car::SPEC,
     &detect_face::SPEC,
+    &detect_label::SPEC,
     &detect_pet::SPEC,
     &face_effect::SPEC,
     &goods_matting::SPEC,

@@ -14,7 +14,6 @@ pub use cos_ci_validate::shapes::Point;
 pub const SPEC: OpSpec = OpSpec {
     name: "OCR",
     file: "ocr",
-    source: "spec/operations/ocr.yaml",
     module: "ocr",
     summary: "Read the text in an image or a PDF page.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/64324"),

@@ -13,7 +13,6 @@ pub use cos_ci_validate::shapes::Location;
 pub const SPEC: OpSpec = OpSpec {
     name: "RecognizeLogo",
     file: "recognize-logo",
-    source: "spec/operations/recognize-logo.yaml",
     module: "recognize_logo",
     summary: "Find brand logos in an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79736"),

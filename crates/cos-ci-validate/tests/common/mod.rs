@@ -33,7 +33,7 @@ const fn param(
 pub static SYNTHETIC: OpSpec = OpSpec {
     name: "SyntheticAllKinds",
     file: "synthetic-all-kinds",
-    source: "crates/cos-ci-validate/tests/common/mod.rs",
+    source_path: Some("crates/cos-ci-validate/tests/common/mod.rs"),
     module: "synthetic_all_kinds",
     summary: "Every parameter kind (test only).",
     doc_url: None,

@@ -13,7 +13,6 @@ use cos_ci_validate::{
 pub const SPEC: OpSpec = OpSpec {
     name: "AIImageGray",
     file: "ai-image-gray",
-    source: "spec/operations/ai-image-gray.yaml",
     module: "ai_image_gray",
     summary: "Turn an image into shades of grey.",
     doc_url: Some("https://example.com/docs/ai-image-gray"),
