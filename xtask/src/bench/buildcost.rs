@@ -140,7 +140,8 @@ const PARAMS: [(&str, &str, Option<&str>); 9] = [
     ),
     (
         "padding",
-        "type: pair\n    separator: x\n    range: [0, 1000]\n    names: [dx, dy]\n    doc: Padding, <dx>x<dy>.",
+        // The service's shared shape: an inline copy of it is an error (issue 9).
+        "type: PaddingLayout\n    doc: Padding, <dx>x<dy>.",
         None,
     ),
     (
@@ -191,7 +192,8 @@ fn synthetic_operation(i: usize, name: &str) -> String {
              nodes:\n      Score: {{ type: integer, example: 90 }}\n      \
              Label: {{ type: string, example: cat }}\n      Boxes:\n        repeated: true\n        \
              rust_name: {name}Box\n        nodes:\n          X: {{ type: integer, example: 0 }}\n          \
-             Y: {{ type: integer, example: 0 }}\nmock:\n  processor: xml\n"
+             Y: {{ type: integer, example: 0 }}\n          W: {{ type: integer, example: 1 }}\nmock:\n  \
+             processor: xml\n"
         ));
     } else {
         y.push_str("output:\n  download: image\nmock:\n  processor: passthrough\n");
