@@ -954,6 +954,40 @@ fn param_doc(p: &Param) -> String {
     text
 }
 
+/// An enum of a closed set of texts with its wire form both ways: a text parameter's values
+/// (`noun` "text") or a list's words ("word"); `arg` names `from_wire`'s argument.
+fn wire_enum(
+    d: &TokenStream,
+    name: &proc_macro2::Ident,
+    variants: &[proc_macro2::Ident],
+    values: &[String],
+    noun: &str,
+    arg: &str,
+) -> TokenStream {
+    let docs = values.iter().map(|v| doc(&format!("`{v}`")));
+    let as_str = doc(&format!("The {noun} on the wire."));
+    let from = doc(&format!("The variant for `{arg}`, if it is allowed."));
+    let arg = format_ident!("{arg}");
+    quote! {
+        #d
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum #name { #( #docs #variants, )* }
+        impl #name {
+            #as_str
+            pub const fn as_str(self) -> &'static str {
+                match self { #( #name::#variants => #values, )* }
+            }
+            #from
+            pub fn from_wire(#arg: &str) -> Option<Self> {
+                match #arg {
+                    #( #values => Some(#name::#variants), )*
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
 /// The enum or struct a parameter's value needs, if any, with its conversion to a `Value`.
 fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
     let name = ident(&p.type_name);
@@ -988,24 +1022,9 @@ fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
             }
         }
         (Kind::Text { values, .. }, ValueType::Enum) => {
-            let docs = values.iter().map(|v| doc(&format!("`{v}`")));
+            let words = wire_enum(&d, &name, &variants, values, "text", "value");
             quote! {
-                #d
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-                pub enum #name { #( #docs #variants, )* }
-                impl #name {
-                    /// The text on the wire.
-                    pub const fn as_str(self) -> &'static str {
-                        match self { #( #name::#variants => #values, )* }
-                    }
-                    /// The variant for `value`, if it is allowed.
-                    pub fn from_wire(value: &str) -> Option<Self> {
-                        match value {
-                            #( #values => Some(#name::#variants), )*
-                            _ => None,
-                        }
-                    }
-                }
+                #words
                 impl From<#name> for #rt Value {
                     fn from(v: #name) -> Self {
                         #rt Value::Text(v.as_str().to_string())
@@ -1015,25 +1034,7 @@ fn param_type(p: &Param, rt: &TokenStream) -> TokenStream {
         }
         // A list's words: the enum alone, as a word is no value by itself.
         (Kind::List { values, .. }, ValueType::List) => {
-            let docs = values.iter().map(|v| doc(&format!("`{v}`")));
-            quote! {
-                #d
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-                pub enum #name { #( #docs #variants, )* }
-                impl #name {
-                    /// The word on the wire.
-                    pub const fn as_str(self) -> &'static str {
-                        match self { #( #name::#variants => #values, )* }
-                    }
-                    /// The variant for `word`, if it is allowed.
-                    pub fn from_wire(word: &str) -> Option<Self> {
-                        match word {
-                            #( #values => Some(#name::#variants), )*
-                            _ => None,
-                        }
-                    }
-                }
-            }
+            wire_enum(&d, &name, &variants, values, "word", "word")
         }
         (
             Kind::Pair {
