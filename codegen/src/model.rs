@@ -309,6 +309,11 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
 pub struct Operation {
     /// The ci-process value.
     pub name: String,
+    /// The Rust name (snake case) of the operation's modules and methods, when the
+    /// ci-process value snake-cases badly (`QRcode` gives `q_rcode`): `rust_name: qrcode`;
+    /// its types take the upper camel case (`Qrcode`).
+    #[serde(default)]
+    pub rust_name: Option<String>,
     /// One-line summary.
     pub summary: String,
     /// The Tencent documentation page.
@@ -379,6 +384,10 @@ pub struct SourceDef {
     /// A request names exactly one of the object key and a detect-url, never both.
     #[serde(default)]
     pub exactly_one: bool,
+    /// The operation takes no input at all: no object key, no detect-url (`GET
+    /// /?ci-process=…` on the bucket).
+    #[serde(default)]
+    pub none: bool,
 }
 
 /// One parameter.

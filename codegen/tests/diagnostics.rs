@@ -178,4 +178,7 @@ single_defect!(
     exactly_one_without_detect_url,
     at_least_one_unknown_param,
     required_when_unknown_value,
+    rust_name_clash,
+    rust_name_not_snake_case,
+    source_none_with_upload,
 );

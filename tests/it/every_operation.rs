@@ -89,7 +89,11 @@ async fn every_operation_in_every_declared_mode() {
             match mode {
                 Mode::Download => {
                     let image = client
-                        .process_values(spec, &values, &Source::key("src/in.png"))
+                        .process_values(
+                            spec,
+                            &values,
+                            &crate::mock_support::source_of(spec, "src/in.png"),
+                        )
                         .await
                         .unwrap_or_else(|e| panic!("{} download: {e}", spec.name));
                     check_answer(spec, &image.content_type, &image.bytes);
@@ -230,4 +234,61 @@ async fn an_operations_own_error_is_answered_and_typed() {
         tried += 1;
     }
     assert!(tried > 0, "no operation declares a flat_image_error");
+}
+
+#[tokio::test]
+async fn an_operation_without_input_runs_on_the_bucket_and_draws_from_its_parameters() {
+    use cos_ci_client::qrcode_generate::QrcodeGenerate;
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let png = |answer: &cos_ci_client::qrcode_generate::QrcodeGenerateResponse| {
+        let bytes = answer.result_image.decode().unwrap();
+        let (w, h, _) = dimensions(&bytes).expect("a PNG");
+        (bytes, w, h)
+    };
+    let a = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com".into(), 120))
+        .await
+        .unwrap();
+    let (a_bytes, w, h) = png(&a);
+    assert_eq!((w, h), (120, 120));
+    let b = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.org".into(), 120))
+        .await
+        .unwrap();
+    assert_ne!(png(&b).0, a_bytes, "another text draws another pattern");
+    let again = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com".into(), 120))
+        .await
+        .unwrap();
+    assert_eq!(png(&again).0, a_bytes, "deterministic");
+    // The request went to `/`, with no object behind it.
+    let logged = server.requests();
+    assert!(logged.iter().all(|r| r.path == "/"), "{logged:?}");
+
+    // The client refuses a source; the mock answers the COS error to a request naming a key.
+    let spec = <QrcodeGenerate as cos_ci_client::Operation>::SPEC;
+    let values = cos_ci_client::Operation::to_values(&QrcodeGenerate::new("x".into(), 10));
+    let err = client
+        .process_values(spec, &values, &Source::key("in.png"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            cos_ci_client::Error::InvalidArgument {
+                argument: "source",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut request = crate::mock_support::Req::new(&server, "GET", "in.png");
+    for (k, v) in spec.encode_pairs(&values) {
+        request = request.query(k, &v);
+    }
+    request
+        .send(&server)
+        .await
+        .expect_error(400, "InvalidArgument");
 }

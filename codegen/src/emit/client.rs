@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Op, Output, Spec};
+use crate::ir::{Input, Op, Output, Spec};
 
 const DIR: &str = "crates/cos-ci-client/src/generated";
 
@@ -66,7 +66,27 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
     let mut methods = Vec::new();
     let example_params = format!("{}::new()", op.type_name);
     let required = op.params.iter().any(|p| p.required);
-    let source = quote! { source: impl Into<#krate::Source> };
+    // An operation without an input takes no source: it runs on the bucket.
+    let (source, src, about_source, key_arg) = match op.input {
+        Input::Object => (
+            quote! { source: impl Into<#krate::Source>, },
+            quote! { source.into() },
+            format!(
+                "The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. "
+            ),
+            "\"photos/in.png\", ",
+        ),
+        Input::None => (
+            quote! {},
+            quote! { #krate::Source::Bucket },
+            "It processes no object: the answer is made from the parameters alone. ".to_string(),
+            "",
+        ),
+    };
+    let target = match op.input {
+        Input::Object => "/<key>",
+        Input::None => "/",
+    };
     if let (Some(base), Some(url)) = (&names.download, &names.url) {
         let f = ident(base);
         let (ok, call, what) = match &op.output {
@@ -74,7 +94,7 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
                 let r = ident(&tree.type_name);
                 (
                     quote! { #r },
-                    quote! { self.process_xml(source.into(), params) },
+                    quote! { self.process_xml(#src, params) },
                     format!("the `<{}>` answer", tree.root),
                 )
             }
@@ -82,13 +102,13 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
                 let r = ident(&tree.type_name);
                 (
                     quote! { #r },
-                    quote! { self.process_json(source.into(), params) },
+                    quote! { self.process_json(#src, params) },
                     "the JSON answer".to_string(),
                 )
             }
             Output::Image { .. } => (
                 quote! { #krate::ProcessedImage },
-                quote! { self.process(source.into(), params) },
+                quote! { self.process(#src, params) },
                 "the processed image".to_string(),
             ),
         };
@@ -98,7 +118,7 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
             format!(
                 "\n\n```no_run\n# async fn run(client: cos_ci_client::Client) -> Result<(), cos_ci_client::Error> {{\n\
                  use cos_ci_client::{m}::{t};\n\
-                 let answer = client.{f}(\"photos/in.png\", &{p}).await?;\n# Ok(()) }}\n```",
+                 let answer = client.{f}({key_arg}&{p}).await?;\n# Ok(()) }}\n```",
                 m = op.module,
                 t = op.type_name,
                 f = base,
@@ -107,12 +127,11 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
         };
         methods.push(Method {
             doc: doc(&format!(
-                "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
-                 The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
-                 Parameters are validated before anything is sent.{example}"
+                "Runs `{name}` during download (`GET {target}?ci-process={name}`) and returns {what}.\n\n\
+                 {about_source}Parameters are validated before anything is sent.{example}"
             )),
             name: f,
-            args: quote! { #source, params: &#ty },
+            args: quote! { #source params: &#ty },
             ok,
             call,
             is_async: true,
@@ -123,9 +142,9 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
                     "Like [`Client::{base}`]({methods_of}::{base}), but streams the image instead of buffering it."
                 )),
                 name: ident(stream),
-                args: quote! { #source, params: &#ty },
+                args: quote! { #source params: &#ty },
                 ok: quote! { #krate::ImageStream },
-                call: quote! { self.process_stream(source.into(), params) },
+                call: quote! { self.process_stream(#src, params) },
                 is_async: true,
             });
         }
@@ -134,9 +153,9 @@ pub(super) fn methods(op: &Op, place: &Place) -> Vec<Method> {
                 "A pre-signed URL that runs `{name}` during download when fetched, valid for `expires`."
             )),
             name: ident(url),
-            args: quote! { #source, params: &#ty, expires: std::time::Duration },
+            args: quote! { #source params: &#ty, expires: std::time::Duration },
             ok: quote! { String },
-            call: quote! { self.presign_process(source.into(), params, expires) },
+            call: quote! { self.presign_process(#src, params, expires) },
             is_async: false,
         });
     }

@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind, Spec,
-    TextEncoding, ValueType,
+    HostKind, Input, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind,
+    Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -297,6 +297,7 @@ impl Imports {
         if op.detect_url.is_some() {
             names.push("HostKind");
         }
+        names.push("Input");
         if limits {
             names.push("Limits");
         }
@@ -572,6 +573,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         }
         None => quote! { None },
     };
+    let input = match op.input {
+        Input::Object => quote! { #rt Input::Object },
+        Input::None => quote! { #rt Input::None },
+    };
     let permissions = op.permissions.iter().map(|(m, actions)| {
         let m = mode(*m);
         quote! { (#rt #m, &[#(#actions),*]) }
@@ -648,6 +653,7 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             summary: #summary,
             doc_url: #doc_url,
             modes: &[#(#modes),*],
+            input: #input,
             detect_url: #detect,
             permissions: &[#(#permissions),*],
             permission_aliases: &[#(#aliases),*],

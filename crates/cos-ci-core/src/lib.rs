@@ -106,6 +106,17 @@ impl HostKind {
     }
 }
 
+/// What a download request processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    /// An object of the bucket (`GET /<key>?ci-process=…`), or a detect-url where the
+    /// operation takes one.
+    Object,
+    /// Nothing: the operation makes its answer from its parameters alone (`GET
+    /// /?ci-process=…` on the bucket, spec `source: { none: true }`).
+    None,
+}
+
 /// How a text parameter's value is written on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TextEncoding {

@@ -11,9 +11,28 @@ use cos_ci_validate::{XmlNode, XmlType};
 use crate::processors::ImageInfo;
 
 /// The document `<root>` with `nodes` filled for `image`, with an XML declaration.
+#[cfg(test)]
 pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+    answer_with(root, nodes, image, None)
+}
+
+/// [`answer`], its base64 nodes holding `picture` (an image stand-in's output, base64) when
+/// given, else the stand-in PNG of `image`'s size.
+pub fn answer_with(
+    root: &str,
+    nodes: &'static [XmlNode],
+    image: &ImageInfo,
+    picture: Option<&str>,
+) -> String {
     let mut w = XmlWriter::default();
-    w.node(root, &Children { nodes, image });
+    w.node(
+        root,
+        &Children {
+            nodes,
+            image,
+            picture,
+        },
+    );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&w.into_string());
     out
@@ -22,6 +41,7 @@ pub fn answer(root: &str, nodes: &'static [XmlNode], image: &ImageInfo) -> Strin
 struct Children<'a> {
     nodes: &'static [XmlNode],
     image: &'a ImageInfo,
+    picture: Option<&'a str>,
 }
 
 impl ToElement for Children<'_> {
@@ -36,12 +56,12 @@ impl ToElement for Children<'_> {
                 continue;
             }
             // A repeated node is written once: one element shows the shape.
-            write(w, n, self.image);
+            write(w, n, self.image, self.picture);
         }
     }
 }
 
-fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
+fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo, picture: Option<&str>) {
     let ex = n.example;
     match n.ty {
         XmlType::Container => w.node(
@@ -49,6 +69,7 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             &Children {
                 nodes: n.children,
                 image,
+                picture,
             },
         ),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
@@ -73,19 +94,37 @@ fn write(w: &mut XmlWriter, n: &'static XmlNode, image: &ImageInfo) {
             }
         }
         XmlType::String => w.field(n.name, &ex.unwrap_or("").to_string()),
-        XmlType::Base64 => w.field(n.name, &crate::processors::base64_png(image)),
+        XmlType::Base64 => match picture {
+            Some(p) => w.field(n.name, &p.to_string()),
+            None => w.field(n.name, &crate::processors::base64_png(image)),
+        },
     }
 }
 
 /// The JSON object with `nodes` as members, filled for `image` by the rules of [`answer`],
 /// written as serde_json writes the typed document (members in spec order, compact).
+#[cfg(test)]
 pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo) -> String {
+    answer_json_with(nodes, image, None)
+}
+
+/// [`answer_json`] with `picture` in its base64 members, as [`answer_with`].
+pub fn answer_json_with(
+    nodes: &'static [XmlNode],
+    image: &ImageInfo,
+    picture: Option<&str>,
+) -> String {
     let mut out = String::new();
-    json_object(&mut out, nodes, image);
+    json_object(&mut out, nodes, image, picture);
     out
 }
 
-fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
+fn json_object(
+    out: &mut String,
+    nodes: &'static [XmlNode],
+    image: &ImageInfo,
+    picture: Option<&str>,
+) {
     out.push('{');
     let mut first = true;
     for n in nodes {
@@ -103,19 +142,19 @@ fn json_object(out: &mut String, nodes: &'static [XmlNode], image: &ImageInfo) {
         out.push(':');
         if n.repeated {
             out.push('[');
-            json_value(out, n, image);
+            json_value(out, n, image, picture);
             out.push(']');
         } else {
-            json_value(out, n, image);
+            json_value(out, n, image, picture);
         }
     }
     out.push('}');
 }
 
-fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
+fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo, picture: Option<&str>) {
     let ex = n.example;
     match n.ty {
-        XmlType::Container => json_object(out, n.children, image),
+        XmlType::Container => json_object(out, n.children, image, picture),
         XmlType::Integer if ex.is_none() && n.name.ends_with("Width") => {
             out.push_str(&image.width.to_string());
         }
@@ -135,9 +174,10 @@ fn json_value(out: &mut String, n: &'static XmlNode, image: &ImageInfo) {
             out.push_str(if v { "true" } else { "false" });
         }
         XmlType::String => out.push_str(&json_text(ex.unwrap_or(""))),
-        XmlType::Base64 => {
-            out.push_str(&json_text(crate::processors::base64_png(image).as_str()));
-        }
+        XmlType::Base64 => match picture {
+            Some(p) => out.push_str(&json_text(p)),
+            None => out.push_str(&json_text(crate::processors::base64_png(image).as_str())),
+        },
     }
 }
 

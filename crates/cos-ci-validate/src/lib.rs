@@ -52,8 +52,8 @@ pub use pic_operations::{
     rule_operation,
 };
 pub use spec::{
-    HostKind, Limits, Mode, OpError, OpSpec, Output, ParamKind, ParamSpec, Processor, Relation,
-    TextEncoding, XmlNode, XmlType,
+    HostKind, Input, Limits, Mode, OpError, OpSpec, Output, ParamKind, ParamSpec, Processor,
+    Relation, TextEncoding, XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

@@ -112,6 +112,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
         summary: leak(&op.summary),
         doc_url: op.doc_url.as_deref().map(leak),
         modes: leak_slice(op.modes.clone()),
+        input: op.input,
         detect_url: op.detect_url,
         permissions: leak_slice(
             op.permissions

@@ -3,7 +3,7 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{HostKind, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, Input, Mode, TextEncoding};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -318,6 +318,8 @@ pub struct OpSpec {
     pub doc_url: Option<&'static str>,
     /// The modes the operation supports.
     pub modes: &'static [Mode],
+    /// What a download request processes: an object (or a detect-url), or nothing at all.
+    pub input: Input,
     /// Where a `detect-url` request goes, or `None` when the operation takes no detect-url.
     pub detect_url: Option<HostKind>,
     /// CAM actions each mode needs.

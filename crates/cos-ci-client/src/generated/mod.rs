@@ -59,5 +59,8 @@ pub mod image_repair;
 /// `OCR`: Read the text in an image or a PDF page.
 pub mod ocr;
 
+/// `qrcode-generate`: Generate a QR code or barcode image from text.
+pub mod qrcode_generate;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;

@@ -48,6 +48,10 @@ pub mod image_inspect;
 #[cfg(test)]
 pub mod ocr;
 
+/// `qrcode-generate`: Generate a QR code or barcode image from text.
+#[cfg(test)]
+pub mod qrcode_generate;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 #[cfg(test)]
 pub mod recognize_logo;
@@ -70,5 +74,6 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("face-effect", face_effect::answer),
     ("ImageInspect", image_inspect::answer),
     ("OCR", ocr::answer),
+    ("qrcode-generate", qrcode_generate::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];

@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, Relation, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, Relation, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find people in an image and answer where they are.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83196"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateBodyRecognitionJob"])],
     permission_aliases: &[],

@@ -7,7 +7,7 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
     ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Denoise and sharpen an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/83799"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Pic),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIEnhanceImageJob"]),

@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, Relation, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, Relation, XmlNode, xml,
 };
 
 /// The description of `AIGameRec`, from `spec/operations/ai-game-rec.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Recognize which game a screenshot comes from.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/93153"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAIGameLabelJob"])],
     permission_aliases: &[],

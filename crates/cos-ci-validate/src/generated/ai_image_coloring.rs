@@ -7,8 +7,8 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, Relation,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output,
+    ParamValues, Processor, ProcessorKind, Relation,
 };
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Colorize a black-and-white image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83794"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageColoringJob"]),

@@ -7,7 +7,7 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
     ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Crop an image to the given size around its most important content.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83791"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageCropJob"]),

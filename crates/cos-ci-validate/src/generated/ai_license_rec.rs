@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Read the text fields of an identity card or a driving licence.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/96767"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAILicenseRecognitionJob"]),

@@ -7,8 +7,8 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    Processor, ProcessorKind, Value,
+    HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues, Processor, ProcessorKind, Value,
 };
 
 /// The description of `AISuperResolution`, from `spec/operations/ai-super-resolution.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Enlarge an image by 2 or 4 times in width and height.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/83793"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateSuperResolutionJob"]),

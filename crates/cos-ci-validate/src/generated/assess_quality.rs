@@ -7,7 +7,7 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
     ParamSpec, ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
 };
 
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Score an image's clarity and aesthetics and flag low-quality images.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63228"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateAssessQualityJob"])],
     permission_aliases: &[],

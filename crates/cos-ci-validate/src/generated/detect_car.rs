@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, Input, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
 
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find cars and licence plates in an image with brand, colour and positions.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63225"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateLicensePlateJob"])],
     permission_aliases: &[],

@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec, ParamValues,
-    Processor, ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, Input, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
+    ParamValues, Processor, ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `DetectFace`, from `spec/operations/detect-face.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find faces in an image and answer their boxes.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/63223"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],

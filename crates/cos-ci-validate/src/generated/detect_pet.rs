@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpError, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, XmlNode, xml,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpError, OpSpec, Operation, Output,
+    ParamValues, Processor, ProcessorKind, XmlNode, xml,
 };
 
 /// The description of `detect-pet`, from `spec/operations/detect-pet.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find pets in an image and answer their boxes and confidence.",
     doc_url: Some("https://www.tencentcloud.com/document/product/1045/73053"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreatePetDetectJob"])],
     permission_aliases: &[],

@@ -7,7 +7,7 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    Base64Data, DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output,
+    Base64Data, DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output,
     ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value,
     XmlNode, xml,
 };
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Beautify faces, change a face's gender or age, or cut out the person.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/47197"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateFaceEffectJob"])],
     permission_aliases: &[],

@@ -7,8 +7,8 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Relation,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation,
 };
 pub use cos_ci_validate::shapes::PaddingLayout;
 
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Cut a product out of an image onto a transparent background.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/79733"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateGoodsMattingJob"]),

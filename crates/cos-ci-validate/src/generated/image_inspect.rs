@@ -7,8 +7,8 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, Limits, Mode, OpSpec, Operation, Output, ParamValues, Processor,
-    ProcessorKind, XmlNode, json,
+    DEFAULT_LIMITS, Input, Limits, Mode, OpSpec, Operation, Output, ParamValues,
+    Processor, ProcessorKind, XmlNode, json,
 };
 
 /// The description of `ImageInspect`, from `spec/operations/image-inspect.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Detect files (such as a TS video stream) hidden inside an image.",
     doc_url: Some("https://www.tencentcloud.com/document/api/436/75071"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: None,
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateImageInspectJob"])],
     permission_aliases: &[],

@@ -7,8 +7,8 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Relation,
+    DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation,
 };
 
 /// The description of `ImageRepair`, from `spec/operations/image-repair.yaml`.
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Remove the masked area of an image and fill it in from its surroundings.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79042"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateImageRepairJob"]),

@@ -64,6 +64,9 @@ pub mod image_repair;
 /// `OCR`: Read the text in an image or a PDF page.
 pub mod ocr;
 
+/// `qrcode-generate`: Generate a QR code or barcode image from text.
+pub mod qrcode_generate;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;
 
@@ -88,5 +91,6 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &image_inspect::SPEC,
     &image_repair::SPEC,
     &ocr::SPEC,
+    &qrcode_generate::SPEC,
     &recognize_logo::SPEC,
 ];

@@ -7,7 +7,7 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
     ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Read the text in an image or a PDF page.",
     doc_url: Some("https://cloud.tencent.com/document/product/436/64324"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateOCRJob"])],
     permission_aliases: &[],

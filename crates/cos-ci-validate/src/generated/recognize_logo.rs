@@ -7,7 +7,7 @@
 //! Modes: download.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
     ParamValues, Processor, ProcessorKind, Relation, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
@@ -21,6 +21,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Find brand logos in an image.",
     doc_url: Some("https://cloud.tencent.com/document/product/460/79736"),
     modes: &[Mode::Download],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[(Mode::Download, &["cos:GetObject", "ci:CreateRecognizeLogoJob"])],
     permission_aliases: &[],

@@ -282,6 +282,8 @@ pub enum ProcessorKind {
     Crop,
     /// `passthrough`: Answers the input as it is.
     Passthrough,
+    /// `code`: Draws a code-like picture, size x size pixels, from a text alone (no input image); its picture fills a document's base64 nodes.
+    Code,
     /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
     Xml,
     /// `json`: Writes the operation's node tree as a JSON object, filled like xml's.
@@ -297,6 +299,7 @@ impl ProcessorKind {
         ProcessorKind::Matting,
         ProcessorKind::Crop,
         ProcessorKind::Passthrough,
+        ProcessorKind::Code,
         ProcessorKind::Xml,
         ProcessorKind::Json,
     ];
@@ -309,6 +312,7 @@ impl ProcessorKind {
             ProcessorKind::Matting => "matting",
             ProcessorKind::Crop => "crop",
             ProcessorKind::Passthrough => "passthrough",
+            ProcessorKind::Code => "code",
             ProcessorKind::Xml => "xml",
             ProcessorKind::Json => "json",
         }
@@ -323,6 +327,7 @@ impl ProcessorKind {
                 "matting" => ProcessorKind::Matting,
                 "crop" => ProcessorKind::Crop,
                 "passthrough" => ProcessorKind::Passthrough,
+                "code" => ProcessorKind::Code,
                 "xml" => ProcessorKind::Xml,
                 "json" => ProcessorKind::Json,
                 _ => return None,

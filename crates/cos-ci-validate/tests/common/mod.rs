@@ -38,6 +38,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     summary: "Every parameter kind (test only).",
     doc_url: None,
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: cos_ci_validate::Input::Object,
     detect_url: None,
     permissions: &[],
     permission_aliases: &[],

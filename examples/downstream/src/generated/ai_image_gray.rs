@@ -7,7 +7,7 @@
 //! Modes: download, upload, cloud.
 
 use cos_ci_validate::{
-    DEFAULT_LIMITS, HostKind, Limits, Mode, OpSpec, Operation, Output, ParamKind,
+    DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
     ParamSpec, ParamValues, Processor, ProcessorKind,
 };
 
@@ -20,6 +20,7 @@ pub const SPEC: OpSpec = OpSpec {
     summary: "Turn an image into shades of grey.",
     doc_url: Some("https://example.com/docs/ai-image-gray"),
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: Input::Object,
     detect_url: Some(HostKind::Cos),
     permissions: &[
         (Mode::Download, &["cos:GetObject", "ci:CreateAIImageGrayJob"]),
