@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{HostKind, Input, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, Input, Mode, RuleForm, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -193,6 +193,8 @@ pub struct Op {
     pub examples: Vec<Example>,
     /// Error codes of this operation alone (`errors:`), in file order.
     pub errors: Vec<OpError>,
+    /// How its Pic-Operations rule is written.
+    pub rule_form: RuleForm,
     /// Most rules of this operation in one Pic-Operations: its `max_rules`, else the
     /// service's.
     pub max_rules: u32,

@@ -281,7 +281,8 @@ fn across_files(files: &mut [OpFile]) {
                     module_clash.unwrap_or_default()
                 ))
             }
-            _ if stem != kebab => Some(format!(
+            // An operation with a `rust_name` may also be filed under it (`qrcode.yaml`).
+            _ if stem != kebab && *stem != module.replace('_', "-") => Some(format!(
                 "the file for `{name}` must be named `{kebab}.yaml` (or the name must match `{stem}.yaml`)"
             )),
             _ => ops

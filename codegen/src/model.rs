@@ -349,6 +349,10 @@ pub struct Operation {
     /// (`FailedOperation.NoObjectDetected`).
     #[serde(default)]
     pub errors: IndexMap<String, ErrorDef>,
+    /// How the operation's Pic-Operations rule is written: `query` (the default,
+    /// `ci-process=<name>&k=v`) or `path` (`<name>/k/v`, as QRcode's page writes it).
+    #[serde(default)]
+    pub rule_form: Option<String>,
     /// Most rules of this operation in one Pic-Operations, narrowing the service's.
     #[serde(default)]
     pub max_rules: Option<u32>,

@@ -181,4 +181,5 @@ single_defect!(
     rust_name_clash,
     rust_name_not_snake_case,
     source_none_with_upload,
+    rule_form_without_upload,
 );

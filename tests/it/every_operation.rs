@@ -247,18 +247,18 @@ async fn an_operation_without_input_runs_on_the_bucket_and_draws_from_its_parame
         (bytes, w, h)
     };
     let a = client
-        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com".into(), 120))
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com", 120))
         .await
         .unwrap();
     let (a_bytes, w, h) = png(&a);
     assert_eq!((w, h), (120, 120));
     let b = client
-        .qrcode_generate(&QrcodeGenerate::new("https://www.example.org".into(), 120))
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.org", 120))
         .await
         .unwrap();
     assert_ne!(png(&b).0, a_bytes, "another text draws another pattern");
     let again = client
-        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com".into(), 120))
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com", 120))
         .await
         .unwrap();
     assert_eq!(png(&again).0, a_bytes, "deterministic");
@@ -268,7 +268,7 @@ async fn an_operation_without_input_runs_on_the_bucket_and_draws_from_its_parame
 
     // The client refuses a source; the mock answers the COS error to a request naming a key.
     let spec = <QrcodeGenerate as cos_ci_client::Operation>::SPEC;
-    let values = cos_ci_client::Operation::to_values(&QrcodeGenerate::new("x".into(), 10));
+    let values = cos_ci_client::Operation::to_values(&QrcodeGenerate::new("x", 10));
     let err = client
         .process_values(spec, &values, &Source::key("in.png"))
         .await

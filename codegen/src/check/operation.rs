@@ -371,6 +371,23 @@ pub fn operation(
             );
         }
     }
+    let rule_form = match op.rule_form.as_deref() {
+        None | Some("query") => ir::RuleForm::Query,
+        Some("path") => ir::RuleForm::Path,
+        Some(other) => {
+            c.error(
+                "rule_form",
+                format!("unknown rule form `{other}`; expected query or path"),
+            );
+            ir::RuleForm::Query
+        }
+    };
+    if op.rule_form.is_some() && !modes.iter().any(|m| *m != Mode::Download) {
+        c.error(
+            "rule_form",
+            "a rule form is how a Pic-Operations rule is written; this operation has no upload or cloud mode",
+        );
+    }
     let methods = naming::methods(&module, &modes, matches!(output, ir::Output::Image { .. }));
     ir::Op {
         name: op.name.clone(),
@@ -407,6 +424,7 @@ pub fn operation(
         processor_inputs: stand_in.inputs,
         examples,
         errors: own.errors,
+        rule_form,
         max_rules: own.max_rules,
         flat_image_error: own.flat_image_error,
         relations,

@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    HostKind, Input, Kind, Limits, Node, Op, Output, Param, Processor, Relation, Scalar, ShapeKind,
-    Spec, TextEncoding, ValueType,
+    HostKind, Input, Kind, Limits, Node, Op, Output, Param, Processor, Relation, RuleForm, Scalar,
+    ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -316,6 +316,7 @@ impl Imports {
         if !op.relations.is_empty() {
             names.push("Relation");
         }
+        names.push("RuleForm");
         if op.params.iter().any(|p| {
             matches!(&p.kind, Kind::Text { values, max_len, .. }
                 if !values.is_empty() && *max_len != cos_ci_core::ParamKind::DEFAULT_MAX_LEN)
@@ -423,14 +424,21 @@ fn operation(op: &Op, defaults: &Limits) -> Result<GeneratedFile, String> {
             }
         }
     } else {
+        // A required text takes anything that becomes a `String`, as its setter would.
         let args = required.iter().map(|p| {
             let f = ident(&p.field);
             let ty = value_type(p);
-            quote! { #f: #ty }
+            if p.value == ValueType::Text {
+                quote! { #f: impl Into<String> }
+            } else {
+                quote! { #f: #ty }
+            }
         });
         let fields = op.params.iter().map(|p| {
             let f = ident(&p.field);
-            if p.required {
+            if p.required && p.value == ValueType::Text {
+                quote! { #f: #f.into(), }
+            } else if p.required {
                 quote! { #f, }
             } else {
                 quote! { #f: None, }
@@ -626,6 +634,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
         quote! { #rt OpError { code: #code, status: #status, message: #message } }
     });
     let max_rules = Literal::usize_unsuffixed(op.max_rules as usize);
+    let rule_form = match op.rule_form {
+        RuleForm::Query => quote! { #rt RuleForm::Query },
+        RuleForm::Path => quote! { #rt RuleForm::Path },
+    };
     let relations = op.relations.iter().map(|r| match r {
         Relation::KeyOrDetectUrl => quote! { #rt Relation::KeyOrDetectUrl },
         Relation::AtLeastOne { params, wins } => {
@@ -663,6 +675,7 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream) -> TokenStream {
             limits: #limits,
             processor: #rt Processor { kind: #rt ProcessorKind::#kind, inputs: &[#(#bindings),*], flat_image_error: #flat },
             errors: &[#(#errors),*],
+            rule_form: #rule_form,
             max_rules: #max_rules,
             relations: &[#(#relations),*],
         };

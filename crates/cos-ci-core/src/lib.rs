@@ -117,6 +117,15 @@ pub enum Input {
     None,
 }
 
+/// How an operation's Pic-Operations rule is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleForm {
+    /// Like a download query: `ci-process=<name>&<param>=<value>…`.
+    Query,
+    /// A path: `<name>/<param>/<value>/…` (`QRcode/cover/1/bar-type/0`), spec `rule_form: path`.
+    Path,
+}
+
 /// How a text parameter's value is written on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TextEncoding {

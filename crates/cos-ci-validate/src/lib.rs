@@ -53,7 +53,7 @@ pub use pic_operations::{
 };
 pub use spec::{
     HostKind, Input, Limits, Mode, OpError, OpSpec, Output, ParamKind, ParamSpec, Processor,
-    Relation, TextEncoding, XmlNode, XmlType,
+    Relation, RuleForm, TextEncoding, XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

@@ -164,6 +164,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
                 })
                 .collect(),
         ),
+        rule_form: op.rule_form,
         max_rules: op.max_rules as usize,
         relations: leak_slice(op.relations.iter().map(relation).collect()),
     })

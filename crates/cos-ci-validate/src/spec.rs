@@ -3,7 +3,7 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{HostKind, Input, Mode, TextEncoding};
+pub use cos_ci_core::{HostKind, Input, Mode, RuleForm, TextEncoding};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -339,6 +339,8 @@ pub struct OpSpec {
     pub processor: Processor,
     /// Error codes of this operation alone, with status and message (`errors:`).
     pub errors: &'static [OpError],
+    /// How its Pic-Operations rule is written (`rule_form:`).
+    pub rule_form: RuleForm,
     /// Most rules of this operation one Pic-Operations header may carry (`max_rules:`, at
     /// most the service's [`crate::MAX_RULES`]).
     pub max_rules: usize,

@@ -62,5 +62,8 @@ pub mod ocr;
 /// `qrcode-generate`: Generate a QR code or barcode image from text.
 pub mod qrcode_generate;
 
+/// `QRcode`: Find QR codes and barcodes in an image, read them and optionally cover them.
+pub mod qrcode;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;

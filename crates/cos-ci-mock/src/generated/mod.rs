@@ -52,6 +52,10 @@ pub mod ocr;
 #[cfg(test)]
 pub mod qrcode_generate;
 
+/// `QRcode`: Find QR codes and barcodes in an image, read them and optionally cover them.
+#[cfg(test)]
+pub mod qrcode;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 #[cfg(test)]
 pub mod recognize_logo;
@@ -75,5 +79,6 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("ImageInspect", image_inspect::answer),
     ("OCR", ocr::answer),
     ("qrcode-generate", qrcode_generate::answer),
+    ("QRcode", qrcode::answer),
     ("RecognizeLogo", recognize_logo::answer),
 ];

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, Relation, XmlNode, xml,
+    Processor, ProcessorKind, Relation, RuleForm, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -52,6 +52,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output,
-    ParamValues, Processor, ProcessorKind, Relation,
+    ParamValues, Processor, ProcessorKind, Relation, RuleForm,
 };
 
 /// The description of `AIImageColoring`, from `spec/operations/ai-image-coloring.yaml`.
@@ -41,6 +41,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind, RuleForm,
 };
 
 /// The description of `AIImageCrop`, from `spec/operations/ai-image-crop.yaml`.
@@ -68,6 +68,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

@@ -8,7 +8,8 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value, XmlNode, xml,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, RuleForm, Value, XmlNode,
+    xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -61,6 +62,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind, Relation,
+    ParamSpec, ParamValues, Processor, ProcessorKind, Relation, RuleForm,
 };
 pub use cos_ci_validate::shapes::PaddingLayout;
 
@@ -52,6 +52,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
 };

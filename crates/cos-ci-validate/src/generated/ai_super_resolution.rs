@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Value,
+    ParamValues, Processor, ProcessorKind, RuleForm, Value,
 };
 
 /// The description of `AISuperResolution`, from `spec/operations/ai-super-resolution.yaml`.
@@ -52,6 +52,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

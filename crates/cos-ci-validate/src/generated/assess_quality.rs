@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind, Value, XmlNode, xml,
+    ParamSpec, ParamValues, Processor, ProcessorKind, RuleForm, Value, XmlNode, xml,
 };
 
 /// The description of `AssessQuality`, from `spec/operations/assess-quality.yaml`.
@@ -66,6 +66,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

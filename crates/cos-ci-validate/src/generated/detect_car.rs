@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, Input, Limits, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, XmlNode, xml,
+    Processor, ProcessorKind, RuleForm, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Point;
 
@@ -80,6 +80,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, Input, Mode, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, RuleForm, XmlNode, xml,
 };
 
 /// The description of `DetectFace`, from `spec/operations/detect-face.yaml`.
@@ -63,6 +63,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Mode, OpError, OpSpec, Operation, Output,
-    ParamValues, Processor, ProcessorKind, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, RuleForm, XmlNode, xml,
 };
 
 /// The description of `detect-pet`, from `spec/operations/detect-pet.yaml`.
@@ -61,6 +61,7 @@ pub const SPEC: OpSpec = OpSpec {
             message: "No pet was detected in the image.",
         },
     ],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

@@ -8,8 +8,8 @@
 
 use cos_ci_validate::{
     Base64Data, DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output,
-    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, Value,
-    XmlNode, xml,
+    ParamKind, ParamSpec, ParamValues, Processor, ProcessorKind, Relation, RuleForm,
+    Value, XmlNode, xml,
 };
 
 /// The description of `face-effect`, from `spec/operations/face-effect.yaml`.
@@ -106,6 +106,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[
         Relation::AppliesWhen {

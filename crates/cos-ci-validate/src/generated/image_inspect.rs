@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, Input, Limits, Mode, OpSpec, Operation, Output, ParamValues,
-    Processor, ProcessorKind, XmlNode, json,
+    Processor, ProcessorKind, RuleForm, XmlNode, json,
 };
 
 /// The description of `ImageInspect`, from `spec/operations/image-inspect.yaml`.
@@ -48,6 +48,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };

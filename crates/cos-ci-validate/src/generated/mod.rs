@@ -67,6 +67,9 @@ pub mod ocr;
 /// `qrcode-generate`: Generate a QR code or barcode image from text.
 pub mod qrcode_generate;
 
+/// `QRcode`: Find QR codes and barcodes in an image, read them and optionally cover them.
+pub mod qrcode;
+
 /// `RecognizeLogo`: Find brand logos in an image.
 pub mod recognize_logo;
 
@@ -92,5 +95,6 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &image_repair::SPEC,
     &ocr::SPEC,
     &qrcode_generate::SPEC,
+    &qrcode::SPEC,
     &recognize_logo::SPEC,
 ];

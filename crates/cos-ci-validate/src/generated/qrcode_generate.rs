@@ -52,6 +52,7 @@ pub const SPEC: cos_ci_validate::OpSpec = cos_ci_validate::OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: cos_ci_validate::RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };
@@ -112,9 +113,9 @@ pub struct QrcodeGenerate {
 impl QrcodeGenerate {
     /// A parameter set with the required values given and every optional one unset.
     #[must_use]
-    pub fn new(qrcode_content: String, width: i64) -> Self {
+    pub fn new(qrcode_content: impl Into<String>, width: i64) -> Self {
         Self {
-            qrcode_content,
+            qrcode_content: qrcode_content.into(),
             mode: None,
             width,
         }

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamSpec,
-    ParamValues, Processor, ProcessorKind, Relation, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, Relation, RuleForm, XmlNode, xml,
 };
 pub use cos_ci_validate::shapes::Location;
 
@@ -62,6 +62,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[Relation::KeyOrDetectUrl],
 };

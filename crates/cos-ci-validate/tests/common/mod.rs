@@ -110,6 +110,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: cos_ci_validate::RuleForm::Query,
     max_rules: cos_ci_validate::MAX_RULES,
     relations: &[],
 };

@@ -8,7 +8,7 @@
 
 use cos_ci_validate::{
     DEFAULT_LIMITS, HostKind, Input, Limits, Mode, OpSpec, Operation, Output, ParamKind,
-    ParamSpec, ParamValues, Processor, ProcessorKind,
+    ParamSpec, ParamValues, Processor, ProcessorKind, RuleForm,
 };
 
 /// The description of `AIImageGray`, from `spec/operations/ai-image-gray.yaml`.
@@ -55,6 +55,7 @@ pub const SPEC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: RuleForm::Query,
     max_rules: 5,
     relations: &[],
 };
