@@ -3,7 +3,7 @@
 //! or applying only for some values of another. The client refuses a request that breaks one
 //! before sending it; the mock answers InvalidArgument, and ignores inapplicable parameters.
 
-use cos_ci_client::{Error, OPERATIONS, ParamValues, Source};
+use cos_ci_client::{Error, OPERATIONS, ParamValues};
 use cos_ci_mock::MockServer;
 use cos_ci_tests::sample_png;
 use cos_ci_validate::{ParamKind, Relation};
