@@ -2,7 +2,7 @@
 //! name turned into its Rust spelling once, every closed set of words (modes, host kinds,
 //! scalar types, outputs) an enum. Emitters print this model; they match no strings.
 
-pub use cos_ci_core::{EmptyValues, HostKind, JsonType, Mode, TextEncoding};
+pub use cos_ci_core::{EmptyValues, HostKind, Input, JsonType, Mode, RuleForm, TextEncoding};
 
 /// The whole checked spec.
 #[derive(Clone, Debug)]
@@ -123,6 +123,9 @@ pub enum InputType {
     Flag,
     /// `(u32, u32)`, fed by a pair.
     Pair,
+    /// `u64`, fed by a text: the stand-in is given the text's 64-bit FNV-1a digest, which is
+    /// all a stand-in needs to draw a deterministic pattern from it (and keeps inputs `Copy`).
+    Text,
 }
 
 /// Which parameter feeds one input of an operation's stand-in.
@@ -166,6 +169,8 @@ pub struct Op {
     pub doc_url: Option<String>,
     /// Modes, in file order.
     pub modes: Vec<Mode>,
+    /// What a download request processes: an object (or detect-url), or nothing.
+    pub input: Input,
     /// Host kind of detect-url requests.
     pub detect_url: Option<HostKind>,
     /// Host kinds serving the operation's requests, the client's first.
@@ -198,6 +203,8 @@ pub struct Op {
     pub examples: Vec<Example>,
     /// Error codes of this operation alone (`errors:`), in file order.
     pub errors: Vec<OpError>,
+    /// How its Pic-Operations rule is written.
+    pub rule_form: RuleForm,
     /// Most rules of this operation in one Pic-Operations: its `max_rules`, else the
     /// service's.
     pub max_rules: u32,

@@ -22,6 +22,8 @@ struct OpFile {
     stem: String,
     /// Where `name:` is, for problems found across files.
     name_position: Option<(usize, usize)>,
+    /// Where `rust_name:` is, when the file has one: a clash of Rust names is reported there.
+    rust_name_position: Option<(usize, usize)>,
     diagnostics: Vec<Diagnostic>,
     op: Option<ir::Op>,
 }
@@ -189,6 +191,7 @@ fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Ser
         file: file.clone(),
         stem,
         name_position: None,
+        rust_name_position: None,
         diagnostics: Vec::new(),
         op: None,
     };
@@ -203,6 +206,7 @@ fn op_file(path: &Path, file: String, service: Option<(&model::Service, &ir::Ser
     } else if let Some(text) = read(path, &file, &mut loaded.diagnostics) {
         let locator = Locator::new(&text);
         loaded.name_position = locator.find(&["name".to_string()]);
+        loaded.rust_name_position = locator.find(&["rust_name".to_string()]);
         let mut c = Checker::new(&file, &locator);
         if let Some(parsed) = parse::<model::Operation>(&text, &locator, &mut c) {
             loaded.op = Some(check::operation(
@@ -248,29 +252,50 @@ fn across_files(files: &mut [OpFile]) {
             Some(f) => (f.file.clone(), f.stem.clone()),
             None => continue,
         };
+        // A clash of Rust names (not of ci-process names) is the `rust_name`'s, where there is one.
+        let mut rust_clash = false;
+        // Two names may give one Rust name (through `rust_name`): the earlier file keeps it.
+        let module_clash = ops
+            .iter()
+            .find(|(j, n, m)| j < i && m == module && n != name)
+            .and_then(|(j, ..)| files.get(*j))
+            .map(|f| f.file.clone());
         let message = match owner {
             Some(o) if o != *i => {
                 let other = files.get(o).map(|f| f.file.clone()).unwrap_or_default();
-                let what = if ops.iter().any(|(j, n, ..)| *j == o && n == name) {
+                let same_name = ops.iter().any(|(j, n, ..)| *j == o && n == name);
+                let what = if same_name {
                     format!("the operation `{name}`")
                 } else {
                     format!("the module `{module}`")
                 };
+                rust_clash = !same_name;
                 Some(format!(
                     "{what} is also defined in {other}; every operation needs its own name"
                 ))
             }
-            _ if stem != kebab => Some(format!(
+            _ if module_clash.is_some() => {
+                rust_clash = true;
+                Some(format!(
+                    "the module `{module}` is also defined in {}; every operation needs its own name",
+                    module_clash.unwrap_or_default()
+                ))
+            }
+            // An operation with a `rust_name` may also be filed under it (`qrcode.yaml`).
+            _ if stem != kebab && *stem != module.replace('_', "-") => Some(format!(
                 "the file for `{name}` must be named `{kebab}.yaml` (or the name must match `{stem}.yaml`)"
             )),
             _ => None,
         };
         if let (Some(message), Some(f)) = (message, files.get_mut(*i)) {
-            let position = f.name_position;
+            let (position, key_path) = match f.rust_name_position {
+                Some(at) if rust_clash => (Some(at), "rust_name"),
+                _ => (f.name_position, "name"),
+            };
             f.diagnostics.push(Diagnostic {
                 file,
                 position,
-                key_path: "name".to_string(),
+                key_path: key_path.to_string(),
                 message,
             });
         }

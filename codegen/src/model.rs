@@ -330,6 +330,11 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
 pub struct Operation {
     /// The ci-process value.
     pub name: String,
+    /// The Rust name (snake case) of the operation's modules and methods, when the
+    /// ci-process value snake-cases badly (`QRcode` gives `q_rcode`): `rust_name: qrcode`;
+    /// its types take the upper camel case (`Qrcode`).
+    #[serde(default)]
+    pub rust_name: Option<String>,
     /// One-line summary.
     pub summary: String,
     /// The Tencent documentation page.
@@ -369,6 +374,10 @@ pub struct Operation {
     /// (`FailedOperation.NoObjectDetected`).
     #[serde(default)]
     pub errors: IndexMap<String, ErrorDef>,
+    /// How the operation's Pic-Operations rule is written: `query` (the default,
+    /// `ci-process=<name>&k=v`) or `path` (`<name>/k/v`, as QRcode's page writes it).
+    #[serde(default)]
+    pub rule_form: Option<String>,
     /// Most rules of this operation in one Pic-Operations, narrowing the service's.
     #[serde(default)]
     pub max_rules: Option<u32>,
@@ -404,6 +413,10 @@ pub struct SourceDef {
     /// A request names exactly one of the object key and a detect-url, never both.
     #[serde(default)]
     pub exactly_one: bool,
+    /// The operation takes no input at all: no object key, no detect-url (`GET
+    /// /?ci-process=…` on the bucket).
+    #[serde(default)]
+    pub none: bool,
 }
 
 /// One parameter.

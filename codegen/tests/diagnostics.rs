@@ -186,4 +186,8 @@ single_defect!(
     unknown_operation_host,
     unknown_empty_values,
     present_when_not_a_list,
+    rust_name_clash,
+    rust_name_not_snake_case,
+    source_none_with_upload,
+    rule_form_without_upload,
 );

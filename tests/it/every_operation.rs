@@ -93,7 +93,11 @@ async fn every_operation_in_every_declared_mode() {
             match mode {
                 Mode::Download => {
                     let image = client
-                        .process_values(spec, &values, &Source::key("src/in.png"))
+                        .process_values(
+                            spec,
+                            &values,
+                            &crate::mock_support::source_of(spec, "src/in.png"),
+                        )
                         .await
                         .unwrap_or_else(|e| panic!("{} download: {e}", spec.name));
                     check_answer(spec, &image.content_type, &image.bytes);
@@ -322,4 +326,61 @@ async fn json_parameter_asks_for_crops_and_upload_query_stores_the_body() {
     assert!(stored.advanced_info.and_then(|a| a.portrait).is_some());
     let object = client.get_object("up/card.png").await.unwrap();
     assert_eq!(object.bytes.as_ref(), png.as_slice());
+}
+
+#[tokio::test]
+async fn an_operation_without_input_runs_on_the_bucket_and_draws_from_its_parameters() {
+    use cos_ci_client::qrcode_generate::QrcodeGenerate;
+    let server = MockServer::start().await.unwrap();
+    let client = client(&server);
+    let png = |answer: &cos_ci_client::qrcode_generate::QrcodeGenerateResponse| {
+        let bytes = answer.result_image.decode().unwrap();
+        let (w, h, _) = dimensions(&bytes).expect("a PNG");
+        (bytes, w, h)
+    };
+    let a = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com", 120))
+        .await
+        .unwrap();
+    let (a_bytes, w, h) = png(&a);
+    assert_eq!((w, h), (120, 120));
+    let b = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.org", 120))
+        .await
+        .unwrap();
+    assert_ne!(png(&b).0, a_bytes, "another text draws another pattern");
+    let again = client
+        .qrcode_generate(&QrcodeGenerate::new("https://www.example.com", 120))
+        .await
+        .unwrap();
+    assert_eq!(png(&again).0, a_bytes, "deterministic");
+    // The request went to `/`, with no object behind it.
+    let logged = server.requests();
+    assert!(logged.iter().all(|r| r.path == "/"), "{logged:?}");
+
+    // The client refuses a source; the mock answers the COS error to a request naming a key.
+    let spec = <QrcodeGenerate as cos_ci_client::Operation>::SPEC;
+    let values = cos_ci_client::Operation::to_values(&QrcodeGenerate::new("x", 10));
+    let err = client
+        .process_values(spec, &values, &Source::key("in.png"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            cos_ci_client::Error::InvalidArgument {
+                argument: "source",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut request = crate::mock_support::Req::new(&server, "GET", "in.png");
+    for (k, v) in spec.encode_pairs(&values) {
+        request = request.query(k, &v);
+    }
+    request
+        .send(&server)
+        .await
+        .expect_error(400, "InvalidArgument");
 }

@@ -377,6 +377,10 @@ async fn bad_images_get_image_errors_in_every_mode() {
             if what.starts_with("truncated") && document {
                 continue;
             }
+            // An operation without an input reads no image at all.
+            if spec.input == cos_ci_client::Input::None {
+                continue;
+            }
             let values = required_values(spec);
             for &mode in spec.modes {
                 let what = format!("{} {mode} on {what}", spec.name);

@@ -104,7 +104,11 @@ async fn run(
     match case.mode {
         Mode::Download => {
             let answer = client
-                .process_values(case.spec, values, &Source::key(source))
+                .process_values(
+                    case.spec,
+                    values,
+                    &crate::mock_support::source_of(case.spec, source),
+                )
                 .await?;
             assert!(!answer.bytes.is_empty());
             Ok(None)

@@ -1277,3 +1277,12 @@ async fn detect_url_size_time_and_redirects_are_bounded() {
         .unwrap();
     assert_eq!(dimensions(&out.bytes).map(|d| (d.0, d.1)), Some((60, 40)));
 }
+
+/// Where a download of `spec` takes its input: the object `key`, or the bucket itself for an
+/// operation without an input (`source: { none: true }`).
+pub fn source_of(spec: &cos_ci_client::OpSpec, key: &str) -> Source {
+    match spec.input {
+        cos_ci_client::Input::Object => Source::key(key),
+        cos_ci_client::Input::None => Source::Bucket,
+    }
+}

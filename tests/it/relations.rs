@@ -3,7 +3,7 @@
 //! or applying only for some values of another. The client refuses a request that breaks one
 //! before sending it; the mock answers InvalidArgument, and ignores inapplicable parameters.
 
-use cos_ci_client::{Error, OPERATIONS, ParamValues, Source};
+use cos_ci_client::{Error, OPERATIONS, ParamValues};
 use cos_ci_mock::MockServer;
 use cos_ci_tests::sample_png;
 use cos_ci_validate::{ParamKind, Relation};
@@ -60,7 +60,11 @@ async fn at_least_one_of_a_set_is_needed_by_client_and_mock() {
             }
             let before = server.requests().len();
             let err = client
-                .process_values(spec, &values, &Source::key("src/in.png"))
+                .process_values(
+                    spec,
+                    &values,
+                    &crate::mock_support::source_of(spec, "src/in.png"),
+                )
                 .await
                 .expect_err("none of the set");
             assert!(matches!(err, Error::Validation(_)), "{}: {err}", spec.name);
@@ -77,7 +81,11 @@ async fn at_least_one_of_a_set_is_needed_by_client_and_mock() {
                 let mut one = values.clone();
                 one.set(p.name, crate::mock_support::some_value(p));
                 client
-                    .process_values(spec, &one, &Source::key("src/in.png"))
+                    .process_values(
+                        spec,
+                        &one,
+                        &crate::mock_support::source_of(spec, "src/in.png"),
+                    )
                     .await
                     .unwrap_or_else(|e| panic!("{} with {member}: {e}", spec.name));
             }
@@ -113,7 +121,11 @@ async fn a_parameter_required_by_anothers_value_is_needed_and_inapplicable_ones_
                     }
                     values.set(other_spec.name, other_spec.kind.parse(when[0]).unwrap());
                     let err = client
-                        .process_values(spec, &values, &Source::key("src/in.png"))
+                        .process_values(
+                            spec,
+                            &values,
+                            &crate::mock_support::source_of(spec, "src/in.png"),
+                        )
                         .await
                         .expect_err("the required parameter is missing");
                     assert!(matches!(err, Error::Validation(_)), "{}: {err}", spec.name);

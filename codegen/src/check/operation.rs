@@ -22,7 +22,28 @@ pub fn operation(
     {
         c.error("name", format!("`{}` is not a ci-process name", op.name));
     }
-    let module = naming::module(&op.name);
+    let module = match &op.rust_name {
+        Some(rust) => {
+            if !is_field_name(rust) || rust.starts_with('_') || rust.contains("__") {
+                c.error(
+                    "rust_name",
+                    format!(
+                        "`{rust}` is not a snake-case Rust name (lowercase letters, digits and single `_`, starting with a letter)"
+                    ),
+                );
+            } else if *rust == naming::module(&op.name) {
+                c.error(
+                    "rust_name",
+                    format!(
+                        "`{rust}` is what `{}` gives anyway; remove rust_name",
+                        op.name
+                    ),
+                );
+            }
+            rust.clone()
+        }
+        None => naming::module(&op.name),
+    };
     if KEYWORDS.contains(&module.as_str()) || NOT_RAW.contains(&module.as_str()) {
         c.error(
             "name",
@@ -69,7 +90,12 @@ pub fn operation(
     }
     // Permissions: what each mode implies (service.yaml `modes.<m>.implies`) plus the
     // operation's own actions, listed only for declared modes and never repeating an implied one.
+    // Without an input object nothing is read, so the object actions a mode implies do not
+    // apply (qrcode-generate's page names only its ci:* action).
     let implied = |mode: &str| -> &[String] {
+        if op.source.none {
+            return &[];
+        }
         service
             .and_then(|(s, _)| s.modes.get(mode))
             .map_or(&[], |def| def.implies.as_slice())
@@ -138,7 +164,27 @@ pub fn operation(
             }
         }
     }
-    let detect_url = if op.source.detect_url {
+    let input = if op.source.none {
+        if op.source.detect_url || op.source.exactly_one || op.source.detect_url_host.is_some() {
+            c.error(
+                "source.none",
+                "an operation without an input takes no detect-url; drop detect_url, detect_url_host and exactly_one",
+            );
+        }
+        if let Some(i) = op.modes.iter().position(|m| m != "download") {
+            c.error(
+                &format!("modes.{i}"),
+                format!(
+                    "`{}` processes an object, and this operation has none (`source: {{ none: true }}`); only download is possible",
+                    op.modes[i]
+                ),
+            );
+        }
+        ir::Input::None
+    } else {
+        ir::Input::Object
+    };
+    let detect_url = if op.source.detect_url && !op.source.none {
         let host = op.source.detect_url_host.as_deref().unwrap_or("cos");
         let kind = HostKind::from_name(host);
         if kind.is_none() || service.is_some_and(|(s, _)| !s.hosts.contains_key(host)) {
@@ -191,7 +237,7 @@ pub fn operation(
 
     // The types of the operation's generated module: its parameter struct, the enums and
     // structs of its parameters, its answer's nodes.
-    let type_name = naming::type_name(&op.name);
+    let type_name = naming::type_name(op.rust_name.as_deref().unwrap_or(&op.name));
     if let Some(problem) = type_name_problem(&type_name) {
         c.error(
             "name",
@@ -386,6 +432,23 @@ pub fn operation(
     let upload_query_method = modes
         .contains(&ir::Mode::UploadQuery)
         .then(|| format!("{module}_upload_query"));
+    let rule_form = match op.rule_form.as_deref() {
+        None | Some("query") => ir::RuleForm::Query,
+        Some("path") => ir::RuleForm::Path,
+        Some(other) => {
+            c.error(
+                "rule_form",
+                format!("unknown rule form `{other}`; expected query or path"),
+            );
+            ir::RuleForm::Query
+        }
+    };
+    if op.rule_form.is_some() && !modes.iter().any(|m| *m != Mode::Download) {
+        c.error(
+            "rule_form",
+            "a rule form is how a Pic-Operations rule is written; this operation has no upload or cloud mode",
+        );
+    }
     ir::Op {
         name: op.name.clone(),
         file: stem.to_string(),
@@ -395,6 +458,7 @@ pub fn operation(
         summary: op.summary.trim().to_string(),
         doc_url: op.doc_url.clone(),
         modes,
+        input,
         detect_url,
         hosts,
         permissions: op
@@ -424,6 +488,7 @@ pub fn operation(
         processor_inputs: stand_in.inputs,
         examples,
         errors: own.errors,
+        rule_form,
         max_rules: own.max_rules,
         flat_image_error: own.flat_image_error,
         relations,

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{GeneratedFile, doc, ident, module_doc, render};
-use crate::ir::{Mode, Op, Output, Spec};
+use crate::ir::{Input, Mode, Op, Output, Spec};
 
 const DIR: &str = "crates/cos-ci-client/src/generated";
 
@@ -63,13 +63,30 @@ fn download(op: &Op, place: &Place) -> Option<Method> {
     let base = op.method.as_ref()?;
     let ty = ident(&op.type_name);
     let name = &op.name;
+    // An operation without an input takes no source: it runs on the bucket.
+    let (source, src, target, about_source) = match op.input {
+        Input::Object => (
+            quote! { source: impl Into<#krate::Source>, },
+            quote! { source.into() },
+            "/<key>",
+            format!(
+                "The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. "
+            ),
+        ),
+        Input::None => (
+            quote! {},
+            quote! { #krate::Source::Bucket },
+            "/",
+            "It processes no object: the answer is made from the parameters alone. ".to_string(),
+        ),
+    };
     let f = ident(base);
     let (ok, call, what) = match &op.output {
         Output::Xml(tree) => {
             let r = ident(&tree.type_name);
             (
                 quote! { #r },
-                quote! { self.process_xml(source.into(), params) },
+                quote! { self.process_xml(#src, params) },
                 format!("the `<{}>` answer", tree.root),
             )
         }
@@ -77,13 +94,13 @@ fn download(op: &Op, place: &Place) -> Option<Method> {
             let r = ident(&tree.type_name);
             (
                 quote! { #r },
-                quote! { self.process_json(source.into(), params) },
+                quote! { self.process_json(#src, params) },
                 "the JSON answer".to_string(),
             )
         }
         Output::Image { .. } => (
             quote! { #krate::ProcessedImage },
-            quote! { self.process(source.into(), params) },
+            quote! { self.process(#src, params) },
             "the processed image".to_string(),
         ),
     };
@@ -104,14 +121,13 @@ fn download(op: &Op, place: &Place) -> Option<Method> {
     }
     Some(Method {
         doc: doc(&format!(
-            "Runs `{name}` during download (`GET /<key>?ci-process={name}`) and returns {what}.\n\n\
-             The source is an object key, or [`Source::url`]({link}::Source::url) for a detect-url. \
-             Parameters are validated before anything is sent; {generic} {take} them too.",
+            "Runs `{name}` during download (`GET {target}?ci-process={name}`) and returns {what}.\n\n\
+             {about_source}Parameters are validated before anything is sent; {generic} {take} them too.",
             generic = generic.join(", "),
             take = if generic.len() == 1 { "takes" } else { "take" },
         )),
         name: f,
-        args: quote! { source: impl Into<#krate::Source>, params: &#ty },
+        args: quote! { #source params: &#ty },
         ok,
         call,
         is_async: true,

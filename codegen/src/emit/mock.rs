@@ -65,6 +65,7 @@ fn processors(processors: &[Processor]) -> TokenStream {
                 InputType::Integer => quote! { u32 },
                 InputType::Flag => quote! { bool },
                 InputType::Pair => quote! { (u32, u32) },
+                InputType::Text => quote! { u64 },
             };
             quote! { #d pub #f: #t, }
         });
@@ -94,6 +95,7 @@ fn processors(processors: &[Processor]) -> TokenStream {
                 InputType::Integer => format_ident!("integer"),
                 InputType::Flag => format_ident!("flag"),
                 InputType::Pair => format_ident!("pair"),
+                InputType::Text => format_ident!("text_digest"),
             };
             quote! { #f: inputs.#read(#name)?, }
         });

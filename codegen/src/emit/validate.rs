@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    EmptyValues, HostKind, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param,
-    Processor, Relation, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
+    EmptyValues, HostKind, Input, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param,
+    Processor, Relation, RuleForm, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -94,7 +94,9 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
     );
     let tokens = quote! {
         #![doc = " What every operation shares: hosts, limits, Pic-Operations, error codes and documents."]
-        use cos_ci_validate::{EmptyValues, HostKind, Limits, Mode, OpSpec, Output, Processor, xml};
+        use cos_ci_validate::{
+            EmptyValues, HostKind, Input, Limits, Mode, OpSpec, Output, Processor, RuleForm, xml,
+        };
 
         /// The header that carries processing rules in upload and cloud modes.
         pub const PIC_OPERATIONS_HEADER: &str = #header;
@@ -129,6 +131,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             summary: "",
             doc_url: None,
             modes: &[],
+            input: Input::Object,
             detect_url: None,
             hosts: &[HostKind::Cos],
             permissions: &[],
@@ -140,6 +143,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             processor: Processor::new(ProcessorKind::#first_processor),
             errors: &[],
             max_rules: MAX_RULES,
+            rule_form: RuleForm::Query,
             relations: &[],
         };
 
@@ -344,6 +348,9 @@ impl Imports {
         if json {
             names.extend(["JsonField", "JsonType", "JsonValue"]);
         }
+        if op.input != Input::Object {
+            names.push("Input");
+        }
         if limits {
             names.push("Limits");
         }
@@ -361,6 +368,9 @@ impl Imports {
         names.extend(["ParamValues", "Processor", "ProcessorKind"]);
         if !op.relations.is_empty() {
             names.push("Relation");
+        }
+        if op.rule_form != RuleForm::Query {
+            names.push("RuleForm");
         }
         if op.params.iter().any(|p| {
             matches!(&p.kind, Kind::Text { values, max_len, .. }
@@ -481,14 +491,21 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
             }
         }
     } else {
+        // A required text takes anything that becomes a `String`, as its setter would.
         let args = required.iter().map(|p| {
             let f = ident(&p.field);
             let ty = value_type(p);
-            quote! { #f: #ty }
+            if p.value == ValueType::Text {
+                quote! { #f: impl Into<String> }
+            } else {
+                quote! { #f: #ty }
+            }
         });
         let fields = op.params.iter().map(|p| {
             let f = ident(&p.field);
-            if p.required {
+            if p.required && p.value == ValueType::Text {
+                quote! { #f: #f.into(), }
+            } else if p.required {
                 quote! { #f, }
             } else {
                 quote! { #f: None, }
@@ -639,6 +656,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
         let k = host_kind(*k);
         quote! { #rt #k }
     });
+    let input = match op.input {
+        Input::Object => quote! { #rt Input::Object },
+        Input::None => quote! { #rt Input::None },
+    };
     let permissions = op.permissions.iter().map(|(m, actions)| {
         let m = mode(*m);
         quote! { (#rt #m, &[#(#actions),*]) }
@@ -692,6 +713,10 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
         let (code, status, message) = (&e.code, Literal::u16_unsuffixed(e.status), &e.message);
         quote! { #rt OpError { code: #code, status: #status, message: #message } }
     });
+    let rule_form = match op.rule_form {
+        RuleForm::Query => quote! { #rt RuleForm::Query },
+        RuleForm::Path => quote! { #rt RuleForm::Path },
+    };
     let relations = op.relations.iter().map(|r| match r {
         Relation::KeyOrDetectUrl => quote! { #rt Relation::KeyOrDetectUrl },
         Relation::AtLeastOne { params, wins } => {
@@ -709,6 +734,9 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
     let mut optional = Vec::new();
     if *source != format!("spec/operations/{}.yaml", op.file) {
         optional.push(quote! { source_path: Some(#source) });
+    }
+    if op.input != Input::Object {
+        optional.push(quote! { input: #input });
     }
     if op.detect_url.is_some() {
         optional.push(quote! { detect_url: #detect });
@@ -736,6 +764,9 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
     if op.max_rules != max_rules {
         let n = Literal::usize_unsuffixed(op.max_rules as usize);
         optional.push(quote! { max_rules: #n });
+    }
+    if op.rule_form != RuleForm::Query {
+        optional.push(quote! { rule_form: #rule_form });
     }
     if !op.relations.is_empty() {
         optional.push(quote! { relations: &[#(#relations),*] });

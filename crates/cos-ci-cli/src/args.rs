@@ -203,8 +203,8 @@ pub enum Command {
     Process {
         /// The operation.
         op: String,
-        /// The object key (omit with --detect-url).
-        #[arg(required_unless_present = "detect_url", conflicts_with = "detect_url")]
+        /// The object key (omit with --detect-url, or for an operation that takes no input).
+        #[arg(conflicts_with = "detect_url")]
         key: Option<String>,
         /// Process the image at this URL instead of an object.
         #[arg(long, value_name = "URL")]

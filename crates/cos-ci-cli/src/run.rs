@@ -116,6 +116,8 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             let source = match (key, detect_url) {
                 (_, Some(url)) => Source::url(url),
                 (Some(key), None) => Source::key(key),
+                // An operation without an input runs on the bucket.
+                (None, None) if spec.input == cos_ci_client::Input::None => Source::Bucket,
                 (None, None) => {
                     return Err(Failure::Usage("give an object key or --detect-url".into()));
                 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cos_ci_validate::{
-    CloudMode, DownloadMode, ErrorDocument, HostKind, Mode, OpSpec, Operation,
+    CloudMode, DownloadMode, ErrorDocument, HostKind, Input, Mode, OpSpec, Operation,
     PIC_OPERATIONS_HEADER, ParamValues, PicOperations, UploadMode, UploadResult, XmlDocument,
 };
 use futures_util::stream::BoxStream;
@@ -38,6 +38,10 @@ pub enum Source {
     Key(String),
     /// Any URL the service can fetch (`detect-url`).
     Url(String),
+    /// No input: the bucket itself (`GET /?ci-process=…`), for operations that make their
+    /// answer from their parameters alone (`source: { none: true }`, e.g. qrcode-generate).
+    /// Their generated methods take no source and pass this.
+    Bucket,
 }
 
 impl Source {
@@ -340,7 +344,25 @@ impl Client {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+        if spec.input == Input::None && *source != Source::Bucket {
+            return Err(Error::InvalidArgument {
+                argument: "source",
+                reason: format!(
+                    "{} takes no input object or detect-url; it runs on the bucket",
+                    spec.name
+                ),
+            });
+        }
         let (host, key) = match source {
+            Source::Bucket => {
+                if spec.input != Input::None {
+                    return Err(Error::InvalidArgument {
+                        argument: "source",
+                        reason: format!("{} needs an object key", spec.name),
+                    });
+                }
+                (HostKind::Cos, String::new())
+            }
             Source::Key(key) => {
                 if key.trim_start_matches('/').is_empty() {
                     return Err(Error::InvalidArgument {

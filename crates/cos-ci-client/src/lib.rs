@@ -108,7 +108,7 @@ pub use client::{
 pub use config::{ClientBuilder, Clock, Config, Domain, Timeouts};
 pub use copy::{CopyObjectOutput, CopyOptions, CopySource, MetadataDirective};
 pub use cos_ci_validate::{
-    ErrorCode, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
+    ErrorCode, Input, Mode, OpSpec, Operation, ParamValues, PicOperations, PicRule, UploadResult,
     ValidationError, find_operation,
 };
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials};

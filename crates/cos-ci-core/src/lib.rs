@@ -145,6 +145,25 @@ impl EmptyValues {
         EmptyValues::ALL.into_iter().find(|e| e.as_str() == name)
     }
 }
+/// What a download request processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    /// An object of the bucket (`GET /<key>?ci-process=…`), or a detect-url where the
+    /// operation takes one.
+    Object,
+    /// Nothing: the operation makes its answer from its parameters alone (`GET
+    /// /?ci-process=…` on the bucket, spec `source: { none: true }`).
+    None,
+}
+
+/// How an operation's Pic-Operations rule is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleForm {
+    /// Like a download query: `ci-process=<name>&<param>=<value>…`.
+    Query,
+    /// A path: `<name>/<param>/<value>/…` (`QRcode/cover/1/bar-type/0`), spec `rule_form: path`.
+    Path,
+}
 
 /// How a text parameter's value is written on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -5,9 +5,9 @@
 //! `…Height` without a sample taken from the input image, a base64 node holding a stand-in PNG
 //! of the input's size. What a request adds: a node a JSON parameter's member asks for
 //! (`asked_by`) only when it does, and a base64 node with a `crop` holding that crop of the
-//! input's pixels.
-//! of the input's size; a node present only when a list parameter names a word
-//! (`present_when`) written only when the request asks for it (`asked`).
+//! input's pixels, and a node present only for a word of a list parameter (`present_when`)
+//! only when the request names it. An operation whose stand-in draws an image (`code`) has
+//! that picture in its other base64 nodes.
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
 use cos_ci_validate::{Base64Data, ParamValues, XmlNode, XmlType};
@@ -36,6 +36,9 @@ pub struct Fill<'a> {
     pub request: Option<Request<'a>>,
     /// Which words of its list parameters the request asks for (`present_when`).
     pub words: Asked<'a>,
+    /// An image stand-in's output (base64) for the base64 nodes without a crop, when the
+    /// operation draws one (`code`); else they hold a stand-in of the input's size.
+    pub picture: Option<&'a str>,
 }
 
 impl Fill<'_> {
@@ -48,11 +51,12 @@ impl Fill<'_> {
     }
 
     /// The image a base64 node carries: its crop of the input when it has one and the input
-    /// decodes, else the stand-in of the input's size.
+    /// decodes, else the drawn picture, else the stand-in of the input's size.
     fn base64(&self, n: &XmlNode) -> Base64Data {
-        match (n.crop, self.request) {
-            (Some(crop), Some(r)) => crate::processors::base64_crop(r.input, r.limits, crop)
+        match (n.crop, self.request, self.picture) {
+            (Some(crop), Some(r), _) => crate::processors::base64_crop(r.input, r.limits, crop)
                 .unwrap_or_else(|_| crate::processors::base64_png(self.image)),
+            (_, _, Some(picture)) => Base64Data::new(picture),
             _ => crate::processors::base64_png(self.image),
         }
     }
@@ -93,6 +97,7 @@ pub fn answer(
             image,
             request: None,
             words,
+            picture: None,
         },
     )
 }
@@ -167,6 +172,7 @@ pub fn answer_json(nodes: &'static [XmlNode], image: &ImageInfo, words: Asked<'_
             image,
             request: None,
             words,
+            picture: None,
         },
     )
 }

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use cos_ci_validate::{
-    ErrorCode, ImageInfo, Mode, OpSpec, OriginalInfo, PIC_OPERATIONS_HEADER, ParamValues,
+    ErrorCode, ImageInfo, Input, Mode, OpSpec, OriginalInfo, PIC_OPERATIONS_HEADER, ParamValues,
     PicOperations, ProcessResults, ProcessedObject, UploadResult, XmlDocument, resolve_fileid,
 };
 
@@ -46,6 +46,9 @@ pub async fn download(
                 ),
             ));
         }
+    }
+    if spec.input == Input::None {
+        return without_input(state, ctx, account, spec, route, values, detect.is_some()).await;
     }
     if detect.is_some() && spec.detect_url.is_none() {
         return Err(ApiError::new(
@@ -185,6 +188,41 @@ pub async fn upload_query(
         .storage
         .put_bytes(&bucket, &key, &content_type, input)
         .await?;
+    Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
+}
+
+/// Download processing of an operation without an input (`GET /?ci-process=…` on the
+/// bucket): no object is read, so only the operation's own actions are authorized, on the
+/// bucket (`On::Ci`), as for a detect-url.
+async fn without_input(
+    state: &Arc<MockState>,
+    ctx: &Ctx,
+    account: &Account,
+    spec: &'static OpSpec,
+    route: Served,
+    values: ParamValues,
+    detect: bool,
+) -> Result<Response, ApiError> {
+    if detect || !ctx.target.key.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "{} takes no object or detect-url; send it to the bucket (`GET /?ci-process={}`)",
+                spec.name, spec.name
+            ),
+        ));
+    }
+    let bucket = ctx.target.bucket.clone();
+    authorize_actions(
+        state,
+        account,
+        &spec.actions(Mode::Download),
+        |a| spec.action_names(a),
+        |_| Vec::new(),
+        &bucket,
+    )?;
+    let produced = run_blocking(state, vec![(route, values)], Bytes::new()).await?;
+    let produced = produced.into_iter().next().ok_or_else(internal)?;
     Ok(ok(produced.content_type, produced.bytes, "tencent-ci"))
 }
 

@@ -218,17 +218,30 @@ fn run_until(
         max_height: l.max_height,
         max_pixels: l.max_pixels,
     };
-    let document = |answer: &dyn Fn(&processors::ImageInfo) -> String,
+    // A document's base64 nodes hold the picture of an image stand-in when the operation
+    // names one (drawn without an input, like `code`), else a stand-in of the input's size.
+    let pictured = |spec: &'static OpSpec| match processors::stand_in(spec, values) {
+        Ok(processors::StandIn::Xml | processors::StandIn::Json) => Ok(None),
+        Ok(stand_in) => processors::process_until(stand_in, input, &limits, true, checkpoint)
+            .map(|p| Some((p.info, cos_ci_validate::Base64Data::from_bytes(&p.bytes)))),
+        Err(e) => Err(e),
+    };
+    let document = |answer: &dyn Fn(&processors::ImageInfo, Option<&str>) -> String,
                     content_type: &'static str| {
-        processors::probe(input).and_then(|info| {
-            processors::check_limits(input.len() as u64, &info, &limits)?;
-            Ok(Produced {
-                bytes: answer(&info).into_bytes(),
-                content_type,
-                format: None,
-                width: 0,
-                height: 0,
-            })
+        let (info, picture) = match pictured(route.spec)? {
+            Some((info, picture)) => (info, Some(picture)),
+            None => {
+                let info = processors::probe(input)?;
+                processors::check_limits(input.len() as u64, &info, &limits)?;
+                (info, None)
+            }
+        };
+        Ok(Produced {
+            bytes: answer(&info, picture.as_ref().map(|p| p.as_str())).into_bytes(),
+            content_type,
+            format: None,
+            width: 0,
+            height: 0,
         })
     };
     // The operation's own "nothing found" error, provoked by an image with nothing in it.
@@ -263,7 +276,7 @@ fn run_until(
             });
             match route.spec.output {
                 Output::Xml { root, nodes } => document(
-                    &|image| {
+                    &|image, picture| {
                         crate::generic::answer_to(
                             root,
                             nodes,
@@ -271,19 +284,21 @@ fn run_until(
                                 image,
                                 request,
                                 words: &words,
+                                picture,
                             },
                         )
                     },
                     "application/xml",
                 ),
                 Output::Json { nodes } => document(
-                    &|image| {
+                    &|image, picture| {
                         crate::generic::answer_json_to(
                             nodes,
                             &crate::generic::Fill {
                                 image,
                                 request,
                                 words: &words,
+                                picture,
                             },
                         )
                     },

@@ -54,8 +54,8 @@ pub use pic_operations::{
     rule_operation,
 };
 pub use spec::{
-    EmptyValues, HostKind, JsonField, JsonType, JsonValue, Limits, Mode, OpError, OpSpec, Output,
-    ParamKind, ParamSpec, Processor, Relation, TextEncoding, XmlNode, XmlType,
+    EmptyValues, HostKind, Input, JsonField, JsonType, JsonValue, Limits, Mode, OpError, OpSpec,
+    Output, ParamKind, ParamSpec, Processor, Relation, RuleForm, TextEncoding, XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

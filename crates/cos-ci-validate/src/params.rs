@@ -2,7 +2,7 @@
 //! download query (`ci-process=X&k=v`) and the Pic-Operations rule string (same shape).
 
 use crate::PARAM_ERROR_CODE;
-use crate::spec::{OpSpec, ParamSpec};
+use crate::spec::{OpSpec, ParamSpec, RuleForm};
 use crate::violation::{ValidationError, Violation};
 pub use cos_ci_core::Value;
 
@@ -263,9 +263,15 @@ impl OpSpec {
         self.decode_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), false)
     }
 
-    /// Decodes a Pic-Operations rule string (`ci-process=X&k=v…`); unknown names are errors.
+    /// Decodes a Pic-Operations rule string (`ci-process=X&k=v…`, or `X/k/v…` for an
+    /// operation whose rule form is a path); unknown names are errors.
     pub fn decode_rule(&self, rule: &str) -> Result<ParamValues, ValidationError> {
-        let pairs = parse_rule(rule);
+        // A path-form operation also reads the query form (a rule with `=` is one), as the
+        // service reads `ci-process=` rules for every operation.
+        let pairs = match self.rule_form {
+            RuleForm::Path if !rule.contains('=') => self.parse_path_rule(rule)?,
+            RuleForm::Path | RuleForm::Query => parse_rule(rule),
+        };
         if !pairs.iter().any(|(k, _)| k == CI_PROCESS) {
             return Err(ValidationError {
                 operation: self.name.to_string(),
@@ -296,25 +302,64 @@ impl OpSpec {
         join(self.encode_pairs(values))
     }
 
-    /// The Pic-Operations rule string of `values`: as the query, but a list's separator is
-    /// written as it is (`scenes=web,camera`), as the documentation's rules write it.
+    /// The Pic-Operations rule string of `values`, in the operation's rule form. A list's
+    /// separator is written as it is (`scenes=web,camera`), as the documentation's rules
+    /// write it.
     pub fn encode_rule(&self, values: &ParamValues) -> String {
-        let parts: Vec<String> = self
-            .encode_pairs(values)
-            .into_iter()
-            .map(|(name, wire)| {
-                let value = match self.param(name).map(|p| p.kind) {
-                    Some(crate::ParamKind::List { separator, .. }) => wire
-                        .split(separator)
-                        .map(cos_ci_sign::encode)
-                        .collect::<Vec<_>>()
-                        .join(&separator.to_string()),
-                    _ => cos_ci_sign::encode(&wire),
-                };
-                format!("{}={value}", cos_ci_sign::encode(name))
-            })
-            .collect();
-        parts.join("&")
+        let value = |name: &str, wire: &str| match self.param(name).map(|p| p.kind) {
+            Some(crate::ParamKind::List { separator, .. }) => wire
+                .split(separator)
+                .map(cos_ci_sign::encode)
+                .collect::<Vec<_>>()
+                .join(&separator.to_string()),
+            _ => cos_ci_sign::encode(wire),
+        };
+        let pairs = self.encode_pairs(values);
+        match self.rule_form {
+            RuleForm::Query => {
+                let parts: Vec<String> = pairs
+                    .iter()
+                    .map(|(name, wire)| {
+                        format!("{}={}", cos_ci_sign::encode(name), value(name, wire))
+                    })
+                    .collect();
+                parts.join("&")
+            }
+            RuleForm::Path => {
+                let mut rule = self.name.to_string();
+                for (name, wire) in pairs.iter().skip(1) {
+                    rule.push('/');
+                    rule.push_str(&cos_ci_sign::encode(name));
+                    rule.push('/');
+                    rule.push_str(&value(name, wire));
+                }
+                rule
+            }
+        }
+    }
+
+    /// The `(name, value)` pairs of a path rule `<name>/k/v/…`, `ci-process` first (so
+    /// [`OpSpec::decode_pairs`] checks the name); a name without its value is a violation.
+    fn parse_path_rule(&self, rule: &str) -> Result<Vec<(String, String)>, ValidationError> {
+        let decode =
+            |s: &str| cos_ci_sign::decode_path(s.trim()).unwrap_or_else(|_| s.trim().to_string());
+        let mut parts = rule.trim().split('/');
+        let mut pairs = vec![(CI_PROCESS.to_string(), decode(parts.next().unwrap_or("")))];
+        while let Some(k) = parts.next() {
+            let Some(v) = parts.next() else {
+                return Err(ValidationError {
+                    operation: self.name.to_string(),
+                    violations: vec![Violation {
+                        param: decode(k),
+                        value: String::new(),
+                        allowed: "a value after the name (`<name>/<value>`)".to_string(),
+                        code: PARAM_ERROR_CODE,
+                    }],
+                });
+            };
+            pairs.push((decode(k), decode(v)));
+        }
+        Ok(pairs)
     }
 
     fn result(&self, violations: Vec<Violation>) -> Result<(), ValidationError> {

@@ -224,11 +224,16 @@ fn unknown(rule: &PicRule) -> PicOperationsError {
     }
 }
 
-/// The `ci-process` value of a rule string, if it has one.
+/// The operation a rule string names: its `ci-process` value, or the first segment of a
+/// path rule (`QRcode/cover/1` and `QRcode` name `QRcode`).
 pub fn rule_operation(rule: &str) -> Option<&str> {
-    rule.split('&').find_map(|part| {
+    let query = rule.split('&').find_map(|part| {
         let (k, v) = part.split_once('=')?;
         (k.trim() == CI_PROCESS).then_some(v.trim())
+    });
+    query.or_else(|| {
+        let first = rule.trim().split('/').next()?;
+        (!first.is_empty() && !first.contains(['=', '&'])).then_some(first)
     })
 }
 

@@ -112,6 +112,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
         summary: leak(&op.summary),
         doc_url: op.doc_url.as_deref().map(leak),
         modes: leak_slice(op.modes.clone()),
+        input: op.input,
         detect_url: op.detect_url,
         hosts: leak_slice(op.hosts.clone()),
         permissions: leak_slice(
@@ -164,6 +165,7 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
                 })
                 .collect(),
         ),
+        rule_form: op.rule_form,
         max_rules: op.max_rules as usize,
         relations: leak_slice(op.relations.iter().map(relation).collect()),
     })

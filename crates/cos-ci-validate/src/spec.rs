@@ -3,7 +3,9 @@
 //! Everything here is plain data (`&'static`), so the client, the mock server and the CLI
 //! can work with any operation generically, and the typed structs stay thin.
 
-pub use cos_ci_core::{EmptyValues, HostKind, JsonField, JsonType, JsonValue, Mode, TextEncoding};
+pub use cos_ci_core::{
+    EmptyValues, HostKind, Input, JsonField, JsonType, JsonValue, Mode, RuleForm, TextEncoding,
+};
 
 /// The kind and allowed values of one parameter, as generated code writes it (`'static`
 /// lists); [`cos_ci_core::ParamKind`] parses, checks and describes values of it.
@@ -380,6 +382,8 @@ pub struct OpSpec {
     pub doc_url: Option<&'static str>,
     /// The modes the operation supports.
     pub modes: &'static [Mode],
+    /// What a download request processes: an object (or a detect-url), or nothing at all.
+    pub input: Input,
     /// Where a `detect-url` request goes, or `None` when the operation takes no detect-url.
     pub detect_url: Option<HostKind>,
     /// The host kinds that serve the operation's object-key requests (`hosts:`); the client
@@ -403,6 +407,8 @@ pub struct OpSpec {
     pub processor: Processor,
     /// Error codes of this operation alone, with status and message (`errors:`).
     pub errors: &'static [OpError],
+    /// How its Pic-Operations rule is written (`rule_form:`).
+    pub rule_form: RuleForm,
     /// Most rules of this operation one Pic-Operations header may carry (`max_rules:`, at
     /// most the service's [`crate::MAX_RULES`]).
     pub max_rules: usize,
@@ -426,7 +432,7 @@ impl OpSpec {
 
     /// The CAM actions `mode` needs: what the mode implies for every operation
     /// ([`crate::IMPLIED_ACTIONS`]), then the operation's own (empty when the mode is not
-    /// supported).
+    /// supported). An operation without an input reads no object, so nothing is implied.
     pub fn actions(&self, mode: Mode) -> Vec<&'static str> {
         if !self.supports(mode) {
             return Vec::new();
@@ -436,9 +442,11 @@ impl OpSpec {
                 .filter(move |(m, _)| *m == mode)
                 .flat_map(|(_, actions)| actions.iter().copied())
         };
-        of(crate::IMPLIED_ACTIONS)
-            .chain(of(self.permissions))
-            .collect()
+        let implied = match self.input {
+            Input::Object => crate::IMPLIED_ACTIONS,
+            Input::None => &[],
+        };
+        of(implied).chain(of(self.permissions)).collect()
     }
 
     /// The names a policy may use for `action`: the action itself and its aliases.

@@ -489,7 +489,14 @@ fn rules_with_bad_parameters_name_the_parameter() {
             is_pic_info: false,
             rules: vec![rule(
                 "out.png",
-                &format!("{}&bogus=1", spec.encode_rule(&required)),
+                &format!(
+                    "{}{}",
+                    spec.encode_rule(&required),
+                    match spec.rule_form {
+                        cos_ci_validate::RuleForm::Query => "&bogus=1",
+                        cos_ci_validate::RuleForm::Path => "/bogus/1",
+                    }
+                ),
             )],
         };
         let PicOperationsError::Params(inner) = ops.resolve_rules(&operations()).unwrap_err()
@@ -542,7 +549,10 @@ fn rule_operation_finds_ci_process_anywhere() {
         rule_operation(" ci-process = AIEnhanceImage &denoise=1"),
         Some("AIEnhanceImage")
     );
-    assert_eq!(rule_operation("imageMogr2/format/png"), None);
+    // A path rule names its operation first (QRcode's form); this one no operation serves.
+    assert_eq!(rule_operation("imageMogr2/format/png"), Some("imageMogr2"));
+    assert_eq!(rule_operation("QRcode/cover/1"), Some("QRcode"));
+    assert_eq!(rule_operation("a=b"), None);
     assert_eq!(rule_operation(""), None);
     assert!(find_operation(rule_operation("ci-process=AIPicMatting").unwrap()).is_some());
 }

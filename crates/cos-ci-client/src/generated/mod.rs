@@ -23,4 +23,6 @@ pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
 pub mod ocr;
+pub mod qrcode_generate;
+pub mod qrcode;
 pub mod recognize_logo;

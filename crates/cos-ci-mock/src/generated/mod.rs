@@ -31,6 +31,10 @@ pub mod image_inspect;
 #[cfg(test)]
 pub mod ocr;
 #[cfg(test)]
+pub mod qrcode_generate;
+#[cfg(test)]
+pub mod qrcode;
+#[cfg(test)]
 pub mod recognize_logo;
 
 /// Whether an XML or JSON answer for an input image and the request's values decodes to the typed document the node tree describes.
@@ -58,5 +62,7 @@ pub const TYPED_ANSWERS: &[(&str, TypedAnswer)] = &[
     ("IDCardOCR", id_card_ocr::matches),
     ("ImageInspect", image_inspect::matches),
     ("OCR", ocr::matches),
+    ("qrcode-generate", qrcode_generate::matches),
+    ("QRcode", qrcode::matches),
     ("RecognizeLogo", recognize_logo::matches),
 ];

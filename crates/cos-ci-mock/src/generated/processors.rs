@@ -40,6 +40,15 @@ pub struct Crop {
     pub fixed: bool,
 }
 
+/// The inputs of `code`: Draws a code-like picture, size x size pixels, from a text alone (no input image); its picture fills a document's base64 nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    /// Width and height of the picture in pixels.
+    pub size: u32,
+    /// The text whose digest seeds the pattern.
+    pub content: u64,
+}
+
 /// A stand-in with its inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StandIn {
@@ -55,6 +64,8 @@ pub enum StandIn {
     Crop(Crop),
     /// `passthrough`: Answers the input as it is.
     Passthrough,
+    /// `code`: Draws a code-like picture, size x size pixels, from a text alone (no input image); its picture fills a document's base64 nodes.
+    Code(Code),
     /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
     Xml,
     /// `json`: Writes the operation's node tree as a JSON object, filled like xml's.
@@ -92,6 +103,12 @@ impl StandIn {
                     })
                 }
                 ProcessorKind::Passthrough => StandIn::Passthrough,
+                ProcessorKind::Code => {
+                    StandIn::Code(Code {
+                        size: inputs.integer("size")?,
+                        content: inputs.text_digest("content")?,
+                    })
+                }
                 ProcessorKind::Xml => StandIn::Xml,
                 ProcessorKind::Json => StandIn::Json,
             },
@@ -106,6 +123,7 @@ impl StandIn {
             StandIn::Matting(_) => ProcessorKind::Matting,
             StandIn::Crop(_) => ProcessorKind::Crop,
             StandIn::Passthrough => ProcessorKind::Passthrough,
+            StandIn::Code(_) => ProcessorKind::Code,
             StandIn::Xml => ProcessorKind::Xml,
             StandIn::Json => ProcessorKind::Json,
         }

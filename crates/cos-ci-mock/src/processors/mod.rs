@@ -7,6 +7,7 @@
 //! filled by [`stand_in`] from the request's checked parameters as the operation's spec maps
 //! them: no parameter name, default or range is written here.
 
+mod code;
 mod codec;
 mod colorize;
 mod crop;
@@ -31,7 +32,7 @@ use image::{DynamicImage, GenericImageView};
 pub use crate::generated::processors::*;
 pub use codec::JPEG_QUALITY;
 pub use error::ProcessError;
-pub use inputs::{Inputs, check_stand_in, stand_in};
+pub use inputs::{Inputs, check_stand_in, fnv1a, stand_in};
 pub(crate) use limits::check_input_len;
 pub use limits::{ImageLimits, MAX_OUTPUT_PIXELS, check_limits};
 pub use matting::{BACKGROUND_DISTANCE, SUBJECT_DISTANCE};
@@ -74,6 +75,7 @@ impl StandIn {
             StandIn::Colorize
             | StandIn::Enhance(_)
             | StandIn::Passthrough
+            | StandIn::Code(_)
             | StandIn::Xml
             | StandIn::Json => (w, h),
         }
@@ -95,7 +97,8 @@ impl StandIn {
         out_height: u32,
     ) -> Result<DynamicImage, ProcessError> {
         match self {
-            StandIn::Passthrough => Ok(img),
+            // Drawn without an input by `process_until`; as an image's processing it is a copy.
+            StandIn::Passthrough | StandIn::Code(_) => Ok(img),
             StandIn::Xml | StandIn::Json => Err(not_an_image(self)),
             StandIn::Crop(_) => {
                 let (x, y) = crop::origin(img.width(), img.height(), out_width, out_height);
@@ -168,6 +171,11 @@ pub fn process_until(
 ) -> Result<Processed, ProcessError> {
     if matches!(stand_in, StandIn::Xml | StandIn::Json) {
         return Err(not_an_image(stand_in));
+    }
+    // A drawing stand-in reads no input.
+    if let StandIn::Code(inputs) = stand_in {
+        checkpoint()?;
+        return code::draw(inputs, limits);
     }
     let input_len = u64::try_from(input.len()).unwrap_or(u64::MAX);
     limits::check_input_len(input_len, limits)?;

@@ -25,6 +25,8 @@ pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
 pub mod ocr;
+pub mod qrcode_generate;
+pub mod qrcode;
 pub mod recognize_logo;
 
 /// Every operation in the spec, sorted by file name.
@@ -51,5 +53,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &image_inspect::SPEC,
     &image_repair::SPEC,
     &ocr::SPEC,
+    &qrcode_generate::SPEC,
+    &qrcode::SPEC,
     &recognize_logo::SPEC,
 ];

@@ -2,7 +2,7 @@
 //! What every operation shares: hosts, limits, Pic-Operations, error codes and documents.
 
 use cos_ci_validate::{
-    EmptyValues, HostKind, Limits, Mode, OpSpec, Output, Processor, xml,
+    EmptyValues, HostKind, Input, Limits, Mode, OpSpec, Output, Processor, RuleForm, xml,
 };
 
 /// The header that carries processing rules in upload and cloud modes.
@@ -57,6 +57,7 @@ pub const OP_DEFAULTS: OpSpec = OpSpec {
     summary: "",
     doc_url: None,
     modes: &[],
+    input: Input::Object,
     detect_url: None,
     hosts: &[HostKind::Cos],
     permissions: &[],
@@ -68,6 +69,7 @@ pub const OP_DEFAULTS: OpSpec = OpSpec {
     processor: Processor::new(ProcessorKind::Colorize),
     errors: &[],
     max_rules: MAX_RULES,
+    rule_form: RuleForm::Query,
     relations: &[],
 };
 
@@ -320,6 +322,8 @@ pub enum ProcessorKind {
     Crop,
     /// `passthrough`: Answers the input as it is.
     Passthrough,
+    /// `code`: Draws a code-like picture, size x size pixels, from a text alone (no input image); its picture fills a document's base64 nodes.
+    Code,
     /// `xml`: Writes the operation's node tree, filled from its samples and the input's size.
     Xml,
     /// `json`: Writes the operation's node tree as a JSON object, filled like xml's.
@@ -349,6 +353,7 @@ const PROCESSORS: &[(ProcessorKind, &str)] = &[
     (ProcessorKind::Matting, "matting"),
     (ProcessorKind::Crop, "crop"),
     (ProcessorKind::Passthrough, "passthrough"),
+    (ProcessorKind::Code, "code"),
     (ProcessorKind::Xml, "xml"),
     (ProcessorKind::Json, "json"),
 ];

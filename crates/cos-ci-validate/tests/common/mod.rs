@@ -38,6 +38,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     summary: "Every parameter kind (test only).",
     doc_url: None,
     modes: &[Mode::Download, Mode::Upload, Mode::Cloud],
+    input: cos_ci_validate::Input::Object,
     detect_url: None,
     hosts: &[HostKind::Cos],
     permissions: &[],
@@ -119,6 +120,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
         flat_image_error: None,
     },
     errors: &[],
+    rule_form: cos_ci_validate::RuleForm::Query,
     max_rules: cos_ci_validate::MAX_RULES,
     relations: &[],
 };
