@@ -186,6 +186,8 @@ pub struct Op {
     pub alias_query: Option<String>,
     /// What download mode answers.
     pub output: Output,
+    /// What the operation adds to `UploadResult` in upload and cloud modes.
+    pub upload_result: Option<UploadAnswer>,
     /// The client method of the download mode (`ai_enhance_image`); the other modes go through
     /// the client's generic methods.
     pub method: Option<String>,
@@ -286,6 +288,18 @@ impl Op {
     pub fn document(&self) -> Option<&Tree> {
         self.response().or_else(|| self.json())
     }
+}
+
+/// An operation's additions to the upload and cloud answer (`output.upload_result`).
+#[derive(Clone, Debug)]
+pub struct UploadAnswer {
+    /// Nodes added to each `ProcessResults/Object` of the operation's rules.
+    pub object: Vec<Node>,
+    /// Nodes added to `UploadResult` itself.
+    pub root: Vec<Node>,
+    /// The whole answer with the additions, typed per operation (`<Op>UploadResult`): the
+    /// service's containers the additions leave alone are its own (`Home::Service`).
+    pub tree: Tree,
 }
 
 /// What download mode answers (`output.download`).
@@ -572,6 +586,20 @@ pub struct Tree {
     pub nodes: Vec<Node>,
 }
 
+/// Where a container's type is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Home {
+    /// With the tree that holds it.
+    Here,
+    /// In `cos_ci_validate::shapes` (a shared shape), re-exported by the module using it.
+    Shapes,
+    /// With the service's own documents (`cos_ci_validate::OriginalInfo`), re-exported by the
+    /// module using it.
+    Service,
+    /// With another tree of the same module (the download answer's).
+    Module,
+}
+
 /// An XML node.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -583,8 +611,8 @@ pub struct Node {
     pub scalar: Option<Scalar>,
     /// Container type name.
     pub type_name: String,
-    /// Whether the container is a shared shape (declared in `cos_ci_validate::shapes`).
-    pub shared: bool,
+    /// Where the container's type is declared.
+    pub home: Home,
     /// Optional.
     pub optional: bool,
     /// Repeated.

@@ -486,14 +486,31 @@ pub struct JsonFieldDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputDef {
-    /// `image`, `xml` or `json`.
-    pub download: String,
+    /// `image`, `xml` or `json`; absent for an operation without a download mode (its stored
+    /// result is an image).
+    #[serde(default)]
+    pub download: Option<String>,
     /// `png` when the image answer is always PNG.
     #[serde(default)]
     pub format: Option<String>,
     /// The answer's node tree (with `download: xml` or `json`).
     #[serde(default)]
     pub response: Option<NodeTree>,
+    /// The nodes the operation adds to `UploadResult` in upload and cloud modes.
+    #[serde(default)]
+    pub upload_result: Option<UploadResultDef>,
+}
+
+/// What an operation adds to the upload and cloud answer (`UploadResult`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadResultDef {
+    /// Nodes added to each `ProcessResults/Object` the operation's rule produced.
+    #[serde(default)]
+    pub object: IndexMap<String, Node>,
+    /// Nodes added to `UploadResult` itself, beside `OriginalInfo` and `ProcessResults`.
+    #[serde(default)]
+    pub root: IndexMap<String, Node>,
 }
 
 /// The mock's stand-in.

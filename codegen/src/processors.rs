@@ -225,7 +225,8 @@ pub fn operation(
             inputs: as_given(),
         };
     };
-    let wanted = match op.output.download.as_str() {
+    // Without a download mode the stored result is an image (see `check::operation`).
+    let wanted = match op.output.download.as_deref().unwrap_or("image") {
         "image" => Some(ir::Answers::Image),
         "xml" => Some(ir::Answers::Xml),
         "json" => Some(ir::Answers::Json),

@@ -190,4 +190,7 @@ single_defect!(
     rust_name_not_snake_case,
     source_none_with_upload,
     rule_form_without_upload,
+    upload_result_without_upload,
+    upload_result_node_clash,
+    upload_result_type_differs,
 );

@@ -21,4 +21,5 @@ mod mock_storage;
 mod mock_support;
 mod relations;
 mod runtime_ops;
+mod upload_answers;
 mod wire_forms;

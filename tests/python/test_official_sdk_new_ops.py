@@ -284,9 +284,8 @@ def test_qrcode_bad_parameter(client, prefix, name, kwargs):
 
 @served("QRcode")
 @pytest.mark.parametrize("cover", [0, 1])
-# The spec format cannot yet add CodeStatus/QRcodeInfo to UploadResult (upload-result-additions,
-# spec/operations/qrcode.yaml); strict, so the test is noticed once it passes.
-@pytest.mark.xfail(reason="upload-result-additions pending", strict=True)
+# CodeStatus and QRcodeInfo are QRcode's additions to each ProcessResults/Object
+# (spec/operations/qrcode.yaml `output.upload_result`).
 def test_qrcode_upon_upload(client, prefix, tmp_path, cover):
     source = textured(WIDTH, HEIGHT)
     local = tmp_path / "code.png"

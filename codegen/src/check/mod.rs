@@ -12,6 +12,7 @@ mod param;
 mod relations;
 mod service;
 mod shapes;
+mod upload_result;
 
 use indexmap::IndexMap;
 use serde_norway::Value;

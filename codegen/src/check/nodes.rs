@@ -72,7 +72,7 @@ pub(super) fn json_tree(
 }
 
 /// Reports `number_or_string` anywhere in an XML tree, where every value is text anyway.
-fn xml_only(c: &mut Checker<'_>, path: &str, nodes: &[ir::Node]) {
+pub(super) fn xml_only(c: &mut Checker<'_>, path: &str, nodes: &[ir::Node]) {
     let mut stack: Vec<(String, &ir::Node)> = nodes
         .iter()
         .map(|n| (format!("{path}.{}", n.name), n))
@@ -94,7 +94,7 @@ fn xml_only(c: &mut Checker<'_>, path: &str, nodes: &[ir::Node]) {
 
 /// Reports `type_name` at `path` when it is no Rust type name or `taken` has it; records it.
 /// `chosen`: the name is a `rust_name`, not derived from the XML name.
-fn type_name_unused(
+pub(super) fn type_name_unused(
     c: &mut Checker<'_>,
     path: &str,
     type_name: &str,
@@ -165,7 +165,7 @@ pub(super) fn nodes(
             .rust_name
             .clone()
             .unwrap_or_else(|| naming::type_name(name));
-        let mut shared = false;
+        let mut home = ir::Home::Here;
         if node.optional && node.repeated {
             c.error(
                 &here,
@@ -200,7 +200,7 @@ pub(super) fn nodes(
                     taken.push(marker);
                 }
                 type_name = ty.clone();
-                shared = true;
+                home = ir::Home::Shapes;
                 node_shape(shapes, ty)
                     .map(<[ir::Node]>::to_vec)
                     .unwrap_or_default()
@@ -394,7 +394,7 @@ pub(super) fn nodes(
             field,
             scalar,
             type_name,
-            shared,
+            home,
             // A node present only for some requests is one the answer may leave out.
             optional: node.optional || node.present_when.is_some(),
             repeated: node.repeated,

@@ -327,7 +327,20 @@ pub fn operation(
         params.push(param);
     }
 
-    let output = match op.output.download.as_str() {
+    let modes: Vec<Mode> = op.modes.iter().filter_map(|m| Mode::from_name(m)).collect();
+    // Without a download mode the stored result is an image, and `download` may be left out.
+    let download = match op.output.download.as_deref() {
+        Some(d) => d,
+        None if !modes.contains(&Mode::Download) => "image",
+        None => {
+            c.error(
+                "output",
+                "`download` says what download mode answers: image, xml or json",
+            );
+            "image"
+        }
+    };
+    let output = match download {
         "image" => {
             if op.output.response.is_some() {
                 c.error("output.response", "an image answer has no node tree");
@@ -377,6 +390,21 @@ pub fn operation(
             ir::Output::Image { png: false }
         }
     };
+    let upload_result = op.output.upload_result.as_ref().and_then(|u| {
+        let answer = match &output {
+            ir::Output::Xml(t) => Some(t),
+            ir::Output::Image { .. } | ir::Output::Json(_) => None,
+        };
+        upload_result::upload_result(
+            c,
+            u,
+            (&type_name, &modes),
+            answer,
+            service.map(|(_, s)| &s.upload_result),
+            &mut taken,
+            shapes,
+        )
+    });
     if let Some(t) = &op.output.response {
         asked_by(c, "output.response.nodes", &t.nodes, &params, &broken);
     }
@@ -407,7 +435,6 @@ pub fn operation(
 
     let own = op_errors(c, op, service.map(|(_, s)| s));
     let relations = relations(c, op, &params);
-    let modes: Vec<Mode> = op.modes.iter().filter_map(|m| Mode::from_name(m)).collect();
     if let Some(word) = &op.alias_query {
         if !modes.contains(&Mode::Download) {
             c.error(
@@ -480,6 +507,7 @@ pub fn operation(
         params,
         alias_query: op.alias_query.clone(),
         output,
+        upload_result,
         method,
         upload_query_method,
         limits,

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc, ident};
-use crate::ir::{Node, Scalar, Tree};
+use crate::ir::{Home, Node, Scalar, Tree};
 
 /// What a document's types are for: operation answers are only read (the mock writes them from
 /// the node tree), the service's own documents are also written by the mock.
@@ -40,13 +40,13 @@ pub fn shape(name: &str, doc: &str, nodes: &[Node], rt: &TokenStream) -> TokenSt
     out
 }
 
-/// The structs of the containers below `nodes`, depth first; shared ones are declared in
-/// `cos_ci_validate::shapes` instead.
+/// The structs of the containers below `nodes`, depth first; those at home elsewhere (shapes,
+/// the service's documents, another tree of the module) are declared there.
 fn descendants(nodes: &[Node], rt: &TokenStream, to: Use) -> TokenStream {
     let mut out = TokenStream::new();
     let mut stack: Vec<&Node> = nodes.iter().rev().collect();
     while let Some(node) = stack.pop() {
-        if node.scalar.is_some() || node.shared {
+        if node.scalar.is_some() || node.home != Home::Here {
             continue;
         }
         let text = node
@@ -59,15 +59,15 @@ fn descendants(nodes: &[Node], rt: &TokenStream, to: Use) -> TokenStream {
     out
 }
 
-/// The shared containers `nodes` use, anywhere below them, each once.
-pub fn shared(nodes: &[Node], out: &mut Vec<String>) {
-    for node in nodes {
-        if node.shared {
+/// The containers at `home` that `nodes` use, anywhere below them, each once.
+pub fn used(nodes: &[Node], home: Home, out: &mut Vec<String>) {
+    for node in nodes.iter().filter(|n| n.scalar.is_none()) {
+        if node.home == home {
             if !out.contains(&node.type_name) {
                 out.push(node.type_name.clone());
             }
-        } else {
-            shared(&node.nodes, out);
+        } else if node.home == Home::Here {
+            used(&node.nodes, home, out);
         }
     }
 }
@@ -160,7 +160,7 @@ fn call(n: &Node) -> TokenStream {
 pub fn any_base64(nodes: &[Node]) -> bool {
     nodes
         .iter()
-        .any(|n| n.scalar == Some(Scalar::Base64) || (!n.shared && any_base64(&n.nodes)))
+        .any(|n| n.scalar == Some(Scalar::Base64) || (n.home == Home::Here && any_base64(&n.nodes)))
 }
 
 /// Whether `n` holds an `f64` anywhere below it (then neither it nor its container is `Eq`).
@@ -198,7 +198,7 @@ pub fn json_tree(tree: &Tree, rt: &TokenStream) -> TokenStream {
     out.extend(quote! { impl #rt json::JsonDocument for #name {} });
     let mut stack: Vec<&Node> = tree.nodes.iter().rev().collect();
     while let Some(node) = stack.pop() {
-        if node.scalar.is_some() || node.shared {
+        if node.scalar.is_some() || node.home != Home::Here {
             continue;
         }
         let text = node

@@ -5,8 +5,9 @@ use quote::{format_ident, quote};
 
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
-    EmptyValues, HostKind, Input, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output, Param,
-    Processor, Relation, RuleForm, Scalar, Service, ShapeKind, Spec, TextEncoding, ValueType,
+    EmptyValues, Home, HostKind, Input, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output,
+    Param, Processor, Relation, RuleForm, Scalar, Service, ShapeKind, Spec, TextEncoding,
+    ValueType,
 };
 
 pub(super) const DIR: &str = "crates/cos-ci-validate/src/generated";
@@ -144,6 +145,7 @@ fn service(spec: &Spec) -> Result<GeneratedFile, String> {
             errors: &[],
             max_rules: MAX_RULES,
             rule_form: RuleForm::Query,
+            upload_result: None,
             relations: &[],
         };
 
@@ -379,6 +381,9 @@ impl Imports {
             // Only a closed set with its own `max_len` spells the struct out (see `kind`).
             names.push("TextEncoding");
         }
+        if op.upload_result.is_some() {
+            names.push("UploadAdditions");
+        }
         if op
             .params
             .iter()
@@ -386,11 +391,14 @@ impl Imports {
         {
             names.push("Value");
         }
-        if op.response().is_some() {
+        if op.response().is_some() || op.upload_result.is_some() {
             names.extend(["XmlNode", "xml"]);
         }
         if op.json().is_some() {
-            names.extend(["XmlNode", "json"]);
+            if !names.contains(&"XmlNode") {
+                names.push("XmlNode");
+            }
+            names.push("json");
         }
         Imports { names }
     }
@@ -418,11 +426,15 @@ fn own_types(op: &Op) -> Vec<&str> {
             .filter(|p| p.value.declares_type())
             .map(|p| p.type_name.as_str()),
     );
-    if let Some(tree) = op.document() {
+    let trees = op
+        .document()
+        .into_iter()
+        .chain(op.upload_result.as_ref().map(|u| &u.tree));
+    for tree in trees {
         own.push(&tree.type_name);
         let mut stack: Vec<&Node> = tree.nodes.iter().collect();
         while let Some(node) = stack.pop() {
-            if node.scalar.is_none() {
+            if node.scalar.is_none() && node.home == Home::Here {
                 own.push(&node.type_name);
             }
             stack.extend(node.nodes.iter());
@@ -449,6 +461,14 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
         // The checker refuses an operation without modes.
         (true, true, true) | (false, false, false) => quote! { AllModes },
     };
+    // An operation adding to `UploadResult` answers its own type in upload and cloud modes.
+    let answer = match &op.upload_result {
+        Some(u) => {
+            let t = ident(&u.tree.type_name);
+            quote! { <#t> }
+        }
+        None => quote! {},
+    };
     let (limits, _) = op_limits(&op.limits, defaults, &rt);
     let spec = spec_const(op, &rt, &limits, service.max_rules);
     let param_types = op
@@ -462,14 +482,26 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
             shared.push(p.type_name.clone());
         }
     }
-    if let Some(tree) = op.document() {
-        nodes::shared(&tree.nodes, &mut shared);
+    let trees = op
+        .document()
+        .into_iter()
+        .chain(op.upload_result.as_ref().map(|u| &u.tree));
+    let mut of_service: Vec<String> = Vec::new();
+    for tree in trees {
+        nodes::used(&tree.nodes, Home::Shapes, &mut shared);
+        nodes::used(&tree.nodes, Home::Service, &mut of_service);
     }
     let shared = if shared.is_empty() {
         quote! {}
     } else {
         let names = shared.iter().map(|n| ident(n));
         quote! { pub use cos_ci_validate::shapes::{#(#names),*}; }
+    };
+    let shared = if of_service.is_empty() {
+        shared
+    } else {
+        let names = of_service.iter().map(|n| ident(n));
+        quote! { #shared pub use cos_ci_validate::{#(#names),*}; }
     };
     let fields = op.params.iter().map(|p| {
         let f = ident(&p.field);
@@ -585,6 +617,10 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
         Output::Json(tree) => Some(nodes::json_tree(tree, &rt)),
         Output::Image { .. } => None,
     };
+    let upload_result = op
+        .upload_result
+        .as_ref()
+        .map(|u| nodes::tree(&u.tree, &rt, nodes::Use::Read));
     let tests = tests(op);
     let op_errors = op_error_enum(op, &rt);
     let mdoc = module_doc(&module_text(op));
@@ -611,7 +647,7 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
 
         impl #rt Operation for #type_name {
             const SPEC: &'static #rt OpSpec = &SPEC;
-            type Modes = cos_ci_validate::modes::#modes;
+            type Modes = cos_ci_validate::modes::#modes #answer;
 
             fn to_values(&self) -> #rt ParamValues {
                 #rt ParamValues::new() #(#to_values)*
@@ -621,6 +657,7 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
         }
 
         #response
+        #upload_result
         #tests
     };
     render(format!("{DIR}/{}.rs", op.module), &op.source, tokens)
@@ -767,6 +804,12 @@ fn spec_const(op: &Op, rt: &TokenStream, limits: &TokenStream, max_rules: u32) -
     }
     if op.rule_form != RuleForm::Query {
         optional.push(quote! { rule_form: #rule_form });
+    }
+    if let Some(u) = &op.upload_result {
+        let (object, root) = (xml_nodes(&u.object, rt), xml_nodes(&u.root, rt));
+        optional.push(
+            quote! { upload_result: Some(#rt UploadAdditions { object: #object, root: #root }) },
+        );
     }
     if !op.relations.is_empty() {
         optional.push(quote! { relations: &[#(#relations),*] });

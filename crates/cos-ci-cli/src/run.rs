@@ -165,8 +165,8 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             let body = Body::from_file(&file)
                 .await
                 .map_err(|e| Failure::Io(format!("{}: {e}", file.display())))?;
-            let result = client.put_object_with(&key, body, &ops).await?;
-            print_document(&output::upload_result_json(&result), json);
+            let answer = client.put_object_with_as(&key, body, &ops).await?;
+            print_document(&upload_json(&answer, &op)?, json);
             Ok(())
         }
         Command::Cloud {
@@ -176,8 +176,8 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
             params,
         } => {
             let ops = rule(&op, &fileid, &params)?;
-            let result = client.image_process(&key, &ops).await?;
-            print_document(&output::upload_result_json(&result), json);
+            let answer = client.image_process_as(&key, &ops).await?;
+            print_document(&upload_json(&answer, &op)?, json);
             Ok(())
         }
         Command::Presign {
@@ -211,6 +211,18 @@ async fn run_command(cli: Cli, settings: &Settings, cleanup: &Cleanup) -> Result
 
 /// A document: one line with `--json` (JSON lines), indented for people otherwise (what
 /// `upload` and `cloud` always printed).
+/// The answer of an upload or cloud rule of `op` as JSON, with what the operation adds.
+fn upload_json(answer: &output::UploadAnswer, op: &str) -> Result<serde_json::Value, Error> {
+    let spec = ops::find(op).map_err(|reason| Error::InvalidArgument {
+        argument: "OP",
+        reason,
+    })?;
+    output::upload_answer_json(answer, spec).map_err(|e| Error::Decode {
+        detail: e.to_string(),
+        request_id: None,
+    })
+}
+
 fn print_document(value: &serde_json::Value, json: bool) {
     if json {
         println!("{value}");

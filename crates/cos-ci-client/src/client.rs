@@ -578,9 +578,9 @@ impl Client {
         body: impl Into<Body>,
         fileid: &str,
         params: &O,
-    ) -> Result<UploadResult, Error> {
+    ) -> Result<O::Answer, Error> {
         let ops = PicOperations::new().with_rule(fileid, params)?;
-        self.put_object_with(key, body.into(), &ops).await
+        self.put_object_with_as(key, body.into(), &ops).await
     }
 
     /// Runs one operation on the stored object `key` (`POST ?image_process`) and stores the
@@ -590,9 +590,9 @@ impl Client {
         key: &str,
         fileid: &str,
         params: &O,
-    ) -> Result<UploadResult, Error> {
+    ) -> Result<O::Answer, Error> {
         let ops = PicOperations::new().with_rule(fileid, params)?;
-        self.image_process(key, &ops).await
+        self.image_process_as(key, &ops).await
     }
 
     /// Uploads `body` to `key` with a whole Pic-Operations header (up to five rules of any
@@ -603,6 +603,27 @@ impl Client {
         body: Body,
         ops: &PicOperations,
     ) -> Result<UploadResult, Error> {
+        self.put_object_with_as(key, body, ops).await
+    }
+
+    /// Runs a whole Pic-Operations header on the stored `key` (`POST ?image_process`).
+    pub async fn image_process(
+        &self,
+        key: &str,
+        ops: &PicOperations,
+    ) -> Result<UploadResult, Error> {
+        self.image_process_as(key, ops).await
+    }
+
+    /// [`Client::put_object_with`], the answer read as `R`: an operation's own
+    /// `<Op>UploadResult` with the nodes it adds, or [`cos_ci_validate::xml::Element`]-based
+    /// documents of your own.
+    pub async fn put_object_with_as<R: XmlDocument>(
+        &self,
+        key: &str,
+        body: Body,
+        ops: &PicOperations,
+    ) -> Result<R, Error> {
         let content_type = body.content_type.clone();
         let parts = upload_parts(key, Some(body.len()), content_type, Some(ops))?;
         let max = self.config.max_response_bytes;
@@ -612,12 +633,12 @@ impl Client {
         .await
     }
 
-    /// Runs a whole Pic-Operations header on the stored `key` (`POST ?image_process`).
-    pub async fn image_process(
+    /// [`Client::image_process`], the answer read as `R` (see [`Client::put_object_with_as`]).
+    pub async fn image_process_as<R: XmlDocument>(
         &self,
         key: &str,
         ops: &PicOperations,
-    ) -> Result<UploadResult, Error> {
+    ) -> Result<R, Error> {
         let parts = cloud_parts(key, ops)?;
         let max = self.config.max_response_bytes;
         self.call(parts, None, false, |response, limits| {
@@ -1126,11 +1147,11 @@ fn parse_xml<R: XmlDocument>(bytes: &[u8], request_id: Option<String>) -> Result
     })
 }
 
-async fn upload_result(
+async fn upload_result<R: XmlDocument>(
     response: reqwest::Response,
     max: u64,
     limits: Limits,
-) -> Result<UploadResult, Error> {
+) -> Result<R, Error> {
     let request_id = request_id(&response);
     let bytes = read_limited(response, max, &request_id, limits).await?;
     parse_xml(&bytes, request_id)

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use cos_ci_client::{
-    Client, Credentials, Mode, OPERATIONS, OpSpec, ParamValues, PicOperations, PicRule, Source,
+    Client, Credentials, Input, Mode, OPERATIONS, OpSpec, ParamValues, PicOperations, PicRule,
+    Source,
 };
 use cos_ci_validate::{JsonValue, ParamKind, Value};
 
@@ -55,9 +56,14 @@ fn every_operation_in_every_mode() {
     for spec in OPERATIONS {
         let values = sample(spec);
         let mut out = String::new();
+        // An operation without an input runs on the bucket.
+        let source = match spec.input {
+            Input::Object => Source::key("input/photo 1.png"),
+            Input::None => Source::Bucket,
+        };
         if spec.supports(Mode::Download) {
             let request = client
-                .prepare_download_values(spec, &values, &Source::key("input/photo 1.png"))
+                .prepare_download_values(spec, &values, &source)
                 .unwrap();
             out.push_str(&format!("# download\n{request}\n"));
             if spec.detect_url.is_some() {
@@ -71,12 +77,7 @@ fn every_operation_in_every_mode() {
                 out.push_str(&format!("# download, detect-url\n{request}\n"));
             }
             let url = client
-                .presign_values(
-                    spec,
-                    &values,
-                    &Source::key("input/photo 1.png"),
-                    std::time::Duration::from_secs(300),
-                )
+                .presign_values(spec, &values, &source, std::time::Duration::from_secs(300))
                 .unwrap();
             out.push_str(&format!("# pre-signed\n{url}\n\n"));
         }

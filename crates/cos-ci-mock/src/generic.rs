@@ -10,7 +10,10 @@
 //! that picture in its other base64 nodes.
 
 use cos_ci_validate::xml::{Spelled, ToElement, XmlWriter};
-use cos_ci_validate::{Base64Data, ParamValues, XmlNode, XmlType};
+use cos_ci_validate::{
+    Base64Data, ParamValues, ProcessedObject, UploadAdditions, UploadResult, XmlDocument, XmlNode,
+    XmlType,
+};
 
 use crate::processors::{ImageInfo, ImageLimits};
 
@@ -239,6 +242,86 @@ fn json_value(out: &mut String, n: &'static XmlNode, fill: &Fill<'_>) {
 fn json_text(text: &str) -> String {
     // Serializing a string cannot fail.
     serde_json::to_string(text).unwrap_or_default()
+}
+
+/// What one rule's operation adds to `UploadResult` (`output.upload_result`), and what fills
+/// it.
+pub struct Added<'a> {
+    /// The operation's additions.
+    pub nodes: UploadAdditions,
+    /// The request of the rule.
+    pub fill: Fill<'a>,
+}
+
+/// `UploadResult` with each rule's additions: the operation's `object` nodes inside its
+/// rule's `<Object>`, its `root` nodes after the service's own. `added` runs parallel to
+/// `result`'s objects (one per rule). The element names are those of the service's writer
+/// (service.yaml `upload_result`), which this follows node for node.
+pub fn upload_result(result: &UploadResult, added: &[Option<Added<'_>>]) -> String {
+    let mut w = XmlWriter::default();
+    w.node(UploadResult::ROOT, &WithAdded { result, added });
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&w.into_string());
+    out
+}
+
+struct WithAdded<'a> {
+    result: &'a UploadResult,
+    added: &'a [Option<Added<'a>>],
+}
+
+impl ToElement for WithAdded<'_> {
+    fn write_children(&self, w: &mut XmlWriter) {
+        w.opt_node("OriginalInfo", &self.result.original_info);
+        if let Some(results) = &self.result.process_results {
+            w.node(
+                "ProcessResults",
+                &Objects {
+                    objects: &results.object,
+                    added: self.added,
+                },
+            );
+        }
+        for a in self.added.iter().flatten() {
+            Children {
+                nodes: a.nodes.root,
+                fill: &a.fill,
+            }
+            .write_children(w);
+        }
+    }
+}
+
+struct Objects<'a> {
+    objects: &'a [ProcessedObject],
+    added: &'a [Option<Added<'a>>],
+}
+
+impl ToElement for Objects<'_> {
+    fn write_children(&self, w: &mut XmlWriter) {
+        for (i, object) in self.objects.iter().enumerate() {
+            let added = self.added.get(i).and_then(Option::as_ref);
+            w.node("Object", &Object { object, added });
+        }
+    }
+}
+
+struct Object<'a> {
+    object: &'a ProcessedObject,
+    added: Option<&'a Added<'a>>,
+}
+
+impl ToElement for Object<'_> {
+    fn write_children(&self, w: &mut XmlWriter) {
+        self.object.write_children(w);
+        if let Some(a) = self.added {
+            Children {
+                nodes: a.nodes.object,
+                fill: &a.fill,
+            }
+            .write_children(w);
+        }
+    }
 }
 
 #[cfg(test)]

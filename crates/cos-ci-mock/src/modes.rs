@@ -6,8 +6,9 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use cos_ci_validate::{
-    ErrorCode, ImageInfo, Input, Mode, OpSpec, OriginalInfo, PIC_OPERATIONS_HEADER, ParamValues,
-    PicOperations, ProcessResults, ProcessedObject, UploadResult, XmlDocument, resolve_fileid,
+    ErrorCode, ImageInfo, Input, Mode, OpSpec, OriginalInfo, Output, PIC_OPERATIONS_HEADER,
+    ParamValues, PicOperations, ProcessResults, ProcessedObject, UploadResult, XmlDocument,
+    resolve_fileid,
 };
 
 use crate::auth::authorize_actions;
@@ -383,6 +384,13 @@ pub async fn persist(
     };
     let mut objects = Vec::new();
     for (plan, out) in plans.iter().zip(produced) {
+        // An operation answering a document stores an image in these modes (QRcode's rule
+        // keeps the picture; its findings are what it adds to the answer): the input stands
+        // in for it.
+        let out = match plan.route.spec.output {
+            Output::Image { .. } => out,
+            Output::Xml { .. } | Output::Json { .. } => processing::original(&input),
+        };
         let size = out.bytes.len() as i64;
         let meta = state
             .storage
@@ -428,7 +436,42 @@ pub async fn persist(
         results.object = objects;
         result.process_results = Some(results);
     }
-    Ok(ok("application/xml", result.to_xml(), "tencent-ci"))
+    // What the rules' operations add to the answer (`output.upload_result`), filled for each
+    // rule's request as a download answer would be.
+    let info = processors::probe(&input).ok();
+    let limits: Vec<processors::ImageLimits> = plans
+        .iter()
+        .map(|p| processors::ImageLimits::of(&p.route.spec.limits))
+        .collect();
+    let asks: Vec<_> = plans
+        .iter()
+        .map(|p| move |param: &str, word: &str| p.route.spec.asks(&p.values, param, word))
+        .collect();
+    let added: Vec<Option<crate::generic::Added<'_>>> = plans
+        .iter()
+        .zip(asks.iter().zip(&limits))
+        .map(|(p, (asks, limits))| {
+            Some(crate::generic::Added {
+                nodes: p.route.spec.upload_result?,
+                fill: crate::generic::Fill {
+                    image: info.as_ref()?,
+                    request: Some(crate::generic::Request {
+                        values: &p.values,
+                        input: &input,
+                        limits,
+                    }),
+                    words: asks,
+                    picture: None,
+                },
+            })
+        })
+        .collect();
+    let body = if added.iter().all(Option::is_none) {
+        result.to_xml()
+    } else {
+        crate::generic::upload_result(&result, &added)
+    };
+    Ok(ok("application/xml", body, "tencent-ci"))
 }
 
 /// Runs every `(route, values)` on `input` within the processing budget.

@@ -211,13 +211,7 @@ fn run_until(
     input: &[u8],
     checkpoint: &dyn Fn() -> Result<(), ProcessError>,
 ) -> Result<Produced, ApiError> {
-    let l = route.spec.limits;
-    let limits = ImageLimits {
-        max_input_bytes: l.max_input_bytes,
-        max_width: l.max_width,
-        max_height: l.max_height,
-        max_pixels: l.max_pixels,
-    };
+    let limits = ImageLimits::of(&route.spec.limits);
     // A document's base64 nodes hold the picture of an image stand-in when the operation
     // names one (drawn without an input, like `code`), else a stand-in of the input's size.
     let pictured = |spec: &'static OpSpec| match processors::stand_in(spec, values) {

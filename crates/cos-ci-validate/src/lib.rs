@@ -55,7 +55,8 @@ pub use pic_operations::{
 };
 pub use spec::{
     EmptyValues, HostKind, Input, JsonField, JsonType, JsonValue, Limits, Mode, OpError, OpSpec,
-    Output, ParamKind, ParamSpec, Processor, Relation, RuleForm, TextEncoding, XmlNode, XmlType,
+    Output, ParamKind, ParamSpec, Processor, Relation, RuleForm, TextEncoding, UploadAdditions,
+    XmlNode, XmlType,
 };
 pub use violation::{ValidationError, Violation};
 pub use xml::{XmlDocument, XmlError};

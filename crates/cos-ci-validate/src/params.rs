@@ -428,33 +428,66 @@ pub trait DownloadMode: Operation {}
 
 /// An operation with an upload mode (a Pic-Operations rule on `PUT`): the client's generic
 /// `upload_with` takes its parameters.
-pub trait UploadMode: Operation {}
+pub trait UploadMode: Operation {
+    /// The answer: [`crate::UploadResult`], or the operation's own type with the nodes it
+    /// adds (`output.upload_result`).
+    type Answer: crate::XmlDocument;
+}
 
 /// An operation with a cloud mode (a Pic-Operations rule on `POST ?image_process`): the
 /// client's generic `cloud_with` takes its parameters.
-pub trait CloudMode: Operation {}
+pub trait CloudMode: Operation {
+    /// The answer, as in [`UploadMode::Answer`].
+    type Answer: crate::XmlDocument;
+}
 
 impl<O: Operation> DownloadMode for O where O::Modes: modes::Download {}
-impl<O: Operation> UploadMode for O where O::Modes: modes::Upload {}
-impl<O: Operation> CloudMode for O where O::Modes: modes::Cloud {}
+impl<O: Operation> UploadMode for O
+where
+    O::Modes: modes::Upload,
+{
+    type Answer = <O::Modes as modes::Answers>::Answer;
+}
+impl<O: Operation> CloudMode for O
+where
+    O::Modes: modes::Cloud,
+{
+    type Answer = <O::Modes as modes::Answers>::Answer;
+}
 
 /// The sets of modes an operation can have, as types: an operation names its set with
 /// [`Operation::Modes`], and [`DownloadMode`], [`UploadMode`] and [`CloudMode`] follow, so a
 /// mode an operation lacks is a compile error in the client, not a request.
 pub mod modes {
+    use crate::XmlDocument;
+
+    /// What a set's upload and cloud modes answer.
+    pub trait Answers {
+        /// [`crate::UploadResult`], or an operation's own type with the nodes it adds.
+        type Answer: XmlDocument;
+    }
     /// A set that has the download mode.
     pub trait Download {}
     /// A set that has the upload mode.
-    pub trait Upload {}
+    pub trait Upload: Answers {}
     /// A set that has the cloud mode.
-    pub trait Cloud {}
+    pub trait Cloud: Answers {}
 
     macro_rules! sets {
         ($($(#[$doc:meta])* $set:ident: $($mode:ident),*;)*) => {$(
             $(#[$doc])*
+            ///
+            /// `A` is what its upload and cloud modes answer: an operation that adds nodes to
+            /// `UploadResult` names its own type (`UploadCloud<ImageTargetRecUploadResult>`).
             #[derive(Clone, Copy, Debug)]
-            pub enum $set {}
-            $(impl $mode for $set {})*
+            pub struct $set<A = crate::UploadResult>(
+                core::marker::PhantomData<A>,
+                core::convert::Infallible,
+            );
+            impl<A: XmlDocument> Answers for $set<A> {
+                type Answer = A;
+            }
+            $(impl<A: XmlDocument> $mode for $set<A> {})*
         )*};
     }
 

@@ -166,6 +166,10 @@ fn spec(op: &ir::Op) -> Result<OpSpec, Diagnostic> {
                 .collect(),
         ),
         rule_form: op.rule_form,
+        upload_result: op.upload_result.as_ref().map(|u| crate::UploadAdditions {
+            object: nodes(&u.object),
+            root: nodes(&u.root),
+        }),
         max_rules: op.max_rules as usize,
         relations: leak_slice(op.relations.iter().map(relation).collect()),
     })

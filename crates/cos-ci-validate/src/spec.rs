@@ -283,6 +283,16 @@ pub struct Limits {
     pub max_pixels: u64,
 }
 
+/// The nodes an operation adds to the upload and cloud answer (`UploadResult`), filled by a
+/// server like a download answer's nodes (`output.upload_result`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UploadAdditions {
+    /// Nodes added to each `ProcessResults/Object` the operation's rules produced.
+    pub object: &'static [XmlNode],
+    /// Nodes added to `UploadResult` itself, beside `OriginalInfo` and `ProcessResults`.
+    pub root: &'static [XmlNode],
+}
+
 /// A rule between an operation's inputs that no single parameter says (`relations:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Relation {
@@ -409,6 +419,8 @@ pub struct OpSpec {
     pub errors: &'static [OpError],
     /// How its Pic-Operations rule is written (`rule_form:`).
     pub rule_form: RuleForm,
+    /// What the operation adds to `UploadResult` in upload and cloud modes, when anything.
+    pub upload_result: Option<UploadAdditions>,
     /// Most rules of this operation one Pic-Operations header may carry (`max_rules:`, at
     /// most the service's [`crate::MAX_RULES`]).
     pub max_rules: usize,

@@ -22,6 +22,7 @@ pub mod goods_matting;
 pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
+pub mod image_target_rec;
 pub mod ocr;
 pub mod qrcode_generate;
 pub mod qrcode;

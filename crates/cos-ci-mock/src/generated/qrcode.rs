@@ -11,7 +11,7 @@ pub fn matches(
     use cos_ci_validate::xml::XmlDocument;
     let mut doc = cos_ci_validate::qrcode::QrcodeResponse::default();
     doc.code_status = 1i64;
-    doc.q_rcode_info = Vec::from([
+    doc.qrcode_info = Vec::from([
         {
             let mut node = cos_ci_validate::qrcode::QrcodeInfo::default();
             node.code_url = String::from("https://www.example.com");

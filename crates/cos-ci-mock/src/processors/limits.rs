@@ -15,6 +15,18 @@ pub struct ImageLimits {
     pub max_pixels: u64,
 }
 
+impl ImageLimits {
+    /// An operation's input limits.
+    pub fn of(limits: &cos_ci_validate::Limits) -> ImageLimits {
+        ImageLimits {
+            max_input_bytes: limits.max_input_bytes,
+            max_width: limits.max_width,
+            max_height: limits.max_height,
+            max_pixels: limits.max_pixels,
+        }
+    }
+}
+
 /// Outputs may grow past the input limits (x4 super-resolution of a full-size input is ~33 M
 /// pixels), but never past this many pixels or the input's own pixel limit, whichever is larger.
 pub const MAX_OUTPUT_PIXELS: u64 = 1 << 26;

@@ -24,6 +24,7 @@ pub mod goods_matting;
 pub mod id_card_ocr;
 pub mod image_inspect;
 pub mod image_repair;
+pub mod image_target_rec;
 pub mod ocr;
 pub mod qrcode_generate;
 pub mod qrcode;
@@ -52,6 +53,7 @@ pub const OPERATIONS: &[&cos_ci_validate::OpSpec] = &[
     &id_card_ocr::SPEC,
     &image_inspect::SPEC,
     &image_repair::SPEC,
+    &image_target_rec::SPEC,
     &ocr::SPEC,
     &qrcode_generate::SPEC,
     &qrcode::SPEC,

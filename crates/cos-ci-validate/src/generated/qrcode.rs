@@ -5,8 +5,9 @@
 
 use cos_ci_validate::{
     Base64Data, Mode, OP_DEFAULTS, OpSpec, Operation, Output, ParamKind, ParamSpec,
-    ParamValues, Processor, ProcessorKind, RuleForm, Value, XmlNode, xml,
+    ParamValues, Processor, ProcessorKind, RuleForm, UploadAdditions, Value, XmlNode, xml,
 };
+pub use cos_ci_validate::OriginalInfo;
 
 /// The description of `QRcode`, from `spec/operations/qrcode.yaml`.
 pub const SPEC: OpSpec = OpSpec {
@@ -46,6 +47,23 @@ pub const SPEC: OpSpec = OpSpec {
     },
     processor: Processor::new(ProcessorKind::Xml),
     rule_form: RuleForm::Path,
+    upload_result: Some(UploadAdditions {
+        object: &[
+            XmlNode::integer("CodeStatus").sample("1"),
+            XmlNode::container(
+                    "QRcodeInfo",
+                    &[
+                        XmlNode::string("CodeUrl").sample("https://www.example.com"),
+                        XmlNode::container(
+                            "CodeLocation",
+                            &[XmlNode::string("Point").any_number().sample("100,100")],
+                        ),
+                    ],
+                )
+                .any_number(),
+        ],
+        root: &[],
+    }),
     ..OP_DEFAULTS
 };
 
@@ -116,7 +134,7 @@ impl Qrcode {
 
 impl Operation for Qrcode {
     const SPEC: &'static OpSpec = &SPEC;
-    type Modes = cos_ci_validate::modes::DownloadUpload;
+    type Modes = cos_ci_validate::modes::DownloadUpload<QrcodeUploadResult>;
     fn to_values(&self) -> ParamValues {
         ParamValues::new()
             .with_opt("cover", self.cover)
@@ -137,7 +155,7 @@ pub struct QrcodeResponse {
     /// 1 when a code was found, 0 when none was.
     pub code_status: i64,
     /// One code found.
-    pub q_rcode_info: Vec<QrcodeInfo>,
+    pub qrcode_info: Vec<QrcodeInfo>,
     /// The image with the codes covered, base64 (cover=1).
     pub result_image: Option<Base64Data>,
 }
@@ -146,7 +164,7 @@ impl xml::FromElement for QrcodeResponse {
     fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
         Ok(Self {
             code_status: element.field(&["CodeStatus", "codeStatus"])?,
-            q_rcode_info: element.nodes("QRcodeInfo")?,
+            qrcode_info: element.nodes("QRcodeInfo")?,
             result_image: element.opt_field("ResultImage")?,
         })
     }
@@ -187,6 +205,88 @@ impl xml::FromElement for CodeLocation {
     fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
         Ok(Self {
             point: element.fields(&["Point", "point"])?,
+        })
+    }
+}
+
+/// The `<UploadResult>` document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QrcodeUploadResult {
+    /// `<OriginalInfo>`
+    pub original_info: Option<OriginalInfo>,
+    /// `<ProcessResults>`
+    pub process_results: Option<QrcodeProcessResults>,
+}
+
+impl xml::FromElement for QrcodeUploadResult {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            original_info: element.opt_node("OriginalInfo")?,
+            process_results: element.opt_node("ProcessResults")?,
+        })
+    }
+}
+
+impl xml::XmlDocument for QrcodeUploadResult {
+    const ROOT: &'static str = "UploadResult";
+}
+
+/// The `<ProcessResults>` node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QrcodeProcessResults {
+    /// `<Object>`
+    pub object: Vec<QrcodeProcessedObject>,
+}
+
+impl xml::FromElement for QrcodeProcessResults {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            object: element.nodes("Object")?,
+        })
+    }
+}
+
+/// The `<Object>` node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QrcodeProcessedObject {
+    /// `<Key>`
+    pub key: String,
+    /// `<Location>`
+    pub location: String,
+    /// `<Format>`
+    pub format: Option<String>,
+    /// `<Width>`
+    pub width: Option<i64>,
+    /// `<Height>`
+    pub height: Option<i64>,
+    /// `<Size>`
+    pub size: i64,
+    /// `<Quality>`
+    pub quality: Option<i64>,
+    /// `<ETag>`
+    pub etag: String,
+    /// 1 when a code was found, 0 when none was.
+    pub code_status: i64,
+    /// One code found.
+    pub qrcode_info: Vec<QrcodeInfo>,
+}
+
+impl xml::FromElement for QrcodeProcessedObject {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            key: element.field("Key")?,
+            location: element.field("Location")?,
+            format: element.opt_field("Format")?,
+            width: element.opt_field("Width")?,
+            height: element.opt_field("Height")?,
+            size: element.field("Size")?,
+            quality: element.opt_field("Quality")?,
+            etag: element.field("ETag")?,
+            code_status: element.field(&["CodeStatus", "codeStatus"])?,
+            qrcode_info: element.nodes("QRcodeInfo")?,
         })
     }
 }

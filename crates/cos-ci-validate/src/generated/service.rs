@@ -70,6 +70,7 @@ pub const OP_DEFAULTS: OpSpec = OpSpec {
     errors: &[],
     max_rules: MAX_RULES,
     rule_form: RuleForm::Query,
+    upload_result: None,
     relations: &[],
 };
 

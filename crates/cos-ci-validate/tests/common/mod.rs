@@ -121,6 +121,7 @@ pub static SYNTHETIC: OpSpec = OpSpec {
     },
     errors: &[],
     rule_form: cos_ci_validate::RuleForm::Query,
+    upload_result: None,
     max_rules: cos_ci_validate::MAX_RULES,
     relations: &[],
 };
