@@ -3,7 +3,7 @@
 
 use cos_ci_client::image_target_rec::{DetectType, ImageTargetRec};
 use cos_ci_client::qrcode::Qrcode;
-use cos_ci_client::{Client, Credentials, PicOperations, UploadResult};
+use cos_ci_client::{Client, Credentials, Error, Operation, PicOperations, Source, UploadResult};
 use cos_ci_mock::MockServer;
 use cos_ci_tests::{dimensions, sample_png};
 
@@ -41,6 +41,9 @@ async fn qrcode_adds_its_findings_to_its_rules_object() {
         .upload_with("in/code.png", png.clone(), "/out/code.png", &Qrcode::new())
         .await
         .unwrap();
+    // The path rule on the wire.
+    let header = last_pic_operations(&server);
+    assert!(header.contains("\"rule\":\"QRcode\""), "{header}");
     let objects = answer.process_results.expect("ProcessResults").object;
     let [object] = objects.as_slice() else {
         panic!("one rule, one object: {objects:?}")
@@ -62,9 +65,7 @@ async fn qrcode_adds_its_findings_to_its_rules_object() {
         Some((48, 24))
     );
 
-    // The path rule on the wire, and the generic call still reads the standard nodes.
-    let header = last_pic_operations(&server);
-    assert!(header.contains("\"rule\":\"QRcode\""), "{header}");
+    // The generic call still reads the standard nodes.
     let ops = PicOperations::new()
         .with_rule("/out/again.png", &Qrcode::new())
         .unwrap();
@@ -120,5 +121,16 @@ async fn image_target_rec_adds_a_root_node_per_requested_kind() {
         stored.bytes.as_ref(),
         png.as_slice(),
         "the stand-in stores the input"
+    );
+
+    // No download mode: the client refuses a download before sending one.
+    let spec = <ImageTargetRec as Operation>::SPEC;
+    let err = client
+        .process_values(spec, &params.to_values(), &Source::key("in/street.png"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { argument: "OP", .. }),
+        "{err}"
     );
 }

@@ -6,7 +6,7 @@
 use cos_ci_client::{OPERATIONS, Source};
 use cos_ci_mock::MockServer;
 use cos_ci_tests::sample_png;
-use cos_ci_validate::{EMPTY_VALUES, EmptyValues, HostKind, Mode, OpSpec, ParamKind};
+use cos_ci_validate::{EMPTY_VALUES, EmptyValues, HostKind, Input, Mode, OpSpec, ParamKind};
 
 use crate::mock_support::{Req, owner, required_values};
 
@@ -23,7 +23,12 @@ async fn server_with_input() -> MockServer {
 
 /// A download of `spec` on `KEY` with its required values and `extra` raw query pairs.
 fn download(server: &MockServer, spec: &OpSpec, extra: &[(&str, &str)]) -> Req {
-    let mut req = Req::new(server, "GET", KEY).query("ci-process", spec.name);
+    // An operation without an input runs on the bucket.
+    let key = match spec.input {
+        Input::Object => KEY,
+        Input::None => "",
+    };
+    let mut req = Req::new(server, "GET", key).query("ci-process", spec.name);
     for (name, value) in spec.encode_pairs(&required_values(spec)) {
         if name != "ci-process" && !extra.iter().any(|(n, _)| *n == name) {
             req = req.query(name, &value);

@@ -338,6 +338,17 @@ impl Client {
         values: &ParamValues,
         source: &Source,
     ) -> Result<RequestParts, Error> {
+        // An operation without a download mode (a Pic-Operations rule only) is refused here,
+        // not by the server.
+        if !spec.supports(Mode::Download) {
+            return Err(Error::InvalidArgument {
+                argument: "OP",
+                reason: format!(
+                    "{} has no download mode; it runs as a Pic-Operations rule (upload_with, cloud_with)",
+                    spec.name
+                ),
+            });
+        }
         spec.check(values)?;
         let mut query: Vec<(String, String)> = spec
             .encode_pairs(values)
