@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use super::{GeneratedFile, doc, host_kind, ident, mode, module_doc, nodes, opt_str, render};
 use crate::ir::{
     EmptyValues, Home, HostKind, Input, JsonField, JsonType, Kind, Limits, Mode, Node, Op, Output,
-    Param, Processor, Relation, RuleForm, Scalar, Service, ShapeKind, Spec, TextEncoding,
+    Param, Processor, Relation, RuleForm, Scalar, Service, Shape, ShapeKind, Spec, TextEncoding,
     ValueType,
 };
 
@@ -246,9 +246,14 @@ fn processor_kind(processors: &[Processor]) -> TokenStream {
 fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
     let mut params = false;
     let mut nodes = false;
-    let items: Vec<TokenStream> = spec
+    let used = used_shapes(spec);
+    let shapes: Vec<&Shape> = spec
         .service
         .shapes
+        .iter()
+        .filter(|s| used.contains(&s.name))
+        .collect();
+    let items: Vec<TokenStream> = shapes
         .iter()
         .map(|shape| match &shape.kind {
             ShapeKind::Param(p) => {
@@ -261,12 +266,11 @@ fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
             }
         })
         .collect();
-    let base64 = spec
-        .service
-        .shapes
+    let base64 = shapes
         .iter()
         .any(|s| matches!(&s.kind, ShapeKind::Nodes(n) if nodes::any_base64(n)));
     let imports = match (params, nodes, base64) {
+        (false, false, _) => quote! {},
         (true, true, true) => quote! { use cos_ci_validate::{Base64Data, Value, xml}; },
         (true, true, false) => quote! { use cos_ci_validate::{Value, xml}; },
         (true, false, _) => quote! { use cos_ci_validate::Value; },
@@ -280,6 +284,35 @@ fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
         #(#items)*
     };
     render(format!("{DIR}/shapes.rs"), "spec/service.yaml", tokens)
+}
+
+/// The shapes an operation uses, directly or inside another shape: an unused one would be
+/// dead code in every build of the crate.
+fn used_shapes(spec: &Spec) -> Vec<String> {
+    let mut used = Vec::new();
+    for op in &spec.operations {
+        for p in op.params.iter().filter(|p| p.shared) {
+            if !used.contains(&p.type_name) {
+                used.push(p.type_name.clone());
+            }
+        }
+        let trees = op
+            .document()
+            .into_iter()
+            .chain(op.upload_result.as_ref().map(|u| &u.tree));
+        for tree in trees {
+            nodes::used(&tree.nodes, Home::Shapes, &mut used);
+        }
+    }
+    let mut i = 0;
+    while let Some(name) = used.get(i).cloned() {
+        let inner = spec.service.shapes.iter().find(|s| s.name == name);
+        if let Some(ShapeKind::Nodes(n)) = inner.map(|s| &s.kind) {
+            nodes::used(n, Home::Shapes, &mut used);
+        }
+        i += 1;
+    }
+    used
 }
 
 /// A `Limits` literal.

@@ -8,6 +8,7 @@ use cos_ci_validate::{
     ParamSpec, ParamValues, Processor, ProcessorKind, UploadAdditions, Value, XmlNode,
     xml,
 };
+pub use cos_ci_validate::shapes::TargetBox;
 pub use cos_ci_validate::{OriginalInfo, ProcessResults};
 
 /// The description of `ImageTargetRec`, from `spec/operations/image-target-rec.yaml`.
@@ -263,7 +264,7 @@ impl xml::FromElement for ImgTargetRecResult {
 #[non_exhaustive]
 pub struct BodyDetailInfos {
     /// One person's box.
-    pub body_detail_info: Vec<BodyDetailInfo>,
+    pub body_detail_info: Vec<TargetBox>,
 }
 
 impl xml::FromElement for BodyDetailInfos {
@@ -274,37 +275,12 @@ impl xml::FromElement for BodyDetailInfos {
     }
 }
 
-/// One person's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BodyDetailInfo {
-    /// Left edge in pixels.
-    pub x: String,
-    /// Top edge in pixels.
-    pub y: String,
-    /// Width in pixels.
-    pub width: String,
-    /// Height in pixels.
-    pub height: String,
-}
-
-impl xml::FromElement for BodyDetailInfo {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-            width: element.field("Width")?,
-            height: element.field("Height")?,
-        })
-    }
-}
-
 /// The cars found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CarDetailInfos {
     /// One car's box.
-    pub car_detail_info: Vec<CarDetailInfo>,
+    pub car_detail_info: Vec<TargetBox>,
 }
 
 impl xml::FromElement for CarDetailInfos {
@@ -315,37 +291,12 @@ impl xml::FromElement for CarDetailInfos {
     }
 }
 
-/// One car's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CarDetailInfo {
-    /// Left edge in pixels.
-    pub x: String,
-    /// Top edge in pixels.
-    pub y: String,
-    /// Width in pixels.
-    pub width: String,
-    /// Height in pixels.
-    pub height: String,
-}
-
-impl xml::FromElement for CarDetailInfo {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-            width: element.field("Width")?,
-            height: element.field("Height")?,
-        })
-    }
-}
-
 /// The faces found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FaceDetailInfos {
     /// One face's box.
-    pub face_detail_info: Vec<FaceDetailInfo>,
+    pub face_detail_info: Vec<TargetBox>,
 }
 
 impl xml::FromElement for FaceDetailInfos {
@@ -356,68 +307,18 @@ impl xml::FromElement for FaceDetailInfos {
     }
 }
 
-/// One face's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FaceDetailInfo {
-    /// Left edge in pixels.
-    pub x: String,
-    /// Top edge in pixels.
-    pub y: String,
-    /// Width in pixels.
-    pub width: String,
-    /// Height in pixels.
-    pub height: String,
-}
-
-impl xml::FromElement for FaceDetailInfo {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-            width: element.field("Width")?,
-            height: element.field("Height")?,
-        })
-    }
-}
-
 /// The licence plates found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlateDetailInfos {
     /// One plate's box.
-    pub plate_detail_info: Vec<PlateDetailInfo>,
+    pub plate_detail_info: Vec<TargetBox>,
 }
 
 impl xml::FromElement for PlateDetailInfos {
     fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
         Ok(Self {
             plate_detail_info: element.nodes("PlateDetailInfo")?,
-        })
-    }
-}
-
-/// One plate's box.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct PlateDetailInfo {
-    /// Left edge in pixels.
-    pub x: String,
-    /// Top edge in pixels.
-    pub y: String,
-    /// Width in pixels.
-    pub width: String,
-    /// Height in pixels.
-    pub height: String,
-}
-
-impl xml::FromElement for PlateDetailInfo {
-    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
-        Ok(Self {
-            x: element.field("X")?,
-            y: element.field("Y")?,
-            width: element.field("Width")?,
-            height: element.field("Height")?,
         })
     }
 }

@@ -66,3 +66,28 @@ impl xml::FromElement for Point {
         })
     }
 }
+
+/// A found target's box, in pixels from the image's top left corner.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TargetBox {
+    /// Left edge.
+    pub x: String,
+    /// Top edge.
+    pub y: String,
+    /// Width.
+    pub width: String,
+    /// Height.
+    pub height: String,
+}
+
+impl xml::FromElement for TargetBox {
+    fn from_element(element: &xml::Element) -> Result<Self, xml::XmlError> {
+        Ok(Self {
+            x: element.field("X")?,
+            y: element.field("Y")?,
+            width: element.field("Width")?,
+            height: element.field("Height")?,
+        })
+    }
+}
