@@ -288,6 +288,14 @@ impl Op {
     pub fn document(&self) -> Option<&Tree> {
         self.response().or_else(|| self.json())
     }
+
+    /// Every document the operation's module types: the download answer, then the upload
+    /// and cloud answer with the operation's additions.
+    pub fn trees(&self) -> impl Iterator<Item = &Tree> {
+        self.document()
+            .into_iter()
+            .chain(self.upload_result.as_ref().map(|u| &u.tree))
+    }
 }
 
 /// An operation's additions to the upload and cloud answer (`output.upload_result`).

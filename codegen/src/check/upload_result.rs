@@ -44,7 +44,7 @@ pub(super) fn upload_result(
         .cloned()
         .collect();
     let mut added = |c: &mut Checker<'_>, key: &str, map: &IndexMap<String, model::Node>| {
-        if IndexMap::is_empty(map) {
+        if map.is_empty() {
             return Vec::new();
         }
         let path = format!("{PATH}.{key}");
@@ -64,11 +64,11 @@ pub(super) fn upload_result(
         }
     }
     let service = service?;
-    let mut own = vec![format!("{type_name}UploadResult")];
-
+    let answer_type = format!("{type_name}UploadResult");
+    let mut own = vec![answer_type.clone()];
     let mut tree = ir::Tree {
         root: service.root.clone(),
-        type_name: format!("{type_name}UploadResult"),
+        type_name: answer_type,
         nodes: service.nodes.iter().cloned().map(of_service).collect(),
     };
     clash(c, &format!("{PATH}.root"), &tree.nodes, &root);

@@ -291,18 +291,7 @@ fn shapes(spec: &Spec) -> Result<GeneratedFile, String> {
 fn used_shapes(spec: &Spec) -> Vec<String> {
     let mut used = Vec::new();
     for op in &spec.operations {
-        for p in op.params.iter().filter(|p| p.shared) {
-            if !used.contains(&p.type_name) {
-                used.push(p.type_name.clone());
-            }
-        }
-        let trees = op
-            .document()
-            .into_iter()
-            .chain(op.upload_result.as_ref().map(|u| &u.tree));
-        for tree in trees {
-            nodes::used(&tree.nodes, Home::Shapes, &mut used);
-        }
+        shapes_of(op, &mut used);
     }
     let mut i = 0;
     while let Some(name) = used.get(i).cloned() {
@@ -313,6 +302,18 @@ fn used_shapes(spec: &Spec) -> Vec<String> {
         i += 1;
     }
     used
+}
+
+/// The shapes `op` names, as a parameter type or an answer container, each once.
+fn shapes_of(op: &Op, out: &mut Vec<String>) {
+    for p in op.params.iter().filter(|p| p.shared) {
+        if !out.contains(&p.type_name) {
+            out.push(p.type_name.clone());
+        }
+    }
+    for tree in op.trees() {
+        nodes::used(&tree.nodes, Home::Shapes, out);
+    }
 }
 
 /// A `Limits` literal.
@@ -367,7 +368,7 @@ impl Imports {
     /// `DEFAULT_LIMITS`.
     fn of(op: &Op, [limits, default_limits]: [bool; 2]) -> Imports {
         let mut names = Vec::new();
-        if op.document().is_some_and(|t| nodes::any_base64(&t.nodes)) {
+        if op.trees().any(|t| nodes::any_base64(&t.nodes)) {
             names.push("Base64Data");
         }
         if default_limits {
@@ -459,11 +460,7 @@ fn own_types(op: &Op) -> Vec<&str> {
             .filter(|p| p.value.declares_type())
             .map(|p| p.type_name.as_str()),
     );
-    let trees = op
-        .document()
-        .into_iter()
-        .chain(op.upload_result.as_ref().map(|u| &u.tree));
-    for tree in trees {
+    for tree in op.trees() {
         own.push(&tree.type_name);
         let mut stack: Vec<&Node> = tree.nodes.iter().collect();
         while let Some(node) = stack.pop() {
@@ -510,18 +507,9 @@ fn operation(op: &Op, service: &Service) -> Result<GeneratedFile, String> {
         .filter(|p| !p.shared)
         .map(|p| param_type(p, &rt));
     let mut shared: Vec<String> = Vec::new();
-    for p in op.params.iter().filter(|p| p.shared) {
-        if !shared.contains(&p.type_name) {
-            shared.push(p.type_name.clone());
-        }
-    }
-    let trees = op
-        .document()
-        .into_iter()
-        .chain(op.upload_result.as_ref().map(|u| &u.tree));
+    shapes_of(op, &mut shared);
     let mut of_service: Vec<String> = Vec::new();
-    for tree in trees {
-        nodes::used(&tree.nodes, Home::Shapes, &mut shared);
+    for tree in op.trees() {
         nodes::used(&tree.nodes, Home::Service, &mut of_service);
     }
     let shared = if shared.is_empty() {

@@ -419,8 +419,10 @@ pub async fn persist(
     original.key = src_key.clone();
     original.location = state.location(&src_bucket, &src_key);
     original.etag = original_etag;
+    // The input's header: the original's info, and what the additions below are filled for.
+    let info = processors::probe(&input).ok();
     if ops.is_pic_info {
-        original.image_info = processors::probe(&input).ok().map(|info| {
+        original.image_info = info.map(|info| {
             let mut image = ImageInfo::default();
             image.format = info.format.name().to_string();
             image.width = i64::from(info.width);
@@ -438,7 +440,6 @@ pub async fn persist(
     }
     // What the rules' operations add to the answer (`output.upload_result`), filled for each
     // rule's request as a download answer would be.
-    let info = processors::probe(&input).ok();
     let limits: Vec<processors::ImageLimits> = plans
         .iter()
         .map(|p| processors::ImageLimits::of(&p.route.spec.limits))
